@@ -338,7 +338,7 @@ forEachStorage('erasing a person', (storage) => {
       `/v1/contacts/${contactId}`,
       `/v1/conversations/${conversationId}`,
       `/v1/conversations/${conversationId}/messages`,
-      '/v1/conversations?status=any',
+      '/v1/conversations',
       '/v1/leads',
       '/v1/bookings',
       '/v1/events?per_page=100',

@@ -104,25 +104,6 @@ forEachStorage('inbox in a real browser', (storage) => {
     await closePage(page);
   });
 
-  it('search finds a conversation by a word of an earlier message and marks it in the snippet', async () => {
-    const from = nextPhone();
-    const conv = await inbound(from, 'Where is my refund for order 77123?');
-    await inbound(from, 'hello??');
-    const page = await open('agent');
-    await page.getByLabel('Search conversations').fill('77123');
-    const card = page.locator(`#card-${conv}`);
-    await card.locator('.preview.match mark', { hasText: '77123' }).waitFor();
-    assert.equal(
-      await page.locator('.conv-list .card').count(),
-      1,
-      'only the conversation that holds the word',
-    );
-    assert.match((await card.locator('.preview.match').textContent()) ?? '', /refund for order 77123/);
-    await card.click();
-    await page.locator('.bubble', { hasText: 'hello??' }).waitFor();
-    await closePage(page);
-  });
-
   it('a reply moves through its ticks: queued, sent, delivered, read', async () => {
     const conv = await inbound(nextPhone(), 'Can I book for 5 pm?');
     const page = await open('agent', `/app/c/${conv}`);
@@ -330,42 +311,6 @@ forEachStorage('inbox in a real browser', (storage) => {
     assert.equal(booked.status, 201, booked.text);
     const page = await open('agent', `/app/c/${conv}`);
     await page.getByText(/(6:00\s?PM|18:00) \(Asia\/Kolkata\)/).waitFor();
-    await closePage(page);
-  });
-
-  it('offers a duplicate contact in the panel and merges it: its conversation moves here', async () => {
-    const from = nextPhone();
-    const email = `kavya${from.slice(-5)}@example.com`;
-    // The customer wrote by email first, then on WhatsApp, where a person noted the same email.
-    const byEmail = await world.app.call('POST', '/v1/sandbox/inbound', {
-      key: world.key,
-      body: { from: email, channel: 'email', text: 'Writing from my email too' },
-    });
-    assert.equal(byEmail.status, 200, byEmail.text);
-    const conv = await inbound(from, 'Hi, this is Kavya');
-    const contactId = (await world.app.call('GET', `/v1/conversations/${conv}`, { key: world.key })).body
-      .contact.id;
-    await world.app.call('PATCH', `/v1/contacts/${contactId}`, { key: world.key, body: { email } });
-    const twin = (
-      await world.app.call('GET', `/v1/conversations/${byEmail.body.conversation_id}`, { key: world.key })
-    ).body.contact.id;
-    assert.notEqual(twin, contactId);
-    const page = await open('agent', `/app/c/${conv}`);
-    const dupes = page.getByRole('region', { name: 'Possible duplicates' });
-    await dupes.getByText('same email').waitFor();
-    await dupes.getByRole('button', { name: /^Merge .* into this contact$/ }).click();
-    await dupes.getByRole('button', { name: 'Merge', exact: true }).click();
-    await page
-      .getByRole('status')
-      .filter({ hasText: /^Merged / })
-      .waitFor();
-    await page.locator('.contact a', { hasText: 'email' }).waitFor();
-    await eventually(async () => {
-      const moved = await world.app.call('GET', `/v1/conversations/${byEmail.body.conversation_id}`, {
-        key: world.key,
-      });
-      return moved.body.contact.id === contactId;
-    });
     await closePage(page);
   });
 

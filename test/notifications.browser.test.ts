@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { createECDH, randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 // @ts-expect-error http_ece ships no types: the reference implementation of RFC 8188 / RFC 8291.
 import ece from 'http_ece';
 import type { Page } from 'playwright-core';
@@ -16,6 +20,11 @@ import {
   startInboxWorld,
 } from './support/browser.ts';
 import { eventually, forEachStorage, openWindow } from './support/harness.ts';
+
+// The docs' screenshots are retaken with PARLEY_SCREENSHOTS=1; other runs leave the repo clean.
+const SHOTS = process.env.PARLEY_SCREENSHOTS
+  ? new URL('../docs/screenshots/', import.meta.url)
+  : pathToFileURL(`${mkdtempSync(join(tmpdir(), 'parley-shots-'))}/`);
 
 /**
  * Notifications as a person meets them in Chromium: a toast when a conversation is assigned to
@@ -77,6 +86,7 @@ forEachStorage('notifications in a real browser', (storage) => {
     });
     assert.equal(assigned.status, 200, assigned.text);
     await page.locator('.toast', { hasText: 'Assigned to you' }).waitFor();
+    await page.screenshot({ path: new URL('inbox-notification-toast.png', SHOTS).pathname });
     const admin = await sessionOf('admin');
     const note = await world.app.call('POST', `/v1/conversations/${conv}/reply`, {
       key: admin,

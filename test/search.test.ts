@@ -144,8 +144,13 @@ forEachStorage('search', (storage) => {
     }
     const bad = await t.call('GET', '/v1/search?q=refund&from=yesterday', { key: w.test });
     assert.equal(bad.status, 400);
-    // A lone surrogate encoded in the URL (CESU-8 of U+D800) is not UTF-8: never a 500.
-    const surrogate = await t.call('GET', '/v1/search?q=refund%ED%A0%80', { key: w.test });
-    assert.ok(surrogate.status === 200 || surrogate.status === 400, `${surrogate.status} ${surrogate.text}`);
+    // A lone surrogate encoded in the URL (CESU-8 of U+D800) or a broken sequence is not UTF-8: a 400 naming q.
+    for (const raw of ['refund%ED%A0%80', 'refund%uD800', 'refund%C3', '%FF']) {
+      const r = await t.call('GET', `/v1/search?q=${raw}`, { key: w.test });
+      assert.equal(r.status, 400, `${raw}: ${r.status} ${r.text}`);
+      assert.equal(r.body.error.errors[0].field, 'q');
+    }
+    // A percent sign the client encoded is text like any other.
+    assert.equal((await t.call('GET', '/v1/search?q=refund%2520', { key: w.test })).status, 200);
   });
 });

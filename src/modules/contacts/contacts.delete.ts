@@ -1,5 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Scope } from '../../platform/db/scope.ts';
+import { notFound } from '../../platform/errors.ts';
 import type { Actor } from '../../platform/events.ts';
 import { emitContact, getContactRow } from './contacts.service.ts';
 import type { ContactRow } from './contacts.tables.ts';
@@ -26,8 +27,11 @@ export async function deleteContact(
 ) {
   return ctx.transaction(async (tx) => {
     const row = await getContactRow(tx.db, scope, id);
+    // Deleted first: of two requests at once, the second waits here for the first (PostgreSQL's
+    // row lock; SQLite's single writer), deletes nothing and is a 404, so one erasure is recorded.
+    const deleted = await tx.db.deleteFrom('contacts').where('id', '=', row.id).executeTakeFirst();
+    if (Number(deleted.numDeletedRows) !== 1) throw notFound('contact', id);
     await ctx.modules.contacts?.erasing.run(tx, { scope, contact: row, reason, actor });
-    await tx.db.deleteFrom('contacts').where('id', '=', row.id).execute();
     await emitContact(tx, scope, 'contact.deleted', row, actor);
     return { id: row.id, object: 'contact' as const, deleted: true as const };
   });

@@ -3,7 +3,7 @@ import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
 import { likeContains } from '../../platform/db/like.ts';
 import type { Database } from '../../platform/db/schema.ts';
-import { inScope, type Scope, tenant } from '../../platform/db/scope.ts';
+import { inRowScope, type Scope, tenant } from '../../platform/db/scope.ts';
 import { keysetQuery } from '../../platform/http/cursor.ts';
 import { type Page, type PageRequest, pageOf, whereEquals } from '../../platform/http/pagination.ts';
 import { contactCards, contactIdsNamed } from '../contacts/index.ts';
@@ -149,16 +149,16 @@ export async function presentedConversationsByIds(
   ids: readonly string[],
 ): Promise<ConversationObject[]> {
   if (ids.length === 0) return [];
+  // By primary key, the scope checked on the rows (inRowScope says why).
   const rows = await ctx.db
     .selectFrom('conversations as c')
-    .where(inScope(scope, 'c'))
     .leftJoin(contactCards(ctx.db).as('ct'), 'ct.id', 'c.contact_id')
     .selectAll('c')
     .select(['ct.phone as contact_phone', 'ct.name as contact_name', 'ct.email as contact_email'])
     .where('c.id', 'in', [...ids])
     .execute();
   const byId = new Map(
-    rows.map((row) => [
+    rows.filter(inRowScope(scope)).map((row) => [
       row.id,
       presentConversation(row, {
         id: row.contact_id,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { invalidField } from '../../platform/errors.ts';
 import { pageOf, pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute, ok } from '../../platform/http/route.ts';
 import {
@@ -91,6 +92,27 @@ const searchResult = z.object({
   ),
 });
 
+/**
+ * A `q` whose percent-encoded bytes are not UTF-8 (a lone surrogate written as CESU-8, `%ED%A0%80`,
+ * or a broken sequence) is a 400: the query string parser would otherwise keep the escapes as
+ * literal text and search for "ed", "a0" and "80".
+ */
+function assertUtf8Query(url: string) {
+  const search = url.split('?')[1] ?? '';
+  for (const pair of search.split('&')) {
+    const [name, value = ''] = pair.split('=');
+    if (name !== 'q') continue;
+    try {
+      decodeURIComponent(value.replace(/\+/g, ' '));
+    } catch {
+      throw invalidField(
+        'q',
+        'must be UTF-8 text: it holds percent-encoded bytes that are not (a lone surrogate or a broken sequence)',
+      );
+    }
+  }
+}
+
 /** GET /v1/search: conversations found by any of their messages or by their contact. */
 export const searchRoutes = [
   defineRoute({
@@ -98,14 +120,15 @@ export const searchRoutes = [
     path: '/v1/search',
     summary: 'Search conversations',
     description:
-      'Full-text search over every message of every conversation (private notes included) and over contacts’ names, emails and phones. Conversations whose contact matches come first, then by the rank of their best matching message; each result carries up to 3 matching messages with a snippet and the matching words’ offsets to highlight. Words are matched as words or their beginnings (“refu” finds “refund”), in any case and accents folded; Hindi in Devanagari and Hinglish are matched word by word, without English stemming. Past the 300 newest matching messages, older matches are not ranked. Filter by `status`, `channel`, `assignee`, `agent_id`, `tag`, `ai_paused`, and the messages’ time with `from`/`to`. A `q` with no letter or digit, longer than 500 characters, or holding NUL or a lone surrogate is a 400.',
+      'Full-text search over every message of every conversation (private notes included) and over contacts’ names, emails and phones. Conversations whose contact matches come first, then by the rank of their best matching message; each result carries up to 3 matching messages with a snippet and the matching words’ offsets to highlight. Words are matched as words or their beginnings (“refu” finds “refund”), in any case and accents folded; Hindi in Devanagari and Hinglish are matched word by word, without English stemming. Past the 300 newest matching messages, older matches are not ranked. Filter by `status`, `channel`, `assignee`, `agent_id`, `tag`, `ai_paused`, and the messages’ time with `from`/`to`. A `q` with no letter or digit, longer than 500 characters, or holding NUL or a lone surrogate (or percent-encoded bytes that are not UTF-8) is a 400.',
     tags: ['Conversations'],
     auth: 'key',
     scope: 'conversations:read',
     query: searchQuery,
     responses: { 200: listResponse(searchResult) },
     errors: ['validation_failed'],
-    handler: ok(async ({ ctx, auth, query }) => {
+    handler: ok(async ({ ctx, auth, query, request }) => {
+      assertUtf8Query(request.raw.url ?? '');
       const page = pageRequest(query);
       const { data, total } = await searchConversations(ctx, auth, { ...query, ...page });
       return pageOf(data, total, page);

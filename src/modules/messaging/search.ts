@@ -9,7 +9,7 @@
  */
 import { type RawBuilder, sql } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
-import { type Scope, scopeSql, tenant } from '../../platform/db/scope.ts';
+import { inRowScope, type Scope, scopeSql } from '../../platform/db/scope.ts';
 import { invalidField } from '../../platform/errors.ts';
 import { contactIdsMatching } from '../contacts/index.ts';
 import {
@@ -134,12 +134,13 @@ async function messageHits(
 /** The text of each of these messages of this workspace and mode. */
 async function textsOf(ctx: AppContext, scope: Scope, ids: string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
-  const rows = await tenant(ctx.db, scope)
+  // By primary key, the scope checked on the rows (inRowScope says why).
+  const rows = await ctx.db
     .selectFrom('messages')
-    .select(['id', 'text'])
+    .select(['id', 'text', 'workspace_id', 'livemode'])
     .where('id', 'in', ids)
     .execute();
-  return new Map(rows.map((r) => [r.id, r.text ?? '']));
+  return new Map(rows.filter(inRowScope(scope)).map((r) => [r.id, r.text ?? '']));
 }
 
 /** The conversations of contacts whose name, email or phone matches the whole query, newest first. */

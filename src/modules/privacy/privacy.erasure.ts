@@ -2,13 +2,14 @@ import { z } from 'zod';
 import type { AppContext } from '../../platform/context.ts';
 import { newRow, type Scope, scopeOf, tenant } from '../../platform/db/scope.ts';
 import { type Eraser, type ErasureSubject, identifierForms } from '../../platform/erasure.ts';
+import { ApiError } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { defineJob } from '../../platform/queue/queue.ts';
 import type { ContactErasing } from '../contacts/index.ts';
 import { conversationIdsOfContact } from '../conversations/index.ts';
-import { callIdsOfContact } from '../voice/index.ts';
+import { callIdsOfContact, liveCallIdsOfContact } from '../voice/index.ts';
 import { erasePlatformRecords } from './privacy.platform-erase.ts';
 import type { ContactErasuresTable } from './privacy.tables.ts';
 
@@ -44,8 +45,19 @@ export function presentErasure(row: ContactErasuresTable) {
   };
 }
 
-/** In the deleting transaction (the contacts module's `erasing` hook): the erasure is recorded and queued. */
+/**
+ * In the deleting transaction (the contacts module's `erasing` hook): the erasure is recorded and
+ * queued. A contact on a call that has not ended is refused (409, nothing deleted): the call's
+ * session writes its transcript when the call ends, after the erasure would have run.
+ */
 export async function recordErasure(ctx: AppContext, tx: Tx, e: ContactErasing) {
+  const live = await liveCallIdsOfContact(tx.db, e.scope, e.contact.id);
+  if (live.length > 0)
+    throw new ApiError(
+      'conflict',
+      `Contact ${e.contact.id} is on a call that has not ended (${live.join(', ')}); its transcript is still being written. Hang it up (POST /v1/calls/{id}/hangup) or wait until it ends, then erase the contact.`,
+      { details: { call_ids: live } },
+    );
   const subject: SealedSubject = { phone: e.contact.phone, email: e.contact.email, name: e.contact.name };
   const row: ContactErasuresTable = {
     ...newRow('era', e.scope),

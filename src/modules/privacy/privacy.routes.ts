@@ -17,18 +17,29 @@ export const privacyRoutes = [
     method: 'POST',
     path: '/v1/contacts/:id/erase',
     summary: "Erase a contact's data",
-    description: `An explicit erasure request (DPDP Act, GDPR art. 17), with its reason: the contact is deleted at once and a job erases the rest, resuming after a crash; \`contact.erased\` is emitted when it completes. ${what} Answers 202 with the erasure to follow at \`GET /v1/erasures/{id}\`; asked again for a contact already erased, answers 200 with that erasure. Admins only (\`privacy:erase\`, a scope inbox agents do not hold).`,
+    description: `An explicit erasure request (DPDP Act, GDPR art. 17), with its reason: the contact is deleted at once and a job erases the rest, resuming after a crash; \`contact.erased\` is emitted when it completes. ${what} Answers 202 with the erasure to follow at \`GET /v1/erasures/{id}\`; asked again for a contact already erased, answers 200 with that erasure. A contact on a call that has not ended is a 409 \`conflict\` naming the call, and nothing is erased: hang it up (\`POST /v1/calls/{id}/hangup\`) or wait for it to end. Admins only (\`privacy:erase\`, a scope inbox agents do not hold).`,
     tags: ['Privacy'],
     auth: 'key',
     scope: 'privacy:erase',
     params: idParams('ct'),
     body: eraseContactBody,
     responses: { 200: erasureObject, 202: erasureObject },
+    errors: ['validation_failed', 'not_found', 'conflict'],
     handler: async ({ ctx, auth, params, body }) => {
       const existing = await erasuresOfContact(ctx, auth, params.id);
       if (existing && !(await findContactRow(ctx.db, auth, params.id)))
         return { status: 200, body: presentErasure(existing) };
-      await deleteContact(ctx, auth, params.id, auth.actor, body.reason);
+      try {
+        await deleteContact(ctx, auth, params.id, auth.actor, body.reason);
+      } catch (err) {
+        // Another request erased the contact in the meantime: that erasure answers.
+        const other =
+          err instanceof ApiError &&
+          err.code === 'not_found' &&
+          (await erasuresOfContact(ctx, auth, params.id));
+        if (other) return { status: 200, body: presentErasure(other) };
+        throw err;
+      }
       const started = await erasuresOfContact(ctx, auth, params.id);
       if (!started) throw new ApiError('internal_error', 'The erasure was not recorded.');
       return { status: 202, body: presentErasure(started) };

@@ -36,7 +36,7 @@ export { isBackchannel, sentences, speakable } from './engine/speech-text.ts';
 export type * from './engine/types.ts';
 export { ENGINE_SAMPLE_RATE, FRAME_SAMPLES } from './engine/types.ts';
 export { VoiceActivityDetector } from './engine/vad.ts';
-export { callIdsOfContact } from './voice.erase.ts';
+export { callIdsOfContact, liveCallIdsOfContact } from './voice.erase.ts';
 export { voiceModule } from './voice.module.ts';
 export { type VoiceRuntime, voiceRuntime } from './voice.runtime.ts';
 export type { CallRow, CallStatus } from './voice.tables.ts';

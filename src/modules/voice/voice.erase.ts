@@ -1,6 +1,8 @@
 import type { AppContext } from '../../platform/context.ts';
-import { tenant } from '../../platform/db/scope.ts';
+import type { Db, Trx } from '../../platform/db/database.ts';
+import { type Scope, tenant } from '../../platform/db/scope.ts';
 import { type ErasureSubject, inChunks } from '../../platform/erasure.ts';
+import { activeStatuses } from './voice.tables.ts';
 
 /**
  * The person's calls stay as counted rows (status, direction, times, duration, who answered)
@@ -61,4 +63,18 @@ export async function callIdsOfContact(
     for (const r of rows) ids.add(r.id);
   }
   return [...ids];
+}
+
+/**
+ * The person's calls that have not ended (queued, dialing, ringing, in progress): an erasure is
+ * refused while one runs, since its session writes the transcript when the call ends.
+ */
+export async function liveCallIdsOfContact(db: Db | Trx, scope: Scope, contactId: string): Promise<string[]> {
+  const rows = await tenant(db, scope)
+    .selectFrom('calls')
+    .select('id')
+    .where('contact_id', '=', contactId)
+    .where('status', 'in', [...activeStatuses])
+    .execute();
+  return rows.map((r) => r.id);
 }

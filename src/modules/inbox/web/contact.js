@@ -100,6 +100,17 @@ export function ContactPanel({ conv, ready, live }) {
     }
   };
 
+  const exportData = async (format) => {
+    setError('');
+    setSaved('');
+    try {
+      await downloadExport(contactId, format);
+      setSaved(`Export downloaded (${format.toUpperCase()}).`);
+    } catch (err) {
+      setError(err.message);
+    }
+  };
+
   if (!contact)
     return html`<aside class="contact" aria-label="Contact">${error ? html`<p class="error" role="alert">${error}</p>` : html`<p class="muted">Loading…</p>`}</aside>`;
 
@@ -157,7 +168,7 @@ export function ContactPanel({ conv, ready, live }) {
     </div>
     ${error ? html`<p class="error" role="alert">${error}</p>` : saved ? html`<p class="muted small" role="status">${saved}</p>` : null}
     ${related.duplicates.length ? html`<${Duplicates} duplicates=${related.duplicates} merging=${merging} setMerging=${setMerging} merge=${merge} />` : null}
-    ${isAdmin() ? html`<p>Export this person's data: <button type="button" class="link" onClick=${() => downloadExport(contactId, 'json')}>JSON</button> · <button type="button" class="link" onClick=${() => downloadExport(contactId, 'zip')}>ZIP with files</button></p>` : null}
+    ${isAdmin() ? html`<p>Export this person's data: <button type="button" class="link" onClick=${() => exportData('json')}>JSON</button> · <button type="button" class="link" onClick=${() => exportData('zip')}>ZIP with files</button></p>` : null}
     <${AnalysisPanel} analysis=${conv.analysis} />
     <${ContactCsat} contactId=${contactId} live=${live} />
     <h3>Leads</h3>
@@ -217,7 +228,10 @@ async function downloadExport(contactId, format) {
   const res = await fetch(`/v1/contacts/${contactId}/export?format=${format}`, {
     headers: { authorization: `Bearer ${session.current?.token ?? ''}` },
   });
-  if (!res.ok) return;
+  if (!res.ok) {
+    const body = await res.json().catch(() => null);
+    throw new Error(body?.error?.message ?? `The export failed (${res.status}).`);
+  }
   const url = URL.createObjectURL(await res.blob());
   const a = document.createElement('a');
   a.href = url;
