@@ -188,7 +188,6 @@ async function exchange(
   rc: ToolRunContext,
   run: { request: OutgoingRequest; callId: string; started: number; settings: ToolSettings | undefined },
 ): Promise<Exchange> {
-  const { request, callId, started } = run;
   const mock = rc.useMocks
     ? tool.mocks.find((m) =>
         Object.entries(m.when).every(([k, v]) => JSON.stringify(args[k]) === JSON.stringify(v)),
@@ -203,6 +202,18 @@ async function exchange(
       outcome: { ok: true, answer: { status: 0, contentType: '', body: '' } },
     };
   const settings = run.settings ?? (await toolSettings(ctx, rc.scope));
+  return sendWithRetries(ctx, tool, args, rc, { ...run, settings });
+}
+
+/** The request itself, within the tool's budget: a read retried with backoff, a write sent once. */
+async function sendWithRetries(
+  ctx: AppContext,
+  tool: Tool,
+  args: Record<string, unknown>,
+  rc: ToolRunContext,
+  run: { request: OutgoingRequest; callId: string; started: number; settings: ToolSettings },
+): Promise<Exchange> {
+  const { request, callId, started, settings } = run;
   const reach = { allowPrivate: ctx.config.webhookAllowPrivate, allowedHosts: settings.allowedPrivateHosts };
   const budgetMs = tool.timeout_ms ?? DEFAULT_TIMEOUT_MS[rc.channel];
   const deadline = AbortSignal.timeout(Math.max(1, Math.round(budgetMs - (performance.now() - started))));
