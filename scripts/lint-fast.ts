@@ -1,7 +1,7 @@
 /**
  * `npm run lint:fast`: the checks of `npm run lint` that an edit can break, side by side, for the
  * edit loop (a few seconds on a 2-core machine): biome, the module boundaries (dependency-cruiser,
- * with its cache), the module graph, table ownership and the file-size ceiling. It leaves out the
+ * with its cache), the module graph, table ownership, bus only across modules and the file-size ceiling. It leaves out the
  * OpenAPI lint (redocly, spectral, a generated client compiled: most of a minute), which only a
  * change of routes or schemas can break: `npm run lint` runs everything, as CI does.
  */
@@ -23,6 +23,7 @@ const checks: Array<[name: string, command: string[]]> = [
   ],
   ['module graph', node('module-graph.ts', '--check')],
   ['table ownership', node('table-owners.ts', '--check')],
+  ['bus only across modules', node('bus-only.ts', '--check')],
   ['file size', node('file-size.ts', '--check')],
 ];
 
