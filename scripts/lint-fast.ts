@@ -1,11 +1,12 @@
 /**
  * `npm run lint:fast`: the checks of `npm run lint` that an edit can break, side by side, for the
- * edit loop (a few seconds on a 2-core machine): biome, the module boundaries (dependency-cruiser,
- * with its cache), the module graph, table ownership and the file-size ceiling. It leaves out the
+ * edit loop (a few seconds on a 2-core machine): biome on the files changed since main (`--all`: every file), the module boundaries and the module graph
+ * (one cruise by dependency-cruiser, with its cache), table ownership, bus only across modules and the file-size ceiling. It leaves out the
  * OpenAPI lint (redocly, spectral, a generated client compiled: most of a minute), which only a
  * change of routes or schemas can break: `npm run lint` runs everything, as CI does.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const bin = (name: string) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
 const node = (script: string, ...args: string[]) => [
@@ -15,14 +16,50 @@ const node = (script: string, ...args: string[]) => [
   ...args,
 ];
 
+const rootDir = new URL('..', import.meta.url).pathname;
+const git = (...args: string[]) =>
+  execFileSync('git', args, { cwd: rootDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    .split('\n')
+    .filter(Boolean);
+
+/**
+ * The files biome looks at: those changed since the branch left main (PARLEY_LINT_BASE names
+ * another base), committed or not, and new ones; every file with `--all`, or when there is no
+ * such base. Biome's rules read one file at a time, so a file nobody changed cannot have broken.
+ */
+function biomeTargets(): string[] {
+  if (process.argv.includes('--all')) return ['.'];
+  try {
+    const base = git('merge-base', 'HEAD', process.env.PARLEY_LINT_BASE ?? 'main')[0]!;
+    const changed = new Set([
+      ...git('diff', '--name-only', base),
+      ...git('ls-files', '--others', '--exclude-standard'),
+    ]);
+    const files = [...changed].filter(
+      (f) => /\.(ts|tsx|js|mjs|cjs|json|jsonc|css)$/.test(f) && existsSync(f),
+    );
+    return files.length ? files : [];
+  } catch {
+    return ['.'];
+  }
+}
+
+const biomeFiles = biomeTargets();
 const checks: Array<[name: string, command: string[]]> = [
-  ['biome', [bin('biome'), 'check', '.']],
-  [
-    'module boundaries',
-    [bin('depcruise'), 'src', '--config', '.dependency-cruiser.cjs', '--cache', '--output-type', 'err'],
-  ],
-  ['module graph', node('module-graph.ts', '--check')],
+  ...(biomeFiles.length
+    ? ([
+        [
+          biomeFiles[0] === '.'
+            ? 'biome'
+            : `biome (${biomeFiles.length} changed files; --all for every file)`,
+          [bin('biome'), 'check', '--files-ignore-unknown=true', '--no-errors-on-unmatched', ...biomeFiles],
+        ],
+      ] as Array<[string, string[]]>)
+    : []),
+  // One cruise of src (cached) for both: the boundary rules and the drawn graph.
+  ['module boundaries and graph', node('module-graph.ts', '--check', '--rules')],
   ['table ownership', node('table-owners.ts', '--check')],
+  ['bus only across modules', node('bus-only.ts', '--check')],
   ['file size', node('file-size.ts', '--check')],
 ];
 

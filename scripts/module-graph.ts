@@ -15,7 +15,28 @@ const END = '<!-- module-graph:end -->';
 
 const moduleOf = (path: string) => /^src\/modules\/([^/]+)\//.exec(path)?.[1];
 
-const { output } = await cruise(['src'], { ...config.options, validate: false });
+/**
+ * `--rules` also checks .dependency-cruiser.cjs's rules on the same cruise, with depcruise's cache
+ * (what `npm run lint:fast` runs: one cruise of src for the boundaries and the graph, not two).
+ */
+const withRules = process.argv.includes('--rules');
+const { output } = await cruise(
+  ['src'],
+  withRules
+    ? { ...config.options, validate: true, ruleSet: { forbidden: config.forbidden }, cache: true }
+    : { ...config.options, validate: false },
+);
+if (withRules) {
+  const violations = (output as ICruiseResult).summary.violations.filter((v) => v.rule.severity === 'error');
+  if (violations.length > 0) {
+    console.error('Module boundaries (.dependency-cruiser.cjs):');
+    for (const v of violations)
+      console.error(
+        `  ${v.rule.name}: ${v.from} -> ${v.to}${v.cycle ? ` (${v.cycle.map((c) => c.name).join(' -> ')})` : ''}`,
+      );
+    process.exit(1);
+  }
+}
 const edges = new Map<string, Set<string>>();
 for (const file of (output as ICruiseResult).modules) {
   const from = moduleOf(file.source);

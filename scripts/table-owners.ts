@@ -98,6 +98,16 @@ export function foreignQueries(): Map<string, string[]> {
     const text = lines.join('\n');
     for (const re of migration ? [...builders, ...schemaOn] : builders)
       for (const m of text.matchAll(re)) hits.push([text.slice(0, m.index).split('\n').length - 1, m[1]!]);
+    // A migration that loops over table names (`for (const t of ['leads', 'bookings'])`) and puts a
+    // trigger on or reads `${t}` touches each of them.
+    if (migration)
+      for (const loop of text.matchAll(/for \(const (\w+) of \[([^\]]*)\]\)/g)) {
+        const tables = [...loop[2]!.matchAll(/['"](\w+)['"]/g)].map((t) => t[1]!).filter((t) => owner.has(t));
+        const use = new RegExp(String.raw`\b(?:on|from|join|update|into)\s+\$\{${loop[1]}\}`, 'gi');
+        for (const m of text.slice(loop.index).matchAll(use))
+          for (const table of tables)
+            hits.push([text.slice(0, loop.index + m.index).split('\n').length - 1, table]);
+      }
     lines.forEach((line, i) => {
       for (const m of line.matchAll(raw))
         if (/sql`|executeSql|CompiledQuery|`/.test(source.slice(Math.max(0, i - 6), i + 1).join('\n')))

@@ -110,6 +110,23 @@ forEachStorage('contact merge', (storage) => {
     const data = JSON.parse(events[0]!.data as unknown as string);
     assert.equal(data.id, kept);
     assert.equal(data.merged_contact_id, gone);
+    // Every module that keeps a contact's rows follows the merge through that event, in module order.
+    assert.deepEqual(
+      t.ctx.reactions
+        .list()
+        .filter((r) => r.hears.includes('contact.merged'))
+        .map((r) => `${r.name} ${r.step}`),
+      [
+        'audiences',
+        'conversations',
+        'broadcasts',
+        'leads',
+        'bookings',
+        'voice',
+        'campaigns',
+        'teamtools',
+      ].map((m) => `${m}.contact_merge follow`),
+    );
 
     // The customer writes again from the email address: the kept contact's conversation takes it.
     const again = await inbound({ from: 'asha.rao@example.com', channel: 'email', text: 'Any news?' });

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { Db, Trx } from '../../platform/db/database.ts';
+import { type Scope, tenant } from '../../platform/db/scope.ts';
 import { describe } from '../../platform/http/schemas.ts';
 import { fromJson } from '../../platform/json.ts';
 
@@ -142,4 +144,15 @@ export function mergeAnalysisSettings(previous: string | null, input: AnalysisSe
       input.structured !== undefined ? (input.structured as AnalysisSchema | null) : prev.structured,
     success_criteria: input.success_criteria ?? prev.success_criteria,
   });
+}
+
+/** The fields of the analysis schemas of the workspace's agents (or one agent's), in first-seen order. */
+export async function analysisFieldNames(db: Db | Trx, scope: Scope, agentId?: string): Promise<string[]> {
+  let q = tenant(db, scope).selectFrom('agents').select(['id', 'analysis']).orderBy('id', 'asc');
+  if (agentId) q = q.where('id', '=', agentId);
+  const names = new Set<string>();
+  for (const row of await q.execute())
+    for (const name of Object.keys(parseAnalysisSettings(row.analysis).structured?.properties ?? {}))
+      names.add(name);
+  return [...names];
 }

@@ -1,6 +1,5 @@
 /** The agents module's public surface: what other modules may use. */
 
-export { analysisFieldNames } from './agents.analysis.ts';
 export { type UpdateAgentInput, updateAgentBody, weekdays } from './agents.schemas.ts';
 export {
   type AgentConfig,
@@ -27,6 +26,7 @@ export {
   type AnalysisProperty,
   type AnalysisSchema,
   type AnalysisSettings,
+  analysisFieldNames,
   parseAnalysisSettings,
 } from './analysis-settings.ts';
 export {

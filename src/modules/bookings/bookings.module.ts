@@ -1,4 +1,5 @@
 import { moveContactRows } from '../../platform/db/rows.ts';
+import { contactMergeReaction } from '../contacts/index.ts';
 import type { Module } from '../module.ts';
 import { eraseBookings } from './bookings.erase.ts';
 import { bookingsMigrations } from './bookings.migrations.ts';
@@ -11,14 +12,16 @@ export const bookingsModule: Module = {
   routes: bookingRoutes,
   setup(ctx) {
     // A contact merge: the other contact's bookings become the kept one's.
-    ctx.modules.contacts.merge.add(async (tx, e) => {
-      await moveContactRows(
-        tx.db,
-        'bookings',
-        { workspaceId: e.workspaceId, livemode: e.livemode },
-        e.fromId,
-        e.intoId,
-      );
-    });
+    ctx.reactions.add(
+      contactMergeReaction('bookings.contact_merge', async (tx, e) => {
+        await moveContactRows(
+          tx.db,
+          'bookings',
+          { workspaceId: e.workspaceId, livemode: e.livemode },
+          e.fromId,
+          e.intoId,
+        );
+      }),
+    );
   },
 };

@@ -1,4 +1,5 @@
 import { moveContactRows } from '../../platform/db/rows.ts';
+import { contactMergeReaction } from '../contacts/index.ts';
 import type { Module } from '../module.ts';
 import { flagTemplateTurnedMarketing, frequencyCapListener } from './broadcasts.deferrals.ts';
 import { eraseBroadcastRecipients } from './broadcasts.erase.ts';
@@ -15,10 +16,12 @@ export const broadcastsModule: Module = {
   routes: broadcastRoutes,
   setup(ctx) {
     // A contact merge: the other contact's broadcast recipients (one per broadcast) become the kept one's.
-    ctx.modules.contacts.merge.add(async (tx, e) => {
-      const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
-      await moveContactRows(tx.db, 'broadcast_recipients', scope, e.fromId, e.intoId, 'broadcast_id');
-    });
+    ctx.reactions.add(
+      contactMergeReaction('broadcasts.contact_merge', async (tx, e) => {
+        const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
+        await moveContactRows(tx.db, 'broadcast_recipients', scope, e.fromId, e.intoId, 'broadcast_id');
+      }),
+    );
     ctx.queue.register(fanOutJob, (p) => runFanOut(ctx, p.broadcastId));
     ctx.queue.register(completionJob, (p) => checkCompletion(ctx, p.broadcastId, p.round));
     ctx.reactions.add({

@@ -1,5 +1,6 @@
 import { moveContactRows } from '../../platform/db/rows.ts';
 import { onAgentDelete } from '../agents/index.ts';
+import { contactMergeReaction } from '../contacts/index.ts';
 import type { Module } from '../module.ts';
 import { onFlowDelete } from '../voice-flows/index.ts';
 import { eraseCampaignRecipients } from './campaigns.erase.ts';
@@ -35,10 +36,12 @@ export const campaignsModule: Module = {
   routes: campaignRoutes,
   setup(ctx) {
     // A contact merge: the other contact's campaign recipients (one per campaign) become the kept one's.
-    ctx.modules.contacts.merge.add(async (tx, e) => {
-      const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
-      await moveContactRows(tx.db, 'campaign_recipients', scope, e.fromId, e.intoId, 'campaign_id');
-    });
+    ctx.reactions.add(
+      contactMergeReaction('campaigns.contact_merge', async (tx, e) => {
+        const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
+        await moveContactRows(tx.db, 'campaign_recipients', scope, e.fromId, e.intoId, 'campaign_id');
+      }),
+    );
     ctx.queue.register(tickJob, async (p, job) => {
       await runPass(ctx, p.campaignId, job);
     });

@@ -5,8 +5,9 @@
  * The contact named in the path is kept; the other one's phone, email, WhatsApp user id and name
  * fill what the kept one lacks, tags are joined, attributes filled, and do-not-disturb or an
  * opt-out of either holds for the merged contact. Every module that keeps rows of a contact moves
- * them in the same transaction (the `merge` hook: conversations, calls, leads, bookings, CSAT,
- * audiences, campaigns, broadcasts), and the consent ledger follows. A row that cannot move because the kept contact already has
+ * them in the same transaction, reacting to the merge's `contact.merged` event
+ * (`contactMergeReaction`: conversations, calls, leads, bookings, CSAT, audiences, campaigns,
+ * broadcasts), and the consent ledger follows. A row that cannot move because the kept contact already has
  * its unique counterpart (a conversation on the same channel, a recipient of the same campaign)
  * stays with the other contact, which is kept as a record of the merge (`merged_into`), with no
  * address, no tags and never reachable, so both histories stay readable.
@@ -15,8 +16,9 @@ import type { AppContext } from '../../platform/context.ts';
 import { moveContactRows } from '../../platform/db/rows.ts';
 import { tenant } from '../../platform/db/scope.ts';
 import { invalidField, notFound } from '../../platform/errors.ts';
-import type { Actor, Tx } from '../../platform/events.ts';
+import type { Actor, ParleyEvent, Tx } from '../../platform/events.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
+import type { Reaction } from '../../platform/reactions.ts';
 import { type Attributes, type LookupScope, presentContact } from './contacts.service.ts';
 import type { ContactRow } from './contacts.tables.ts';
 
@@ -27,6 +29,35 @@ export interface ContactMergeEvent {
   fromId: string;
   /** The contact that is kept. */
   intoId: string;
+}
+
+/** The merge a `contact.merged` event records (`data` is the kept contact, with `merged_contact_id`). */
+export function contactMergeOf(event: ParleyEvent): ContactMergeEvent {
+  return {
+    workspaceId: event.workspace_id,
+    livemode: event.livemode,
+    fromId: String(event.data.merged_contact_id),
+    intoId: String(event.data.id),
+  };
+}
+
+/**
+ * How a module that keeps rows of a contact follows a merge: `move` runs in the merge's
+ * transaction, when its `contact.merged` event is recorded (a `follow` reaction: one module after
+ * another, in module order).
+ */
+export function contactMergeReaction(
+  name: string,
+  move: (tx: Tx, merge: ContactMergeEvent) => Promise<void>,
+): Reaction {
+  return {
+    name,
+    hears: ['contact.merged'],
+    step: 'follow',
+    async run(tx, events) {
+      for (const event of events) await move(tx, contactMergeOf(event));
+    },
+  };
 }
 
 /** The merged contact's fields: the kept one's, filled from the other's. */
@@ -102,13 +133,6 @@ export async function mergeContacts(
     const merged = { ...into, ...mergedFields(into, from), updated_at: now };
     const { id: _id, workspace_id: _w, livemode: _l, created_at: _c, ...changes } = merged;
     await tx.db.updateTable('contacts').set(changes).where('id', '=', into.id).execute();
-    const event = {
-      workspaceId: scope.workspaceId,
-      livemode: scope.livemode,
-      fromId: from.id,
-      intoId: into.id,
-    };
-    await ctx.modules.contacts.merge.run(tx, event);
     // The consent ledger is history: the other's changes become the kept contact's.
     await moveContactRows(tx.db, 'contact_consents', scope, from.id, into.id);
     const contact = presentContact(merged);

@@ -3,7 +3,6 @@ import type { Module } from '../module.ts';
 import { consentRoutes } from './contacts.consents.routes.ts';
 import type { ContactErasing } from './contacts.delete.ts';
 import { eraseConsents } from './contacts.erase.ts';
-import type { ContactMergeEvent } from './contacts.merge.ts';
 import { contactsMigrations } from './contacts.migrations.ts';
 import { contactRoutes } from './contacts.routes.ts';
 
@@ -15,8 +14,6 @@ export interface ContactsInstance {
    * else commits with the deletion or not at all.
    */
   erasing: Hook<ContactErasing>;
-  /** Runs inside a merge's transaction: each module moves its rows from `fromId` to `intoId` (contacts.merge.ts). */
-  merge: Hook<ContactMergeEvent>;
 }
 
 declare module '../../platform/context.ts' {
@@ -31,6 +28,6 @@ export const contactsModule: Module = {
   routes: [...contactRoutes, ...consentRoutes],
   erase: eraseConsents,
   setup(): ContactsInstance {
-    return { erasing: new Hook<ContactErasing>(), merge: new Hook<ContactMergeEvent>() };
+    return { erasing: new Hook<ContactErasing>() };
   },
 };

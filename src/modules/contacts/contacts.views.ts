@@ -4,9 +4,12 @@
  * columns named here, to join by contact id or embed, in the caller's statement and transaction.
  * Both storages inline such a subquery into the join, so it costs what joining the table did.
  */
+
+import { chunked } from '../../platform/chunked.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { likeContains } from '../../platform/db/like.ts';
-import { inScope, type Scope } from '../../platform/db/scope.ts';
+import { inScope, type Scope, tenant } from '../../platform/db/scope.ts';
+import type { ContactRow } from './contacts.tables.ts';
 
 /**
  * Who a contact is (`id`, `phone`, `name`, `email`), to show beside a row that names it:
@@ -50,4 +53,22 @@ export function contactIdsMatching(db: Db | Trx, scope: Scope, text: string) {
         ...(/^\d{3,}$/.test(digits) ? [likeContains('contacts.phone', digits)] : []),
       ]),
     );
+}
+
+/**
+ * Contacts of a workspace and mode by id, for modules that hold contact ids (audiences,
+ * broadcasts, campaigns, imports): read in chunks, in no particular order; ids of no contact
+ * (deleted, or of another workspace) are simply absent.
+ */
+export async function contactsByIds(
+  db: Db | Trx,
+  scope: Scope,
+  ids: readonly string[],
+): Promise<ContactRow[]> {
+  const out: ContactRow[] = [];
+  for (const part of chunked([...ids]))
+    out.push(
+      ...(await tenant(db, scope).selectFrom('contacts').selectAll().where('id', 'in', part).execute()),
+    );
+  return out;
 }

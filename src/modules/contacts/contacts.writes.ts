@@ -1,6 +1,6 @@
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { insertRows } from '../../platform/db/rows.ts';
-import { tenant } from '../../platform/db/scope.ts';
+import { type Scope, tenant } from '../../platform/db/scope.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { presentContact } from './contacts.service.ts';
 import type { ContactRow } from './contacts.tables.ts';
@@ -50,4 +50,25 @@ export async function changeWhatsAppUserId(
     data: presentContact(row),
   });
   return row;
+}
+
+/**
+ * Sets a contact's name or email only while it is empty (a value typed by a human or imported is
+ * never overwritten; a concurrent edit wins). True when it was set.
+ */
+export async function fillEmptyContactField(
+  db: Db | Trx,
+  scope: Scope,
+  contactId: string,
+  column: 'name' | 'email',
+  value: string,
+  now: string,
+): Promise<boolean> {
+  const r = await tenant(db, scope)
+    .updateTable('contacts')
+    .set({ [column]: value, updated_at: now })
+    .where('id', '=', contactId)
+    .where((eb) => eb.or([eb(column, 'is', null), eb(column, '=', '')]))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }

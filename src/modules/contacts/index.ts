@@ -10,10 +10,8 @@ export {
   recordConsents,
 } from './contacts.consents.ts';
 export { type ContactErasing, deleteContact } from './contacts.delete.ts';
-export { fillEmptyContactField } from './contacts.fill.ts';
-export type { ContactMergeEvent } from './contacts.merge.ts';
+export { type ContactMergeEvent, contactMergeReaction } from './contacts.merge.ts';
 export { findOrCreateMetaUserContact } from './contacts.meta.ts';
-export { contactsByIds } from './contacts.read.ts';
 export { contactObject } from './contacts.schemas.ts';
 export {
   ATTRIBUTE_KEY,
@@ -40,6 +38,12 @@ export {
   updateContact,
 } from './contacts.service.ts';
 export type { ConsentPurpose, ContactRow } from './contacts.tables.ts';
-export { contactCards, contactIdsMatching, contactIdsNamed, contactReachability } from './contacts.views.ts';
-export { changeWhatsAppUserId, insertNewContactsByPhone } from './contacts.writes.ts';
+export {
+  contactCards,
+  contactIdsMatching,
+  contactIdsNamed,
+  contactReachability,
+  contactsByIds,
+} from './contacts.views.ts';
+export { changeWhatsAppUserId, fillEmptyContactField, insertNewContactsByPhone } from './contacts.writes.ts';
 export { invalidPhoneMessage } from './phone.ts';

@@ -1,4 +1,5 @@
 import { moveContactRows } from '../../platform/db/rows.ts';
+import { contactMergeReaction } from '../contacts/index.ts';
 import type { Module } from '../module.ts';
 import { onAssigneeDelete, onRoomMaybeFreed } from '../users/index.ts';
 import { eraseConversations } from './conversations.erase.ts';
@@ -33,10 +34,12 @@ export const conversationsModule: Module = {
   routes: [...conversationRoutes, ...queueRoutes, ...policyRoutes, ...slaRoutes, ...presenceRoutes],
   setup(ctx) {
     // A contact merge: the other contact's conversations (but one per channel: a clash stays with the other contact) become the kept one's.
-    ctx.modules.contacts.merge.add(async (tx, e) => {
-      const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
-      await moveContactRows(tx.db, 'conversations', scope, e.fromId, e.intoId, 'channel_id');
-    });
+    ctx.reactions.add(
+      contactMergeReaction('conversations.contact_merge', async (tx, e) => {
+        const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
+        await moveContactRows(tx.db, 'conversations', scope, e.fromId, e.intoId, 'channel_id');
+      }),
+    );
     ctx.queue.register(wakeJob, (payload) => wakeConversation(ctx, payload.conversationId, payload.until));
     onAssigneeDelete(ctx, unassignDeleted);
     const instance = routingSetup(ctx);

@@ -1,8 +1,12 @@
 /** The conversations module's public surface: what other modules may use. */
 
-export { markAiHandled, mergeConversationVariables, setConversationAgent } from './conversations.ai.ts';
 export { closedConversationIds, setConversationAnalysis } from './conversations.analysis.ts';
-export { type CallContext, noteLastMessage, reopenForCalls, withCallContext } from './conversations.calls.ts';
+export {
+  type CallContext,
+  noteLastMessage,
+  reopenForCalls,
+  withCallContext,
+} from './conversations.call-context.ts';
 export { conversationIdsOfContact } from './conversations.erase.ts';
 export { recordCsatInTx, setConversationPriority } from './conversations.extras.ts';
 export {
@@ -67,8 +71,11 @@ export {
   insertNewConversations,
   type LastMessage,
   lockConversation,
+  markAiHandled,
+  mergeConversationVariables,
   moveThreadsAddress,
   patchConversation,
+  setConversationAgent,
   setLastMessages,
 } from './conversations.writes.ts';
 export { handoffNoticeJob, outOfHoursJob } from './routing/handoff.jobs.ts';

@@ -1,4 +1,5 @@
 import { moveContactRows } from '../../platform/db/rows.ts';
+import { contactMergeReaction } from '../contacts/index.ts';
 import type { Module } from '../module.ts';
 import { eraseLeads } from './leads.erase.ts';
 import { leadsMigrations } from './leads.migrations.ts';
@@ -11,14 +12,16 @@ export const leadsModule: Module = {
   routes: leadRoutes,
   setup(ctx) {
     // A contact merge: the other contact's leads become the kept one's.
-    ctx.modules.contacts.merge.add(async (tx, e) => {
-      await moveContactRows(
-        tx.db,
-        'leads',
-        { workspaceId: e.workspaceId, livemode: e.livemode },
-        e.fromId,
-        e.intoId,
-      );
-    });
+    ctx.reactions.add(
+      contactMergeReaction('leads.contact_merge', async (tx, e) => {
+        await moveContactRows(
+          tx.db,
+          'leads',
+          { workspaceId: e.workspaceId, livemode: e.livemode },
+          e.fromId,
+          e.intoId,
+        );
+      }),
+    );
   },
 };

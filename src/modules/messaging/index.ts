@@ -8,7 +8,7 @@ export {
   inboundMessageIdsAfter,
   latestInboundMessages,
   recentMessages,
-} from './messages.ai.ts';
+} from './messages.history.ts';
 export { insertMessageRow, messageStatuses } from './messages.views.ts';
 export { attachmentsOfConversations, type ExportedAttachment, messagesAfter } from './messaging.export.ts';
 export { senderOf } from './messaging.routes.ts';

@@ -33,7 +33,7 @@ import {
   windowOpen,
 } from '../conversations/index.ts';
 import { type ContentInput, checkContent, resolveContentType } from './content.ts';
-import { type AnswerGuard, answeredAlready } from './messages.ai.ts';
+import { type AnswerGuard, answeredAlready } from './messages.history.ts';
 import {
   isPerson,
   lastMessageOf,

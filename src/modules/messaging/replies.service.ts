@@ -5,7 +5,7 @@ import { agentExists } from '../agents/index.ts';
 import { channelById } from '../channels/index.ts';
 import { getConversationRow } from '../conversations/index.ts';
 import { type ContentDraft, type MessageType, messageTypes } from './content.ts';
-import type { AnswerGuard } from './messages.ai.ts';
+import type { AnswerGuard } from './messages.history.ts';
 import {
   type MessageObject,
   presentMessage,

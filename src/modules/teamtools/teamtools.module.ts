@@ -1,4 +1,5 @@
 import { moveContactRows } from '../../platform/db/rows.ts';
+import { contactMergeReaction } from '../contacts/index.ts';
 import type { Module } from '../module.ts';
 import { automationJob } from './automations.jobs.ts';
 import { automationRoutes } from './automations.routes.ts';
@@ -23,10 +24,12 @@ export const teamtoolsModule: Module = {
   routes: [...cannedRoutes, ...macroRoutes, ...automationRoutes, ...csatRoutes],
   setup(ctx) {
     // A contact merge: the other contact's CSAT requests and answers become the kept one's.
-    ctx.modules.contacts.merge.add(async (tx, e) => {
-      const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
-      await moveContactRows(tx.db, 'csat_requests', scope, e.fromId, e.intoId);
-    });
+    ctx.reactions.add(
+      contactMergeReaction('teamtools.contact_merge', async (tx, e) => {
+        const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
+        await moveContactRows(tx.db, 'csat_requests', scope, e.fromId, e.intoId);
+      }),
+    );
     // Messaging sits below: its reply route fills `canned_response_id` through this.
     ctx.modules.messaging.cannedText = (scope, conversationId, cannedId, actor) =>
       renderCanned(ctx, scope, conversationId, cannedId, actor);

@@ -14,8 +14,7 @@ export {
   teamIdsOf,
   userRow,
 } from './availability.ts';
-export { userName } from './users.lookup.ts';
-export { listUserNames, teamMembers } from './users.report.ts';
+export { listUserNames, teamMembers, userName } from './users.directory.ts';
 export { assignmentObject } from './users.schemas.ts';
 export { type AssigneeDeleting, onAssigneeDelete, teamExists } from './users.service.ts';
 export type { TeamMembersTable, TeamsTable, UsersTable } from './users.tables.ts';

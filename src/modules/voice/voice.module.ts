@@ -1,4 +1,5 @@
 import { moveContactRows } from '../../platform/db/rows.ts';
+import { contactMergeReaction } from '../contacts/index.ts';
 import type { Module } from '../module.ts';
 import { expireWebCall, startCall } from './calls.live.ts';
 import { reapOrphanCalls, reapOrphansJob, scheduleReaper } from './calls.owners.ts';
@@ -23,10 +24,12 @@ export const voiceModule: Module = {
   sockets: [mediaSocket],
   setup(ctx) {
     // A contact merge: the other contact's calls become the kept one's.
-    ctx.modules.contacts.merge.add(async (tx, e) => {
-      const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
-      await moveContactRows(tx.db, 'calls', scope, e.fromId, e.intoId);
-    });
+    ctx.reactions.add(
+      contactMergeReaction('voice.contact_merge', async (tx, e) => {
+        const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
+        await moveContactRows(tx.db, 'calls', scope, e.fromId, e.intoId);
+      }),
+    );
     const rt = new VoiceRuntime();
     rt.registerCarrier(sandboxCarrier);
     rt.listen(ctx);

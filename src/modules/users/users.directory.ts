@@ -17,3 +17,13 @@ export async function teamMembers(db: Db | Trx, scope: Scope, teamId: string): P
   const rows = await db.selectFrom('team_members').select('user_id').where('team_id', '=', teamId).execute();
   return rows.map((r) => r.user_id);
 }
+
+/** A user's display name, or null when there is no such user here (canned responses' `{{user.name}}`). */
+export async function userName(db: Db | Trx, scope: Scope, id: string): Promise<string | null> {
+  const row = await tenant(db, scope)
+    .selectFrom('users')
+    .select('name')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row?.name ?? null;
+}
