@@ -11,7 +11,7 @@ export {
 } from './contacts.consents.ts';
 export { type ContactErasing, deleteContact } from './contacts.delete.ts';
 export { fillEmptyContactField } from './contacts.fill.ts';
-export type { ContactMergeEvent } from './contacts.merge.ts';
+export { type ContactMergeEvent, mergeContacts } from './contacts.merge.ts';
 export { findOrCreateMetaUserContact } from './contacts.meta.ts';
 export { contactsByIds } from './contacts.read.ts';
 export { contactObject } from './contacts.schemas.ts';

@@ -16,6 +16,7 @@ import {
 } from './widget.access.ts';
 import { serveAsset, widgetAssets } from './widget.assets.ts';
 import { startVisitorCall } from './widget.call.ts';
+import { availabilityOf, continueByEmail, continueOnWhatsApp } from './widget.fallback.ts';
 import { publicSettings, sendVisitorMessage, startSession } from './widget.service.ts';
 import { serveVisitorStream } from './widget.stream.ts';
 
@@ -96,6 +97,10 @@ const sessionBody = z.object({
 });
 const messageBody = z.object({ text: z.string().trim().min(1, 'is required').max(4096) });
 const typingBody = z.object({ typing: z.boolean() });
+const continueBody = z.object({
+  via: z.enum(['email', 'whatsapp']),
+  email: z.email('must be an email address').max(320).optional(),
+});
 
 function idempotencyKey(request: FastifyRequest): string {
   const key = request.headers['idempotency-key'];
@@ -202,7 +207,7 @@ export const widgetRoutes: AnyRoute[] = [
     ({ ctx, params: p, request }) =>
       widgetRequest(ctx, request, p.channel_id, async (channel) => ({
         status: 200,
-        body: publicSettings(channel),
+        body: { ...publicSettings(channel), availability: await availabilityOf(ctx, channel) },
       })),
   ),
   route(
@@ -288,6 +293,24 @@ export const widgetRoutes: AnyRoute[] = [
           body.typing ? 'typing' : 'stopped',
         );
         return { status: 204 };
+      }),
+  ),
+  route(
+    'POST',
+    '/widget/:channel_id/continue',
+    'Continue the conversation by email or on WhatsApp',
+    { 200: null },
+    ({ ctx, params: p, request }) =>
+      widgetRequest(ctx, request, p.channel_id, async (channel) => {
+        const { visitor, identity } = await sessionVisitor(ctx, channel, request);
+        const body = jsonBody(request, continueBody);
+        return {
+          status: 200,
+          body:
+            body.via === 'email'
+              ? await continueByEmail(ctx, channel, visitor, identity, body.email)
+              : await continueOnWhatsApp(ctx, channel, visitor),
+        };
       }),
   ),
   route(

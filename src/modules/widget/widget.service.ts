@@ -134,6 +134,8 @@ async function visitorFor(
     contact_id: '',
     subject: identity?.sub ?? null,
     consented_at: input.consent ? now : null,
+    join_code: null,
+    join_code_expires_at: null,
     created_at: now,
     last_seen_at: now,
   };
