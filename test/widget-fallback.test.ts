@@ -380,4 +380,19 @@ forEachStorage('website widget: consent, pre-chat, fallbacks', (storage) => {
     assert.equal(replay.status, 200);
     await replay.body?.cancel();
   });
+
+  // Last: it uses up this address's sessions for the minute.
+  it('refuses a flood of new sessions from one address with 429, making no contact past the limit', async () => {
+    const visitors = async () => (await t.ctx.db.selectFrom('widget_visitors').select('id').execute()).length;
+    const before = await visitors();
+    const statuses: number[] = [];
+    for (let i = 0; i < 80 && !statuses.includes(429); i++)
+      statuses.push(
+        (await w('POST', '/session', { body: { consent: true, pre_chat: { name: `Bot ${i}` } } })).status,
+      );
+    assert.equal(statuses.at(-1), 429, statuses.join());
+    const made = statuses.filter((x) => x === 201).length;
+    assert.ok(made <= 60, `${made} sessions`);
+    assert.equal(await visitors(), before + made, 'a refused session makes no visitor');
+  });
 });

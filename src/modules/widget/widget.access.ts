@@ -37,6 +37,8 @@ export interface VerifiedIdentity {
 
 /** Per IP address: every widget request. */
 export const IP_LIMIT = { windowMs: 60_000, limit: 600 };
+/** Per IP address: new visitor sessions (each makes a contact). */
+export const SESSION_LIMIT = { windowMs: 60_000, limit: 60 };
 /** Per visitor: messages, files and typing signals. */
 export const VISITOR_LIMIT = { windowMs: 60_000, limit: 30 };
 

@@ -8,6 +8,7 @@ import { sniffMediaType } from '../media/index.ts';
 import {
   ipLimit,
   limit,
+  SESSION_LIMIT,
   sessionVisitor,
   VISITOR_LIMIT,
   verifiedIdentity,
@@ -219,6 +220,7 @@ export const widgetRoutes: AnyRoute[] = [
       widgetRequest(ctx, request, p.channel_id, async (channel) => {
         const body = jsonBody(request, sessionBody);
         const identity = await verifiedIdentity(channel, request);
+        await limit(ctx, `widget:session:${request.ip}`, SESSION_LIMIT);
         const { token, visitor } = await startSession(ctx, channel, identity, body);
         return {
           status: 201,
