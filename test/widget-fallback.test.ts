@@ -381,6 +381,48 @@ forEachStorage('website widget: consent, pre-chat, fallbacks', (storage) => {
     await replay.body?.cancel();
   });
 
+  it("the visitor's typing reaches the inbox's event stream as a notice without an id", async () => {
+    const s = await start({ name: 'Typist' });
+    assert.equal((await say(s.token, 'Hello?', 'typing-key-01')).status, 201);
+    const contact = (
+      await t.ctx.db
+        .selectFrom('widget_visitors')
+        .select('contact_id')
+        .where('id', '=', s.visitor_id)
+        .executeTakeFirstOrThrow()
+    ).contact_id;
+    const conv = await eventually(async () => {
+      const list = await t.call('GET', '/v1/conversations?limit=100', { key: ws.test });
+      return list.body.data.find((c: { contact: { id: string } }) => c.contact.id === contact) as
+        | { id: string }
+        | undefined;
+    });
+    const controller = new AbortController();
+    const res = await fetch(`${base}/v1/events/stream`, {
+      headers: { authorization: `Bearer ${ws.test}` },
+      signal: controller.signal,
+    });
+    assert.equal(res.status, 200);
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    // The stream is live once its first bytes came.
+    text += (await reader.read()).value ?? '';
+    const bad = await w('POST', '/typing', { token: s.token, body: { typing: 'yes' } });
+    assert.equal(bad.status, 400, bad.text);
+    const typing = await w('POST', '/typing', { token: s.token, body: { typing: true } });
+    assert.equal(typing.status, 204, typing.text);
+    while (!text.includes('event: conversation.typing')) text += (await reader.read()).value ?? '';
+    while (!/event: conversation\.typing\ndata: .*\n\n/.test(text)) text += (await reader.read()).value ?? '';
+    controller.abort();
+    const block = /(?:^|\n\n)((?:id: [^\n]*\n)?event: conversation\.typing\ndata: (.*))\n\n/.exec(text)!;
+    assert.ok(!block[1]!.startsWith('id:'), 'a notice has no id: a resume neither counts nor replays it');
+    const notice = JSON.parse(block[2]!);
+    assert.deepEqual(notice.data, { conversation_id: conv.id, contact_id: contact, typing: true });
+    assert.equal(notice.object, 'notice');
+    const stored = await t.call('GET', '/v1/events?type=conversation.typing', { key: ws.test });
+    assert.ok(stored.status === 400 || stored.body.data.length === 0, 'never stored');
+  });
+
   // Last: it uses up this address's sessions for the minute.
   it('refuses a flood of new sessions from one address with 429, making no contact past the limit', async () => {
     const visitors = async () => (await t.ctx.db.selectFrom('widget_visitors').select('id').execute()).length;

@@ -18,7 +18,7 @@ import {
 import { serveAsset, widgetAssets } from './widget.assets.ts';
 import { startVisitorCall } from './widget.call.ts';
 import { availabilityOf, continueByEmail, continueOnWhatsApp } from './widget.fallback.ts';
-import { publicSettings, sendVisitorMessage, startSession } from './widget.service.ts';
+import { publicSettings, sendVisitorMessage, startSession, tellTyping } from './widget.service.ts';
 import { serveVisitorStream } from './widget.stream.ts';
 
 /**
@@ -290,10 +290,7 @@ export const widgetRoutes: AnyRoute[] = [
         const { visitor } = await sessionVisitor(ctx, channel, request);
         const body = jsonBody(request, typingBody);
         await limit(ctx, `widget:typing:${visitor.id}`, VISITOR_LIMIT);
-        await ctx.bus.publish(
-          `parley:widget:typing:${visitor.contact_id}`,
-          body.typing ? 'typing' : 'stopped',
-        );
+        await tellTyping(ctx, channel, visitor.contact_id, body.typing);
         return { status: 204 };
       }),
   ),
