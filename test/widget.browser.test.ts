@@ -9,6 +9,7 @@ import {
   CHROMIUM_ARGS,
   chromiumMissing,
   type InboxWorld,
+  signIn,
   startInboxWorld,
 } from './support/browser.ts';
 import { eventually, forEachStorage } from './support/harness.ts';
@@ -158,6 +159,18 @@ forEachStorage('the website widget in a browser', (storage) => {
     });
     assert.equal(reply.status, 201, reply.text);
     await bubbles(page, 'business').filter({ hasText: 'Priya here' }).waitFor();
+    // The person sees the visitor typing in the inbox (the widget says so at most every 5 s).
+    const inbox = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const desk = await inbox.newPage();
+    await signIn(desk, world, world.agent, `/app/c/${conv.id}`);
+    const typingLine = desk.getByRole('status').filter({ hasText: 'is typing' });
+    let n = 0;
+    await eventually(async () => {
+      await text.fill(`Also, do you do ${++n} colours?`);
+      return (await typingLine.count()) > 0;
+    });
+    await text.fill('');
+    await inbox.close();
     const count = await page.locator('li[data-from]').count();
     await page.reload();
     await open(page);
