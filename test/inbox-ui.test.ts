@@ -155,6 +155,18 @@ describe('inbox: list and thread rules', () => {
       'window closed',
     );
     assert.equal(store.windowLeftMs(conv({ channel: 'sms' }), now), null);
+    // Messenger and Instagram: both countdowns, the 24 hours and a person's 7 days (HUMAN_AGENT).
+    const dm = conv({ channel: 'instagram', human_agent_window_expires_at: '2026-05-17T08:00:00.000Z' });
+    assert.equal(store.formatWindow(store.windowLeftMs(dm, now)), '2 h 20 min left');
+    assert.equal(store.formatHumanWindow(store.humanWindowLeftMs(dm, now)), '7 d: 6 d 2 h left');
+    const late = Date.parse('2026-05-17T07:30:00.000Z');
+    assert.equal(store.formatWindow(store.windowLeftMs(dm, late)), 'window closed');
+    assert.equal(store.formatHumanWindow(store.humanWindowLeftMs(dm, late)), '7 d: 30 min left');
+    assert.equal(
+      store.formatHumanWindow(store.humanWindowLeftMs(dm, Date.parse('2026-05-18T00:00:00.000Z'))),
+      '7 d: closed',
+    );
+    assert.equal(store.humanWindowLeftMs(conv(), now), null, 'WhatsApp has no 7-day window');
     // A note never changes the card.
     const c = conv();
     assert.equal(

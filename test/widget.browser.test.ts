@@ -9,6 +9,7 @@ import {
   CHROMIUM_ARGS,
   chromiumMissing,
   type InboxWorld,
+  signIn,
   startInboxWorld,
 } from './support/browser.ts';
 import { eventually, forEachStorage } from './support/harness.ts';
@@ -158,15 +159,44 @@ forEachStorage('the website widget in a browser', (storage) => {
     });
     assert.equal(reply.status, 201, reply.text);
     await bubbles(page, 'business').filter({ hasText: 'Priya here' }).waitFor();
+    // The person sees the visitor typing in the inbox (the widget says so at most every 5 s).
+    const inbox = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const desk = await inbox.newPage();
+    await signIn(desk, world, world.agent, `/app/c/${conv.id}`);
+    const typingLine = desk.getByRole('status').filter({ hasText: 'is typing' });
+    let n = 0;
+    await eventually(async () => {
+      await text.fill(`Also, do you do ${++n} colours?`);
+      return (await typingLine.count()) > 0;
+    });
+    await text.fill('');
+    await inbox.close();
     const count = await page.locator('li[data-from]').count();
     await page.reload();
     await open(page);
     await bubbles(page, 'business').filter({ hasText: 'Priya here' }).waitFor();
     assert.equal(await page.locator('li[data-from]').count(), count);
-    assert.equal(
-      await page.getByRole('link', { name: 'Continue on WhatsApp' }).getAttribute('href'),
-      'https://wa.me/919876543210',
-    );
+    // Escape closes the chat and gives the focus back to the launcher.
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate('document.activeElement?.id'), 'parley-launcher');
+    // Nobody of the team online: "continue on WhatsApp" opens wa.me with the visitor's join code.
+    for (const user of [world.admin, world.agent])
+      await world.app.call('PUT', `/v1/users/${user.id}/availability`, {
+        key: world.key,
+        body: { availability: 'offline' },
+      });
+    await context.route('https://wa.me/**', (route) => route.fulfill({ status: 200, body: 'WhatsApp' }));
+    await page.reload();
+    await open(page);
+    const [popup] = await Promise.all([
+      context.waitForEvent('page'),
+      page.getByRole('button', { name: 'Continue on WhatsApp' }).click(),
+    ]);
+    await popup.waitForURL(/^https:\/\/wa\.me\//);
+    const wa = new URL(popup.url());
+    assert.equal(wa.pathname, '/919876543210');
+    assert.match(wa.searchParams.get('text') ?? '', /WEB-[0-9A-Z]{6}/);
     await context.close();
   });
 

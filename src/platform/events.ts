@@ -150,3 +150,35 @@ export function eventFromRow(row: Omit<EventsTable, 'object_type' | 'object_id'>
 
 export const eventChannel = (workspaceId: string, livemode: boolean) =>
   `events:${workspaceId}:${livemode ? 'live' : 'test'}`;
+
+/**
+ * A live notice on the event stream that is no event: never stored, never sent to webhooks,
+ * written without an `id:` line (a resume with `Last-Event-ID` neither counts nor replays it).
+ * `conversation.typing`: a website visitor is typing (`{conversation_id, typing}`).
+ */
+export interface LiveNotice {
+  id: '';
+  object: 'notice';
+  event: 'conversation.typing';
+  timestamp: string;
+  workspace_id: string;
+  livemode: boolean;
+  data: Record<string, unknown>;
+}
+
+export function liveNotice(
+  workspaceId: string,
+  livemode: boolean,
+  event: LiveNotice['event'],
+  data: Record<string, unknown>,
+): LiveNotice {
+  return {
+    id: '',
+    object: 'notice',
+    event,
+    timestamp: new Date().toISOString(),
+    workspace_id: workspaceId,
+    livemode,
+    data,
+  };
+}

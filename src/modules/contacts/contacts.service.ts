@@ -497,13 +497,19 @@ export async function updateContact(
       if (existing && existing.id !== row.id) throw duplicatePhone(existing.id, phone);
     }
     const next = patchedContact(row, input, { phone, email }, ctx.clock.now().toISOString());
-    if (!next.phone && !next.email) throw invalidField('phone', 'a contact needs a phone or an email');
+    // A contact keeps a way to reach it: its last phone or email goes only beside another address
+    // (a website visitor, a Messenger or Instagram user has neither, and can still be edited).
+    if (!next.phone && !next.email && (row.phone || row.email) && !otherAddress(row))
+      throw invalidField('phone', 'a contact needs a phone or an email');
     const { id: _id, workspace_id: _w, livemode: _l, created_at: _c, ...changes } = next;
     await tx.db.updateTable('contacts').set(changes).where('id', '=', row.id).execute();
     await emitContact(tx, scope, 'contact.updated', next, actor);
     return presentContact(next);
   });
 }
+
+const otherAddress = (row: ContactRow) =>
+  Boolean(row.whatsapp_user_id || row.messenger_psid || row.instagram_igsid);
 
 /** Filters shared by the contact list and rule-based audiences. */
 export interface ContactFilter {

@@ -10,7 +10,7 @@ export {
   recordConsents,
 } from './contacts.consents.ts';
 export { type ContactErasing, deleteContact } from './contacts.delete.ts';
-export { type ContactMergeEvent, contactMergeReaction } from './contacts.merge.ts';
+export { type ContactMergeEvent, contactMergeReaction, mergeContacts } from './contacts.merge.ts';
 export { findOrCreateMetaUserContact } from './contacts.meta.ts';
 export { contactObject } from './contacts.schemas.ts';
 export {

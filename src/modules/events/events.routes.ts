@@ -36,7 +36,7 @@ export function eventRoutes(opts: StreamOptions) {
       path: '/v1/events/stream',
       summary: 'Live events as Server-Sent Events',
       description:
-        "A `text/event-stream` of the events of this key's workspace and mode: `id:` is the event id, `event:` its type, `data:` the event JSON. A comment line is sent every 15 seconds. Reconnect with `Last-Event-ID` (or `last_event_id`) to receive every event recorded after that one (within the 30-day retention), then live ones, with no gap or duplicate.",
+        "A `text/event-stream` of the events of this key's workspace and mode: `id:` is the event id, `event:` its type, `data:` the event JSON. A comment line is sent every 15 seconds. Reconnect with `Last-Event-ID` (or `last_event_id`) to receive every event recorded after that one (within the 30-day retention), then live ones, with no gap or duplicate. Live notices (`conversation.typing`: a website visitor typing) come without an `id:` line: never stored, never replayed.",
       tags,
       auth: 'key',
       scope: 'events:read',

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../platform/context.ts';
-import { eventChannel, type ParleyEvent } from '../../platform/events.ts';
+import { eventChannel, type LiveNotice, type ParleyEvent } from '../../platform/events.ts';
 import type { Auth } from '../../platform/http/route.ts';
 import { openPresence } from '../users/index.ts';
 import { eventsAfter, presentEvent } from './events.service.ts';
@@ -60,8 +60,15 @@ export async function serveEventStream(
     if (!raw.writableEnded) raw.end();
   };
 
-  const send = (event: ParleyEvent) => {
-    if (closed || seen.has(event.id)) return;
+  const send = (event: ParleyEvent | LiveNotice) => {
+    if (closed) return;
+    if ('object' in event) {
+      // A live notice (a visitor typing): no id, so a resume neither counts nor replays it.
+      if (!types || types.has(event.event))
+        raw.write(`event: ${event.event}\ndata: ${JSON.stringify(event)}\n\n`);
+      return;
+    }
+    if (seen.has(event.id)) return;
     if (opts.lastEventId && event.id <= opts.lastEventId) return;
     seen.add(event.id);
     if (seen.size > SEEN_IDS) seen.delete(seen.values().next().value as string);
@@ -72,7 +79,7 @@ export async function serveEventStream(
 
   const unsubscribe = ctx.bus.subscribe(eventChannel(auth.workspaceId, auth.livemode), (message) => {
     if (replaying) held.push(message);
-    else send(JSON.parse(message) as ParleyEvent);
+    else send(JSON.parse(message) as ParleyEvent | LiveNotice);
   });
   // The bus lost live events (Redis went away, or came back): end the stream, and the client's
   // resume with Last-Event-ID replays what it missed from the events table.
@@ -99,7 +106,7 @@ export async function serveEventStream(
       }
     }
     replaying = false;
-    for (const message of held.splice(0)) send(JSON.parse(message) as ParleyEvent);
+    for (const message of held.splice(0)) send(JSON.parse(message) as ParleyEvent | LiveNotice);
   } catch (err) {
     ctx.logger.warn({ err }, 'event stream replay failed');
     close();

@@ -135,7 +135,7 @@ export function agentTools(tool: Tool): Tool[] {
 
 /** The fields of a contact, a conversation and an agent a template may bind. */
 const boundFields: Record<string, RegExp> = {
-  contact: /^(id|name|first_name|phone|email|attributes\.[A-Za-z0-9_]{1,64})$/,
+  contact: /^(id|name|first_name|phone|email|verified|attributes\.[A-Za-z0-9_]{1,64})$/,
   conversation: /^(id|channel|variables\.[A-Za-z0-9_]{1,64})$/,
   agent: /^(id|name)$/,
 };

@@ -105,7 +105,14 @@ export async function runTool(
   ]);
   const bindings: Bindings = {
     args,
-    contact: rc.contact ? { ...rc.contact, first_name: rc.contact.name?.split(/\s+/)[0] ?? null } : {},
+    contact: rc.contact
+      ? {
+          ...rc.contact,
+          first_name: rc.contact.name?.split(/\s+/)[0] ?? null,
+          // Proved by a signed identity (the website widget's JWT), never by what the customer typed.
+          verified: rc.contact.attributes.verified === true,
+        }
+      : {},
     conversation: rc.conversation ?? {},
     agent: rc.agent ?? {},
     secret: secrets,

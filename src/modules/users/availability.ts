@@ -153,6 +153,17 @@ export async function isOnline(db: Db | Trx, scope: Scope, userId: string, now: 
   return effectiveAvailability(row, (await presentUserIds(db, [row.id], now)).has(row.id)) === 'online';
 }
 
+/** Whether any person of this workspace and mode is online now (the website widget offers its fallbacks when nobody is). */
+export async function anyoneOnline(db: Db | Trx, scope: Scope, now: Date): Promise<boolean> {
+  const rows = await tenant(db, scope).selectFrom('users').select(['id', 'availability']).execute();
+  const present = await presentUserIds(
+    db,
+    rows.map((r) => r.id),
+    now,
+  );
+  return rows.some((r) => effectiveAvailability(r, present.has(r.id)) === 'online');
+}
+
 /** Whether a user of this workspace and mode exists (assignment checks). */
 export async function userRow(db: Db | Trx, scope: Scope, id: string) {
   return tenant(db, scope).findById('users', id);

@@ -2,6 +2,7 @@
 
 export {
   type Availability,
+  anyoneOnline,
   isOnline,
   onRoomMaybeFreed,
   openPresence,

@@ -22,6 +22,8 @@ import type { WidgetVisitorsTable } from './widget.tables.ts';
 export interface WidgetChannel {
   config: ChannelConfig;
   settings: WebSettings;
+  /** The channel's AI agent (null: none); its opening hours say when people answer. */
+  agentId: string | null;
   /** The CORS headers every answer to this origin carries. */
   cors: Record<string, string>;
 }
@@ -35,6 +37,8 @@ export interface VerifiedIdentity {
 
 /** Per IP address: every widget request. */
 export const IP_LIMIT = { windowMs: 60_000, limit: 600 };
+/** Per IP address: new visitor sessions (each makes a contact). */
+export const SESSION_LIMIT = { windowMs: 60_000, limit: 60 };
 /** Per visitor: messages, files and typing signals. */
 export const VISITOR_LIMIT = { windowMs: 60_000, limit: 30 };
 
@@ -90,7 +94,12 @@ export async function widgetChannel(
         ? `This widget may not be used from ${origin}: add its domain to the channel's settings.allowed_domains.`
         : "Widget requests come from a page (an Origin header) of one of the channel's allowed domains.",
     );
-  return { config: channelConfigOf(ctx, row), settings, cors: corsHeaders(origin as string) };
+  return {
+    config: channelConfigOf(ctx, row),
+    settings,
+    agentId: row.agent_id,
+    cors: corsHeaders(origin as string),
+  };
 }
 
 /** Counts one request against a sliding window; 429 `rate_limited` with Retry-After past it. */

@@ -66,4 +66,17 @@ export const widgetMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  '1701_widget_join_codes': {
+    async up(db) {
+      // "Continue on WhatsApp": the code the visitor sends there, which joins the two contacts.
+      await db.schema.alterTable('widget_visitors').addColumn('join_code', 'text').execute();
+      await db.schema.alterTable('widget_visitors').addColumn('join_code_expires_at', 'text').execute();
+      await db.schema
+        .createIndex('widget_visitors_join_code')
+        .on('widget_visitors')
+        .columns(['workspace_id', 'join_code'])
+        .unique()
+        .execute();
+    },
+  },
 };

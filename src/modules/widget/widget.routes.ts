@@ -8,6 +8,7 @@ import { sniffMediaType } from '../media/index.ts';
 import {
   ipLimit,
   limit,
+  SESSION_LIMIT,
   sessionVisitor,
   VISITOR_LIMIT,
   verifiedIdentity,
@@ -16,7 +17,8 @@ import {
 } from './widget.access.ts';
 import { serveAsset, widgetAssets } from './widget.assets.ts';
 import { startVisitorCall } from './widget.call.ts';
-import { publicSettings, sendVisitorMessage, startSession } from './widget.service.ts';
+import { availabilityOf, continueByEmail, continueOnWhatsApp } from './widget.fallback.ts';
+import { publicSettings, sendVisitorMessage, startSession, tellTyping } from './widget.service.ts';
 import { serveVisitorStream } from './widget.stream.ts';
 
 /**
@@ -96,6 +98,10 @@ const sessionBody = z.object({
 });
 const messageBody = z.object({ text: z.string().trim().min(1, 'is required').max(4096) });
 const typingBody = z.object({ typing: z.boolean() });
+const continueBody = z.object({
+  via: z.enum(['email', 'whatsapp']),
+  email: z.email('must be an email address').max(320).optional(),
+});
 
 function idempotencyKey(request: FastifyRequest): string {
   const key = request.headers['idempotency-key'];
@@ -202,7 +208,7 @@ export const widgetRoutes: AnyRoute[] = [
     ({ ctx, params: p, request }) =>
       widgetRequest(ctx, request, p.channel_id, async (channel) => ({
         status: 200,
-        body: publicSettings(channel),
+        body: { ...publicSettings(channel), availability: await availabilityOf(ctx, channel) },
       })),
   ),
   route(
@@ -214,6 +220,7 @@ export const widgetRoutes: AnyRoute[] = [
       widgetRequest(ctx, request, p.channel_id, async (channel) => {
         const body = jsonBody(request, sessionBody);
         const identity = await verifiedIdentity(channel, request);
+        await limit(ctx, `widget:session:${request.ip}`, SESSION_LIMIT);
         const { token, visitor } = await startSession(ctx, channel, identity, body);
         return {
           status: 201,
@@ -283,11 +290,26 @@ export const widgetRoutes: AnyRoute[] = [
         const { visitor } = await sessionVisitor(ctx, channel, request);
         const body = jsonBody(request, typingBody);
         await limit(ctx, `widget:typing:${visitor.id}`, VISITOR_LIMIT);
-        await ctx.bus.publish(
-          `parley:widget:typing:${visitor.contact_id}`,
-          body.typing ? 'typing' : 'stopped',
-        );
+        await tellTyping(ctx, channel, visitor.contact_id, body.typing);
         return { status: 204 };
+      }),
+  ),
+  route(
+    'POST',
+    '/widget/:channel_id/continue',
+    'Continue the conversation by email or on WhatsApp',
+    { 200: null },
+    ({ ctx, params: p, request }) =>
+      widgetRequest(ctx, request, p.channel_id, async (channel) => {
+        const { visitor, identity } = await sessionVisitor(ctx, channel, request);
+        const body = jsonBody(request, continueBody);
+        return {
+          status: 200,
+          body:
+            body.via === 'email'
+              ? await continueByEmail(ctx, channel, visitor, identity, body.email)
+              : await continueOnWhatsApp(ctx, channel, visitor),
+        };
       }),
   ),
   route(

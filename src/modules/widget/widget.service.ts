@@ -2,6 +2,7 @@ import type { AppContext } from '../../platform/context.ts';
 import { randomToken } from '../../platform/crypto.ts';
 import { newRow } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
+import { eventChannel, liveNotice } from '../../platform/events.ts';
 import type { InboundMessage } from '../channels/index.ts';
 import {
   type ContactRow,
@@ -10,6 +11,7 @@ import {
   newContactRow,
   updateContact,
 } from '../contacts/index.ts';
+import { latestConversationOfContact } from '../conversations/index.ts';
 import { ingestInbound, type MessageObject } from '../messaging/index.ts';
 import { workspaceTerms } from '../workspaces/index.ts';
 import {
@@ -64,6 +66,31 @@ export function publicSettings(channel: WidgetChannel) {
     },
     file_max_bytes: s.file_max_bytes,
   };
+}
+
+/**
+ * The visitor is typing (or stopped): a live notice on the workspace's event stream, which the
+ * inbox shows in their conversation. Not stored; nothing when they have no conversation yet.
+ */
+export async function tellTyping(
+  ctx: AppContext,
+  channel: WidgetChannel,
+  contactId: string,
+  typing: boolean,
+) {
+  const { workspaceId, livemode } = channel.config;
+  const conversationId = await latestConversationOfContact(ctx.db, { workspaceId, livemode }, contactId);
+  if (!conversationId) return;
+  await ctx.bus.publish(
+    eventChannel(workspaceId, livemode),
+    JSON.stringify(
+      liveNotice(workspaceId, livemode, 'conversation.typing', {
+        conversation_id: conversationId,
+        contact_id: contactId,
+        typing,
+      }),
+    ),
+  );
 }
 
 interface StartInput {
@@ -134,6 +161,8 @@ async function visitorFor(
     contact_id: '',
     subject: identity?.sub ?? null,
     consented_at: input.consent ? now : null,
+    join_code: null,
+    join_code_expires_at: null,
     created_at: now,
     last_seen_at: now,
   };

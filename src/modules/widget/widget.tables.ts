@@ -18,6 +18,9 @@ export interface WidgetVisitorsTable {
   subject: string | null;
   /** When the visitor accepted the channel's consent line. */
   consented_at: string | null;
+  /** "Continue on WhatsApp": the code (`WEB-` and 6 letters or digits) that joins their WhatsApp contact; single use. */
+  join_code: string | null;
+  join_code_expires_at: string | null;
   created_at: string;
   last_seen_at: string;
 }

@@ -95,6 +95,9 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
   const [error, setError] = useState('');
   const [dir, setDir] = useState({ users: [], teams: [] });
   const [showContact, setShowContact] = useState(true);
+  // A website visitor typing (a live notice): shown until they stop, or 8 s after the last signal.
+  const [customerTyping, setCustomerTyping] = useState(false);
+  const typingTimer = useRef(0);
   const scroller = useRef(null);
   const stick = useRef(true);
   const anchor = useRef(null);
@@ -161,6 +164,24 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
     loadPeople().then((d) => !gone && setDir(d));
     return () => {
       gone = true;
+    };
+  }, [id]);
+
+  // A website visitor typing in this conversation (a live notice); their message ends it.
+  useEffect(() => {
+    setCustomerTyping(false);
+    const off = live.on((event) => {
+      const d = event.data;
+      if (d?.conversation_id !== id) return;
+      if (event.event === 'message.received') setCustomerTyping(false);
+      if (event.event !== 'conversation.typing') return;
+      clearTimeout(typingTimer.current);
+      setCustomerTyping(d.typing === true);
+      if (d.typing) typingTimer.current = setTimeout(() => setCustomerTyping(false), 8000);
+    });
+    return () => {
+      off();
+      clearTimeout(typingTimer.current);
     };
   }, [id]);
 
@@ -265,6 +286,7 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
         ${!loaded ? null : hasOlder ? html`<button type="button" class="more" onClick=${loadOlder}>Load older messages</button>` : html`<p class="muted center">Start of the conversation</p>`}
         ${items.map((it) => (it.m ? html`<${Bubble} key=${it.key} m=${it.m} names=${names} ai=${sources[it.m.id]} />` : it.c ? html`<${ToolCallLine} key=${it.key} call=${it.c} />` : html`<p key=${it.key} class="system-line">${systemText(it.e, names)} · ${clockTime(it.e.timestamp)}</p>`))}
       </div>
+      ${customerTyping ? html`<p class="muted typing" role="status">${contactLabel(conv)} is typing…</p>` : null}
       ${error ? html`<p class="error" role="alert">${error}</p>` : null}
       <${Composer} conv=${conv} onSent=${(m) => setMessages((list) => mergeMessage(list, m))} onChanged=${changed} />
     </div>

@@ -14,7 +14,16 @@
       const button = document.createElement('button');
       button.type = 'button';
       button.id = 'parley-launcher';
-      button.setAttribute('aria-label', 'Open chat');
+      const lang = String(t.language || 'en').split('-')[0];
+      const label = {
+        hi: 'चैट खोलें',
+        es: 'Abrir el chat',
+        pt: 'Abrir o chat',
+        fr: 'Ouvrir le chat',
+        de: 'Chat öffnen',
+      };
+      button.setAttribute('aria-label', label[lang] || 'Open chat');
+      button.lang = t.language || 'en';
       button.setAttribute('aria-expanded', 'false');
       button.textContent = '\u{1F4AC}';
       button.style.cssText = `position:fixed;bottom:16px;${t.position}:16px;width:56px;height:56px;border-radius:50%;border:0;background:${t.color};color:#fff;font-size:24px;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.3);z-index:2147483646`;

@@ -4,6 +4,119 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 
 const html = htm.bind(h);
 
+/** The widget's own words, in the channel's `theme.language` (English for a language not here). */
+const WORDS = {
+  en: {
+    chat: 'Chat',
+    conversation: 'Conversation',
+    start: 'Start chat',
+    message: 'Your message',
+    send: 'Send',
+    attach: 'Attach a file',
+    call: 'Call',
+    close: 'Close chat',
+    typing: 'typing',
+    byEmail: 'Reply by email',
+    onWhatsApp: 'Continue on WhatsApp',
+    away: 'Nobody can answer right now. We can reply later:',
+    yourEmail: 'Your email',
+    emailSent: 'We will reply to {email}.',
+    notSent: 'Not sent: check your connection.',
+    unavailable: 'This chat is not available here.',
+  },
+  hi: {
+    chat: 'चैट',
+    conversation: 'बातचीत',
+    start: 'चैट शुरू करें',
+    message: 'आपका संदेश',
+    send: 'भेजें',
+    attach: 'फ़ाइल जोड़ें',
+    call: 'कॉल',
+    close: 'चैट बंद करें',
+    typing: 'लिख रहे हैं',
+    byEmail: 'ईमेल से जवाब पाएँ',
+    onWhatsApp: 'WhatsApp पर जारी रखें',
+    away: 'अभी कोई जवाब नहीं दे सकता। हम बाद में जवाब दे सकते हैं:',
+    yourEmail: 'आपका ईमेल',
+    emailSent: 'हम {email} पर जवाब देंगे।',
+    notSent: 'नहीं भेजा गया: अपना कनेक्शन जाँचें।',
+    unavailable: 'यह चैट यहाँ उपलब्ध नहीं है।',
+  },
+  es: {
+    chat: 'Chat',
+    conversation: 'Conversación',
+    start: 'Empezar el chat',
+    message: 'Tu mensaje',
+    send: 'Enviar',
+    attach: 'Adjuntar un archivo',
+    call: 'Llamar',
+    close: 'Cerrar el chat',
+    typing: 'escribiendo',
+    byEmail: 'Responder por correo',
+    onWhatsApp: 'Seguir en WhatsApp',
+    away: 'Ahora no hay nadie para responder. Podemos responder más tarde:',
+    yourEmail: 'Tu correo',
+    emailSent: 'Te responderemos a {email}.',
+    notSent: 'No enviado: revisa tu conexión.',
+    unavailable: 'Este chat no está disponible aquí.',
+  },
+  pt: {
+    chat: 'Chat',
+    conversation: 'Conversa',
+    start: 'Iniciar o chat',
+    message: 'Sua mensagem',
+    send: 'Enviar',
+    attach: 'Anexar um arquivo',
+    call: 'Ligar',
+    close: 'Fechar o chat',
+    typing: 'digitando',
+    byEmail: 'Responder por e-mail',
+    onWhatsApp: 'Continuar no WhatsApp',
+    away: 'Ninguém pode responder agora. Podemos responder depois:',
+    yourEmail: 'Seu e-mail',
+    emailSent: 'Responderemos para {email}.',
+    notSent: 'Não enviado: verifique sua conexão.',
+    unavailable: 'Este chat não está disponível aqui.',
+  },
+  fr: {
+    chat: 'Chat',
+    conversation: 'Conversation',
+    start: 'Commencer',
+    message: 'Votre message',
+    send: 'Envoyer',
+    attach: 'Joindre un fichier',
+    call: 'Appeler',
+    close: 'Fermer le chat',
+    typing: 'écrit',
+    byEmail: 'Réponse par e-mail',
+    onWhatsApp: 'Continuer sur WhatsApp',
+    away: 'Personne ne peut répondre maintenant. Nous pouvons répondre plus tard :',
+    yourEmail: 'Votre e-mail',
+    emailSent: 'Nous répondrons à {email}.',
+    notSent: 'Non envoyé : vérifiez votre connexion.',
+    unavailable: "Ce chat n'est pas disponible ici.",
+  },
+  de: {
+    chat: 'Chat',
+    conversation: 'Unterhaltung',
+    start: 'Chat starten',
+    message: 'Ihre Nachricht',
+    send: 'Senden',
+    attach: 'Datei anhängen',
+    call: 'Anrufen',
+    close: 'Chat schließen',
+    typing: 'schreibt',
+    byEmail: 'Antwort per E-Mail',
+    onWhatsApp: 'Weiter auf WhatsApp',
+    away: 'Gerade kann niemand antworten. Wir antworten später:',
+    yourEmail: 'Ihre E-Mail',
+    emailSent: 'Wir antworten an {email}.',
+    notSent: 'Nicht gesendet: prüfen Sie Ihre Verbindung.',
+    unavailable: 'Dieser Chat ist hier nicht verfügbar.',
+  },
+};
+const wordsFor = (language) => WORDS[String(language ?? 'en').split('-')[0]] ?? WORDS.en;
+
 /**
  * The website widget's conversation UI: a visitor's session (kept in localStorage, so every tab
  * and reload shows the same thread), their thread live over Server-Sent Events (resumed with
@@ -20,22 +133,27 @@ export function mount({ root, base, channel, config, launcher, identity }) {
   shadow.appendChild(mountPoint);
   let setOpen = () => {};
   let open = false;
+  const words = wordsFor(config.theme.language);
+  const openLabel = launcher.getAttribute('aria-label');
+  const toggle = () => {
+    open = !open;
+    launcher.setAttribute('aria-expanded', String(open));
+    launcher.setAttribute('aria-label', open ? words.close : openLabel);
+    setOpen(open);
+    // Closed from the keyboard (Escape): the focus goes back to the launcher.
+    if (!open) launcher.focus();
+  };
   render(
-    html`<${Widget} base=${base} channel=${channel} config=${config} identity=${identity} bind=${(f) => {
+    html`<${Widget} base=${base} channel=${channel} config=${config} identity=${identity} words=${words} onClose=${toggle} bind=${(
+      f,
+    ) => {
       setOpen = f;
       // The first click may come before the UI's first effects ran: it opens the panel now.
       f(open);
     }} />`,
     mountPoint,
   );
-  return {
-    toggle() {
-      open = !open;
-      launcher.setAttribute('aria-expanded', String(open));
-      launcher.setAttribute('aria-label', open ? 'Close chat' : 'Open chat');
-      setOpen(open);
-    },
-  };
+  return { toggle };
 }
 
 /** An idempotency key (crypto.randomUUID needs a secure context; an http:// page has none). */
@@ -57,23 +175,30 @@ function api(base, channel, path, { token, identity, method = 'GET', body, heade
   });
 }
 
-function Widget({ base, channel, config, identity, bind }) {
+function Widget({ base, channel, config, identity, bind, words, onClose }) {
   const [open, setOpen] = useState(false);
   const [token, setToken] = useState(() => localStorage.getItem(storeKey(channel)));
   const [messages, setMessages] = useState([]);
   const [typing, setTyping] = useState(false);
   const [error, setError] = useState(null);
+  const [continued, setContinued] = useState(null);
+  const panel = useRef(null);
   useEffect(() => bind(setOpen), []);
+  // Opened: the focus goes into the panel (its first field), as a dialog's does.
+  useEffect(() => {
+    if (open) panel.current?.querySelector('input, textarea')?.focus();
+  }, [open, token]);
   useEffect(() => {
     if (!token) return undefined;
     return stream(base, channel, token, identity, {
       message: (m) => setMessages((list) => (list.some((x) => x.id === m.id) ? list : [...list, m])),
       typing: (t) => setTyping(t.typing),
+      continued: (c) => setContinued(c),
       refused: (status) => {
         if (status === 401) {
           localStorage.removeItem(storeKey(channel));
           setToken(null);
-        } else setError('This chat is not available here.');
+        } else setError(words.unavailable);
       },
     });
   }, [token]);
@@ -86,20 +211,29 @@ function Widget({ base, channel, config, identity, bind }) {
     setToken(body.token);
   };
   if (!open) return null;
-  return html`<section class="panel" role="dialog" aria-label="Chat" data-testid="parley-panel">
-    <header><span>${config.theme.greeting}</span></header>
+  const keys = (e) => {
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      onClose();
+    }
+  };
+  return html`<section class="panel" role="dialog" aria-label=${words.chat} data-testid="parley-panel"
+    lang=${config.theme.language} ref=${panel} onKeyDown=${keys}>
+    <header><span>${config.theme.greeting}</span>
+      <button type="button" class="close" aria-label=${words.close} onClick=${onClose}>×</button></header>
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${
       token
-        ? html`<${Thread} messages=${messages} typing=${typing} />
-          <${Composer} base=${base} channel=${channel} token=${token} identity=${identity} onError=${setError} />`
-        : html`<${Start} config=${config} onStart=${start} />`
+        ? html`<${Thread} messages=${messages} typing=${typing} words=${words} />
+          <${Fallback} base=${base} channel=${channel} token=${token} identity=${identity} config=${config}
+            words=${words} continued=${continued} onError=${setError} />
+          <${Composer} base=${base} channel=${channel} token=${token} identity=${identity} words=${words} onError=${setError} />`
+        : html`<${Start} config=${config} words=${words} onStart=${start} />`
     }
-    <${Fallback} fallback=${config.fallback} />
   </section>`;
 }
 
-function Start({ config, onStart }) {
+function Start({ config, words, onStart }) {
   const [consent, setConsent] = useState(false);
   const fields = config.pre_chat_fields ?? [];
   const submit = (e) => {
@@ -118,14 +252,14 @@ function Start({ config, onStart }) {
       config.consent &&
       html`<label class="consent"><input type="checkbox" checked=${consent} onChange=${(e) => setConsent(e.target.checked)} required />${config.consent}</label>`
     }
-    <button type="submit">Start chat</button>
+    <button type="submit">${words.start}</button>
   </form>`;
 }
 
-function Thread({ messages, typing }) {
+function Thread({ messages, typing, words }) {
   const end = useRef(null);
   useEffect(() => end.current?.scrollIntoView?.({ block: 'end' }), [messages.length, typing]);
-  return html`<ol class="thread" role="log" aria-live="polite" aria-label="Conversation">
+  return html`<ol class="thread" role="log" aria-live="polite" aria-label=${words.conversation} tabindex="0">
     ${messages.map(
       (m) => html`<li class=${`msg ${m.from}`} data-from=${m.from}>
         ${m.text && html`<p>${m.text}</p>`}
@@ -133,12 +267,12 @@ function Thread({ messages, typing }) {
         ${m.media && html`<a href=${m.media.url} target="_blank" rel="noopener">${m.media.filename ?? 'File'}</a>`}
       </li>`,
     )}
-    ${typing && html`<li class="typing" aria-label="typing">…</li>`}
+    ${typing && html`<li class="typing" aria-label=${words.typing}>…</li>`}
     <li ref=${end} aria-hidden="true"></li>
   </ol>`;
 }
 
-function Composer({ base, channel, token, identity, onError }) {
+function Composer({ base, channel, token, identity, words, onError }) {
   const [text, setText] = useState('');
   const lastTyping = useRef(0);
   const send = async (e) => {
@@ -163,7 +297,7 @@ function Composer({ base, channel, token, identity, onError }) {
         await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
       }
     }
-    onError('Not sent: check your connection.');
+    onError(words.notSent);
   };
   const input = (e) => {
     setText(e.target.value);
@@ -201,21 +335,62 @@ function Composer({ base, channel, token, identity, onError }) {
     else window.location.assign(body.url);
   };
   return html`<form class="composer" onSubmit=${send}>
-    <label class="sr" for="parley-text">Your message</label>
+    <label class="sr" for="parley-text">${words.message}</label>
     <textarea id="parley-text" rows="2" value=${text} onInput=${input}
       onKeyDown=${(e) => e.key === 'Enter' && !e.shiftKey && send(e)}></textarea>
-    <label class="attach">📎<span class="sr">Attach a file</span><input type="file" accept="image/*,application/pdf" onChange=${attach} /></label>
-    <button type="submit">Send</button>
-    <button type="button" class="call" onClick=${call}>Call</button>
+    <label class="attach">📎<span class="sr">${words.attach}</span><input type="file" accept="image/*,application/pdf" onChange=${attach} /></label>
+    <button type="submit">${words.send}</button>
+    <button type="button" class="call" onClick=${call}>${words.call}</button>
   </form>`;
 }
 
-function Fallback({ fallback }) {
-  if (!fallback?.email && !fallback?.whatsapp) return null;
-  return html`<footer>
-    ${fallback.email && html`<a href=${`mailto:${fallback.email}`}>Reply by email</a>`}
-    ${fallback.whatsapp && html`<a href=${fallback.whatsapp} target="_blank" rel="noopener">Continue on WhatsApp</a>`}
-  </footer>`;
+/**
+ * When nobody can answer now (outside opening hours, nobody online): "reply by email" (the thread
+ * goes by email and carries on there) and "continue on WhatsApp" (wa.me with the visitor's code).
+ */
+function Fallback({ base, channel, token, identity, config, words, continued, onError }) {
+  const [asking, setAsking] = useState(false);
+  const [sentTo, setSentTo] = useState(null);
+  const fallback = config.fallback ?? {};
+  if (!config.availability?.offer_fallback || (!fallback.email && !fallback.whatsapp)) return null;
+  const go = async (body) => {
+    const res = await api(base, channel, '/continue', { method: 'POST', token, identity, body });
+    const answer = await res.json();
+    if (!res.ok) {
+      onError(answer.error?.message ?? words.notSent);
+      return null;
+    }
+    return answer;
+  };
+  const byEmail = async (e) => {
+    e.preventDefault();
+    const email = String(new FormData(e.target).get('email') ?? '').trim();
+    const answer = await go({ via: 'email', email });
+    if (answer) setSentTo(answer.email);
+  };
+  const onWhatsApp = async () => {
+    const win = window.open('', '_blank');
+    const answer = await go({ via: 'whatsapp' });
+    if (!answer) return win?.close();
+    if (win) win.location.href = answer.url;
+    else window.location.assign(answer.url);
+  };
+  const emailed = sentTo ?? (continued?.via === 'email' ? continued.email : null);
+  if (emailed) return html`<p class="away" role="status">${words.emailSent.replace('{email}', emailed)}</p>`;
+  return html`<div class="away">
+    <p>${words.away}</p>
+    ${
+      asking
+        ? html`<form class="by-email" onSubmit=${byEmail}>
+            <label>${words.yourEmail}<input name="email" type="email" autocomplete="email" required /></label>
+            <button type="submit">${words.send}</button>
+          </form>`
+        : html`<div class="ways">
+            ${fallback.email && html`<button type="button" onClick=${() => setAsking(true)}>${words.byEmail}</button>`}
+            ${fallback.whatsapp && html`<button type="button" onClick=${onWhatsApp}>${words.onWhatsApp}</button>`}
+          </div>`
+    }
+  </div>`;
 }
 
 /** Splits Server-Sent Events text into blocks, calling `dispatch` for each; returns what is left. */
@@ -266,6 +441,7 @@ function stream(base, channel, token, identity, on) {
     if (e.id) last = e.id;
     if (e.event === 'typing') on.typing(e.data);
     else if (e.event === 'message') on.message(e.data);
+    else if (e.event === 'continued') on.continued(e.data);
   };
   const connect = async () => {
     controller = new AbortController();
@@ -320,7 +496,16 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
 .attach{cursor:pointer;padding:8px}.attach input{position:absolute;width:1px;height:1px;opacity:0}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 .error{color:#c92a2a;margin:8px 12px}
-footer{display:flex;gap:12px;padding:8px 12px;font-size:13px}
+header{display:flex;justify-content:space-between;align-items:center}
+.close{background:transparent;font-size:22px;line-height:1;padding:0 6px;min-width:44px;min-height:44px}
+.away{padding:8px 12px;font-size:14px;border-top:1px solid #e9ecef;margin:0}
+.away p{margin:0 0 6px}
+.ways,.by-email{display:flex;gap:8px;flex-wrap:wrap;align-items:flex-end}
+.by-email label{display:flex;flex-direction:column;flex:1}
+.start label{display:flex;flex-direction:column;gap:4px}
+.consent{flex-direction:row!important;align-items:flex-start}
+button{min-height:44px}
+.thread:focus-visible{outline:3px solid #1c7ed6;outline-offset:-3px}
 @media (max-width:420px){.panel{bottom:80px;${side}:8px;width:calc(100vw - 16px)}}
 `;
 }
