@@ -13,6 +13,7 @@ import {
   taskServiceFact,
 } from './booking-dialogue.ts';
 import {
+  asksForCatalogue,
   asksForVisit,
   correctsBooking,
   isClosing,
@@ -90,6 +91,8 @@ interface Reply {
   reply: string;
   sources?: Source[];
   answered?: boolean;
+  /** The reply carries the catalogue. */
+  catalogue?: boolean;
 }
 
 /** One turn of the built-in agent: the customer's words, the state it starts from, the transition it declares. */
@@ -163,6 +166,7 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
     handedOff: t.handedOff(),
     engine: 'builtin',
     state: nextState(state, c.turn, input.messages, reply, answered),
+    ...(r.catalogue ? { catalogue: true } : {}),
   };
 }
 
@@ -188,6 +192,7 @@ const steps: StepFn[] = [
   taskSideQuestion,
   bookedServiceFact,
   moveOrCancel,
+  catalogue,
   booking,
   closing,
   facts,
@@ -422,6 +427,17 @@ function symptoms(c: Ctx): Reply | null {
 }
 
 /** A request to book, a statement naming a service and a time, or an answer to the agent's booking question. */
+/** "Show me your products": the catalogue, when the channel has one (a WhatsApp catalog_message). */
+function catalogue(c: Ctx): Reply | null {
+  if (!c.input.catalogue || c.voice || !asksForCatalogue(c.text)) return null;
+  return {
+    reply: c.hi
+      ? 'Yeh rahi hamari catalogue: dekhne aur order karne ke liye neeche tap karein.'
+      : 'Here is our catalogue: tap below to browse the products and order.',
+    catalogue: true,
+  };
+}
+
 async function booking(c: Ctx): Promise<Reply | null> {
   const { input, text } = c;
   const agent = input.agent;

@@ -8,6 +8,7 @@ export {
   type ConsentNotice,
   type InboundBatch,
   type InboundMessage,
+  type InteractiveKind,
   type InteractiveParts,
   type OutboundMedia,
   type OutboundMessage,
@@ -17,6 +18,12 @@ export {
   type StatusUpdate,
 } from './channel-adapter.ts';
 export { channelById, channelsByIds } from './channels.lookup.ts';
+export {
+  type OrderDetailsPart,
+  type OrderStatusPart,
+  orderStatuses,
+  type PaymentAmount,
+} from './interactive-parts.ts';
 export {
   channelConfigOf,
   channelHandoffTeam,
@@ -37,6 +44,7 @@ export {
   type ChannelType,
   type ContentLimits,
   channelKinds,
+  interactiveKinds,
   channelTypes,
   contactFieldFor,
   contactKeyFor,

@@ -3,9 +3,11 @@ import {
   type ChannelType,
   type ContentLimits,
   channelKinds,
+  type InteractiveKind,
   type InteractiveParts,
   outboundTypes,
 } from '../channels/index.ts';
+import { checkRichInteractive, strayParts } from './interactive-rules.ts';
 
 /** Characters as WhatsApp counts them (code points): an emoji is one, not two UTF-16 units. */
 export const chars = (s: string): number => {
@@ -30,8 +32,10 @@ export interface MediaInput {
   uploaded?: { mime_type: string; filename: string | null };
 }
 
-export interface InteractiveInput extends InteractiveParts {
-  type: 'button' | 'list';
+export interface InteractiveInput extends Omit<InteractiveParts, 'body'> {
+  type: InteractiveKind;
+  /** Required except for a product message. */
+  body?: string;
 }
 
 export interface TemplateRef {
@@ -124,6 +128,11 @@ export function checkContent(input: ContentInput, channelType: ChannelType): Fie
     case 'interactive':
       if (!(kind.messageTypes as readonly MessageType[]).includes('interactive'))
         errors.push({ field: 'type', message: 'interactive messages need a WhatsApp channel' });
+      else if (input.interactive && !(kind.interactiveKinds as readonly InteractiveKind[]).includes(input.interactive.type))
+        errors.push({
+          field: 'interactive.type',
+          message: `a ${channelType} channel carries interactive ${kind.interactiveKinds.join(', ')}, not ${input.interactive.type} (a WhatsApp message)`,
+        });
       if (!input.interactive)
         errors.push({ field: 'interactive', message: 'is required when type is interactive' });
       else errors.push(...checkInteractive(input.interactive, limits));
@@ -176,13 +185,16 @@ function checkMedia(type: MediaType, media: MediaInput | undefined, limits: Cont
 }
 
 function checkInteractive(i: InteractiveInput, limits: ContentLimits): FieldError[] {
-  const errors: FieldError[] = [];
-  if (chars(i.body) > limits.interactiveBody)
+  const errors: FieldError[] = strayParts(i);
+  if (i.body !== undefined && chars(i.body) > limits.interactiveBody)
     errors.push(tooLong('interactive.body', limits.interactiveBody));
   if (i.header !== undefined && chars(i.header) > limits.interactiveHeader)
     errors.push(tooLong('interactive.header', limits.interactiveHeader));
   if (i.footer !== undefined && chars(i.footer) > limits.interactiveFooter)
     errors.push(tooLong('interactive.footer', limits.interactiveFooter));
+  if (i.type !== 'button' && i.type !== 'list') return [...errors, ...checkRichInteractive(i)];
+  if (i.body === undefined || i.body.trim() === '')
+    errors.push({ field: 'interactive.body', message: `is required for interactive type ${i.type}` });
   if (i.type === 'button') {
     if (i.list)
       errors.push({ field: 'interactive.list', message: 'is only used with interactive type list' });
