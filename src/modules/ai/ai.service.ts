@@ -25,12 +25,12 @@ import { workspaceTerms } from '../workspaces/index.ts';
 import { holdingJob, replyJob } from './ai.jobs.ts';
 import { aiActor, dryRunTools, liveTools } from './ai.tools.ts';
 import { armAutoResolve } from './auto-resolve.ts';
-import { channelCatalogue, customerText, replyContent } from './reply-content.ts';
 import { builtinReply } from './builtin.ts';
 import type { DialogueState } from './dialogue.ts';
 import { type AgentTools, asDryRun, type EngineInput, type EngineResult, type Turn } from './engine.ts';
 import { noticeIds } from './handoff-words.ts';
 import type { LlmOptions } from './llm.ts';
+import { channelCatalogue, customerText, replyContent } from './reply-content.ts';
 
 export interface AiOptions {
   /**
@@ -298,7 +298,10 @@ export async function answerConversation(
   const sender = await workspaceSender(ctx, scope, agent.id);
   const tz = agent.business.timezone;
   const texts = burst
-    .map((m) => customerText(m, tz) ?? (m.media ? (fromJson<{ caption?: string }>(m.media, {}).caption ?? '') : ''))
+    .map(
+      (m) =>
+        customerText(m, tz) ?? (m.media ? (fromJson<{ caption?: string }>(m.media, {}).caption ?? '') : ''),
+    )
     .filter((t) => t.trim());
   const input: EngineInput = {
     agent,

@@ -13,7 +13,6 @@ import {
   taskServiceFact,
 } from './booking-dialogue.ts';
 import {
-  asksForCatalogue,
   asksForVisit,
   correctsBooking,
   isClosing,
@@ -23,6 +22,7 @@ import {
 } from './booking-words.ts';
 import { workspaceToolStep } from './builtin-tools.ts';
 import { notOfferedReply, serviceFact, serviceIn, servicesReply, unknownCompound } from './catalogue.ts';
+import { catalogue } from './catalogue-step.ts';
 import { bareClockAnswer } from './datetime.ts';
 import {
   askAgain,
@@ -427,17 +427,6 @@ function symptoms(c: Ctx): Reply | null {
 }
 
 /** A request to book, a statement naming a service and a time, or an answer to the agent's booking question. */
-/** "Show me your products": the catalogue, when the channel has one (a WhatsApp catalog_message). */
-function catalogue(c: Ctx): Reply | null {
-  if (!c.input.catalogue || c.voice || !asksForCatalogue(c.text)) return null;
-  return {
-    reply: c.hi
-      ? 'Yeh rahi hamari catalogue: dekhne aur order karne ke liye neeche tap karein.'
-      : 'Here is our catalogue: tap below to browse the products and order.',
-    catalogue: true,
-  };
-}
-
 async function booking(c: Ctx): Promise<Reply | null> {
   const { input, text } = c;
   const agent = input.agent;

@@ -21,7 +21,10 @@ export type ReplyContent =
   | { type: 'interactive'; interactive: InteractiveInput };
 
 /** A WhatsApp channel's catalogue (its `catalog_id` setting), which the built-in agent may send. */
-export async function channelCatalogue(db: Db, conversation: Pick<ConversationRow, 'channel' | 'channel_id'>) {
+export async function channelCatalogue(
+  db: Db,
+  conversation: Pick<ConversationRow, 'channel' | 'channel_id'>,
+) {
   if (conversation.channel !== 'whatsapp') return undefined;
   const channel = await channelById(db, conversation.channel_id);
   const id = fromJson<{ catalog_id?: unknown }>(channel?.settings ?? null, {}).catalog_id;
@@ -37,7 +40,11 @@ export function replyContent(
 ): ReplyContent {
   const text = { type: 'text' as const, text: Array.from(reply).slice(0, 4096).join('') };
   if (channel !== 'whatsapp' || Array.from(reply).length > BODY_MAX || !reply.trim()) return text;
-  if (result.catalogue) return { type: 'interactive', interactive: { type: 'catalog_message', body: reply, catalog_message: {} } };
+  if (result.catalogue)
+    return {
+      type: 'interactive',
+      interactive: { type: 'catalog_message', body: reply, catalog_message: {} },
+    };
   const offered = [...result.actions]
     .reverse()
     .find((a) => a.type === 'booking_proposed' || a.type === 'reschedule_proposed');
@@ -45,7 +52,11 @@ export function replyContent(
   if (slots.length === 0) return text;
   const rows = slots.map((s) => {
     const at = DateTime.fromISO(s.start_at).setZone(timezone);
-    return { id: `${SLOT_ROW}${s.start_at}`, title: at.toFormat('HH:mm'), description: at.toFormat('cccc d LLLL') };
+    return {
+      id: `${SLOT_ROW}${s.start_at}`,
+      title: at.toFormat('HH:mm'),
+      description: at.toFormat('cccc d LLLL'),
+    };
   });
   return {
     type: 'interactive',
@@ -61,7 +72,10 @@ export function replyContent(
  * What a customer's message says to the agent: a slot picked from the list is its day and time
  * as the booking dialogue reads them (`2026-05-12 15:00`, in the business's time zone).
  */
-export function customerText(m: Pick<MessageRow, 'type' | 'text' | 'interactive'>, timezone: string): string | null {
+export function customerText(
+  m: Pick<MessageRow, 'type' | 'text' | 'interactive'>,
+  timezone: string,
+): string | null {
   if (m.type !== 'interactive') return m.text;
   const id = fromJson<{ id?: unknown }>(m.interactive, {}).id;
   if (typeof id !== 'string' || !id.startsWith(SLOT_ROW)) return m.text;

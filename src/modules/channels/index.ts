@@ -19,12 +19,6 @@ export {
 } from './channel-adapter.ts';
 export { channelById, channelsByIds } from './channels.lookup.ts';
 export {
-  type OrderDetailsPart,
-  type OrderStatusPart,
-  orderStatuses,
-  type PaymentAmount,
-} from './interactive-parts.ts';
-export {
   channelConfigOf,
   channelHandoffTeam,
   channelsChanged,
@@ -41,13 +35,19 @@ export {
   hasTwilioVoiceChannel,
 } from './channels.voice.ts';
 export {
+  type OrderDetailsPart,
+  type OrderStatusPart,
+  orderStatuses,
+  type PaymentAmount,
+} from './interactive-parts.ts';
+export {
   type ChannelType,
   type ContentLimits,
   channelKinds,
-  interactiveKinds,
   channelTypes,
   contactFieldFor,
   contactKeyFor,
+  interactiveKinds,
   isMessagingChannel,
   kindOf,
   type MessagingChannelType,

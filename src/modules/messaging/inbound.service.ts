@@ -26,8 +26,8 @@ import {
   type StoredMedia,
 } from './messaging.service.ts';
 import type { MessageRow } from './messaging.tables.ts';
-import { setTemplateStatus } from './templates.service.ts';
 import { applyPaymentNotice } from './payments.service.ts';
+import { setTemplateStatus } from './templates.service.ts';
 import { applyTemplateChange } from './templates.sync.ts';
 
 export interface IngestResult {

@@ -69,7 +69,10 @@ export function checkRichInteractive(i: InteractiveInput): FieldError[] {
   if (shape.body === 'required' && (i.body === undefined || i.body.trim() === ''))
     errors.push({ field: 'interactive.body', message: `is required for interactive type ${i.type}` });
   if (i.type === 'product_list' && i.header === undefined)
-    errors.push({ field: 'interactive.header', message: 'is required for a product_list (Meta requires a text header)' });
+    errors.push({
+      field: 'interactive.header',
+      message: 'is required for a product_list (Meta requires a text header)',
+    });
   else if (!shape.header && i.header !== undefined)
     errors.push({ field: 'interactive.header', message: `is not used with interactive type ${i.type}` });
   if (!shape.footer && i.footer !== undefined)
@@ -79,14 +82,20 @@ export function checkRichInteractive(i: InteractiveInput): FieldError[] {
   if (i.list !== undefined)
     errors.push({ field: 'interactive.list', message: 'is only used with interactive type list' });
   if (shape.part && i[shape.part] === undefined) {
-    errors.push({ field: `interactive.${shape.part}`, message: `is required when interactive type is ${i.type}` });
+    errors.push({
+      field: `interactive.${shape.part}`,
+      message: `is required when interactive type is ${i.type}`,
+    });
     return errors;
   }
   errors.push(...partRules[i.type](i));
   return errors;
 }
 
-const partRules: Record<Exclude<InteractiveKind, 'button' | 'list'>, (i: InteractiveInput) => FieldError[]> = {
+const partRules: Record<
+  Exclude<InteractiveKind, 'button' | 'list'>,
+  (i: InteractiveInput) => FieldError[]
+> = {
   cta_url: ({ cta_url: c }) => {
     const errors: FieldError[] = [];
     if (chars(c!.display_text) > RICH_LIMITS.ctaDisplayText)
@@ -101,17 +110,26 @@ const partRules: Record<Exclude<InteractiveKind, 'button' | 'list'>, (i: Interac
     if (chars(f!.flow_cta) > RICH_LIMITS.flowCta)
       errors.push(tooLong('interactive.flow.flow_cta', RICH_LIMITS.flowCta));
     if (/\p{Extended_Pictographic}/u.test(f!.flow_cta))
-      errors.push({ field: 'interactive.flow.flow_cta', message: 'must not contain emoji (Meta refuses them here)' });
+      errors.push({
+        field: 'interactive.flow.flow_cta',
+        message: 'must not contain emoji (Meta refuses them here)',
+      });
     const action = f!.flow_action ?? 'navigate';
     if (action === 'navigate' && !f!.screen)
-      errors.push({ field: 'interactive.flow.screen', message: 'is required when flow_action is navigate (the first screen)' });
+      errors.push({
+        field: 'interactive.flow.screen',
+        message: 'is required when flow_action is navigate (the first screen)',
+      });
     if (action === 'data_exchange' && (f!.screen !== undefined || f!.data !== undefined))
       errors.push({
         field: f!.screen !== undefined ? 'interactive.flow.screen' : 'interactive.flow.data',
         message: 'is not used with flow_action data_exchange (your endpoint gives the first screen)',
       });
     if (f!.data !== undefined && Object.keys(f!.data).length === 0)
-      errors.push({ field: 'interactive.flow.data', message: 'must not be empty when given (Meta refuses {})' });
+      errors.push({
+        field: 'interactive.flow.data',
+        message: 'must not be empty when given (Meta refuses {})',
+      });
     return errors;
   },
   product: () => [],
@@ -158,7 +176,9 @@ const paise = (a: PaymentAmount | undefined) => a?.value ?? 0;
 
 function amountRule(a: PaymentAmount | undefined, field: string): FieldError[] {
   if (a === undefined || a.offset === RICH_LIMITS.amountOffset) return [];
-  return [{ field: `${field}.offset`, message: 'must be 100 (amounts are in paise: value 21000 is ₹210.00)' }];
+  return [
+    { field: `${field}.offset`, message: 'must be 100 (amounts are in paise: value 21000 is ₹210.00)' },
+  ];
 }
 
 /** The order's amounts add up as Meta checks them: items to subtotal, subtotal and the rest to total. */
@@ -172,9 +192,15 @@ function orderDetailsRules(o: OrderDetailsPart): FieldError[] {
     const field = `${f}.items.${n}`;
     if (chars(item.name) > RICH_LIMITS.orderItemName)
       errors.push(tooLong(`${field}.name`, RICH_LIMITS.orderItemName));
-    errors.push(...amountRule(item.amount, `${field}.amount`), ...amountRule(item.sale_amount, `${field}.sale_amount`));
+    errors.push(
+      ...amountRule(item.amount, `${field}.amount`),
+      ...amountRule(item.sale_amount, `${field}.sale_amount`),
+    );
     if (item.sale_amount && item.sale_amount.value >= item.amount.value)
-      errors.push({ field: `${field}.sale_amount`, message: 'must be less than amount (it is the discounted price)' });
+      errors.push({
+        field: `${field}.sale_amount`,
+        message: 'must be less than amount (it is the discounted price)',
+      });
     subtotal += (item.sale_amount ?? item.amount).value * item.quantity;
   });
   if (o.subtotal.value !== subtotal)

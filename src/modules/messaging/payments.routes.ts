@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute, ok } from '../../platform/http/route.ts';
-import { baseObject, describe, idOf, idParams, listQuery, listResponse, nullableTimestamp } from '../../platform/http/schemas.ts';
+import {
+  baseObject,
+  describe,
+  idOf,
+  idParams,
+  listQuery,
+  listResponse,
+  nullableTimestamp,
+} from '../../platform/http/schemas.ts';
 import { getPaymentOrder, listPaymentOrders } from './payments.service.ts';
 
 const money = describe(
@@ -14,7 +22,11 @@ const money = describe(
 
 export const paymentOrderObject = z.object({
   ...baseObject('pord', 'payment_order'),
-  reference_id: describe(z.string(), "The order's reference (the order_details message's).", 'ORD-2026-00042'),
+  reference_id: describe(
+    z.string(),
+    "The order's reference (the order_details message's).",
+    'ORD-2026-00042',
+  ),
   payment_status: describe(
     z.enum(['pending', 'captured', 'failed']),
     'The payment as Meta last reported it: pending until captured or failed (a failed order may still be paid).',
@@ -33,7 +45,7 @@ export const paymentOrderObject = z.object({
   message_id: idOf('msg', 'The order_details message.'),
   transaction: describe(
     z.record(z.string(), z.unknown()).nullable(),
-    "The latest transaction Meta reported: `{id, pg_transaction_id, gateway, status, method, error?: {code, reason}}`, or null.",
+    'The latest transaction Meta reported: `{id, pg_transaction_id, gateway, status, method, error?: {code, reason}}`, or null.',
     { id: 'txn_8812', gateway: 'razorpay', status: 'success', method: 'upi' },
   ),
   paid_at: nullableTimestamp('When the payment was captured'),
@@ -50,8 +62,16 @@ export const paymentRoutes = [
     auth: 'key',
     scope: 'messages:read',
     query: listQuery({
-      reference_id: describe(z.string().min(1).max(200), 'Only the order with this reference.', 'ORD-2026-00042').optional(),
-      payment_status: describe(z.enum(['pending', 'captured', 'failed']), 'Only orders in this payment status.', 'captured').optional(),
+      reference_id: describe(
+        z.string().min(1).max(200),
+        'Only the order with this reference.',
+        'ORD-2026-00042',
+      ).optional(),
+      payment_status: describe(
+        z.enum(['pending', 'captured', 'failed']),
+        'Only orders in this payment status.',
+        'captured',
+      ).optional(),
       conversation_id: idOf('conv', 'Only orders of this conversation.').optional(),
     }),
     responses: { 200: listResponse(paymentOrderObject) },
@@ -61,7 +81,8 @@ export const paymentRoutes = [
     method: 'GET',
     path: '/v1/payment-orders/:id',
     summary: 'Get a payment order',
-    description: 'An order sent with an `order_details` message, with its payment status and latest transaction.',
+    description:
+      'An order sent with an `order_details` message, with its payment status and latest transaction.',
     tags: ['Messages'],
     auth: 'key',
     scope: 'messages:read',

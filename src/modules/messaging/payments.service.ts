@@ -115,7 +115,11 @@ const paymentStatuses = new Set<PaymentStatus>(['pending', 'captured', 'failed']
  * failed attempt may be followed by another (pending, then captured). The same status again
  * (a redelivery) updates nothing and emits nothing.
  */
-export async function applyPaymentNotice(ctx: AppContext, channel: ChannelConfig, n: PaymentNotice): Promise<void> {
+export async function applyPaymentNotice(
+  ctx: AppContext,
+  channel: ChannelConfig,
+  n: PaymentNotice,
+): Promise<void> {
   const scope = { workspaceId: channel.workspaceId, livemode: channel.livemode };
   await ctx.transaction(async (tx) => {
     const now = ctx.clock.now().toISOString();
@@ -139,7 +143,12 @@ export async function applyPaymentNotice(ctx: AppContext, channel: ChannelConfig
       return;
     }
     const status = n.status as PaymentStatus;
-    if (!paymentStatuses.has(status) || order.payment_status === 'captured' || order.payment_status === status) return;
+    if (
+      !paymentStatuses.has(status) ||
+      order.payment_status === 'captured' ||
+      order.payment_status === status
+    )
+      return;
     const patch = {
       payment_status: status,
       transaction: n.transaction ? toJson(n.transaction) : order.transaction,
@@ -172,4 +181,3 @@ export function listPaymentOrders(
   const filtered = whereEquals(q, f, ['reference_id', 'payment_status', 'conversation_id']);
   return paginate(filtered.orderBy('id', 'desc'), page, presentPaymentOrder);
 }
-

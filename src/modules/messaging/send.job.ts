@@ -84,7 +84,10 @@ function outboundOf(row: MessageRow): OutboundMessage {
     };
   }
   if (row.interactive) {
-    const { type, body, ...parts } = fromJson<InteractiveInput>(row.interactive, { type: 'button', body: '' });
+    const { type, body, ...parts } = fromJson<InteractiveInput>(row.interactive, {
+      type: 'button',
+      body: '',
+    });
     out.interactive = { ...parts, kind: type, body: body ?? '' };
   }
   if (row.reply_to_provider_id) out.replyToProviderId = row.reply_to_provider_id;

@@ -10,7 +10,8 @@ import type { OrderDetailsPart, PaymentAmount } from '../interactive-parts.ts';
 
 type Json = Record<string, unknown>;
 
-const missing = (what: string) => new ChannelSendError('validation_failed', `An interactive ${what} message needs its ${what} part.`);
+const missing = (what: string) =>
+  new ChannelSendError('validation_failed', `An interactive ${what} message needs its ${what} part.`);
 
 export function interactiveContent(i: OutboundInteractive): Json {
   const interactive: Json = { type: i.kind };
@@ -107,7 +108,9 @@ function orderDetailsParameters(o: OrderDetailsPart): Json {
     order: {
       status: 'pending',
       ...(o.catalog_id ? { catalog_id: o.catalog_id } : {}),
-      ...(o.expiration ? { expiration: { timestamp: String(o.expiration.timestamp), description: o.expiration.description } } : {}),
+      ...(o.expiration
+        ? { expiration: { timestamp: String(o.expiration.timestamp), description: o.expiration.description } }
+        : {}),
       items: o.items.map((item) => ({
         retailer_id: item.retailer_id,
         name: item.name,

@@ -20,7 +20,9 @@ export function paymentNotice(s: Record<string, any>, now: Date): PaymentNotice 
     status: text(s.status)?.toLowerCase() ?? 'unknown',
     ...(text(s.recipient_id) ? { recipientId: text(s.recipient_id) } : {}),
     ...(t ? { transaction: transactionOf(t) } : {}),
-    ...(Number.isInteger(value) && Number.isInteger(offset) && offset > 0 ? { amount: { value, offset } } : {}),
+    ...(Number.isInteger(value) && Number.isInteger(offset) && offset > 0
+      ? { amount: { value, offset } }
+      : {}),
     ...(text(p.currency) ? { currency: text(p.currency) } : {}),
     raw: s,
     timestamp: Number.isFinite(ts) && ts > 0 ? new Date(ts * 1000) : now,
@@ -36,7 +38,11 @@ function transactionOf(t: Record<string, any>): NonNullable<PaymentNotice['trans
   if (text(t.status)) out.status = text(t.status);
   const method = isObject(t.method) ? text(t.method.type) : text(t.method);
   if (method) out.method = method;
-  if (error) out.error = { ...(text(error.code) ? { code: text(error.code) } : {}), ...(text(error.reason) ? { reason: text(error.reason) } : {}) };
+  if (error)
+    out.error = {
+      ...(text(error.code) ? { code: text(error.code) } : {}),
+      ...(text(error.reason) ? { reason: text(error.reason) } : {}),
+    };
   return out;
 }
 

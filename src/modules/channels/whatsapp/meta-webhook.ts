@@ -8,9 +8,9 @@ import type {
   TemplateStatusNotice,
 } from '../channel-adapter.ts';
 import { HEALTH_FIELDS, healthNotice } from './meta-health.ts';
+import { paymentNotice } from './meta-payments.ts';
 import { fromWaId, isBusinessScopedUserId } from './meta-protocol.ts';
 import { mapGraphError } from './meta-send.ts';
-import { paymentNotice } from './meta-payments.ts';
 
 /** Meta's webhook payloads (`messages`, `statuses`, `message_template_status_update`) read into an inbound batch. Pure functions. */
 
