@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { eventually, forEachStorage } from './support/harness.ts';
 import { COVERED_BY_PAYMENTS, validateAllEvents } from './support/webhook-schemas.ts';
 import { startWhatsAppApp, type WhatsAppApp } from './support/whatsapp-app.ts';
@@ -497,5 +497,118 @@ forEachStorage('WhatsApp interactive and commerce messages', (storage) => {
     const unknown = rows.find((r) => r.reference_id === 'NOBODY-KNOWS-THIS')!;
     assert.equal(JSON.parse(unknown.raw).payment.transaction.pg_transaction_id, 'pay_Z6t7VFTb9xHeOs');
     assert.ok(rows.some((r) => r.reference_id === null));
+  });
+
+  describe('the AI agent on WhatsApp', () => {
+    const guest = '+16315550177';
+    const sendsTo = (to: string) =>
+      a.meta.sends(a.number.phoneNumberId).filter((r) => r.body.to === to.slice(1));
+    const write = (text: string) =>
+      a.postMeta(
+        a.envelope({
+          contacts: [{ profile: { name: 'Asha' }, wa_id: guest.slice(1) }],
+          messages: [
+            { from: guest.slice(1), id: wamid(), timestamp: now(), type: 'text', text: { body: text } },
+          ],
+        }),
+      );
+
+    before(async () => {
+      const agent = await a.t.call('POST', '/v1/agents', {
+        key: a.ws.live,
+        body: {
+          name: 'Glow Salon',
+          model: { provider: 'builtin' },
+          tools: ['knowledge', 'booking', 'handoff'],
+          business: {
+            timezone: 'UTC',
+            hours: Object.fromEntries(
+              ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [
+                d,
+                [{ open: '09:00', close: '18:00' }],
+              ]),
+            ),
+            services: [{ name: 'Haircut', duration_minutes: 60 }],
+          },
+        },
+      });
+      assert.equal(agent.status, 201, agent.text);
+      const bound = await a.t.call('PATCH', `/v1/channels/${a.channelId}`, {
+        key: a.ws.live,
+        body: { agent_id: agent.body.id, settings: { catalog_id: '1537239800415566' } },
+      });
+      assert.equal(bound.status, 200, bound.text);
+    });
+
+    it('offers free slots as a list; the tapped row books that slot', async () => {
+      await write('I would like to book a haircut tomorrow');
+      const offer = await eventually(
+        async () => sendsTo(guest).find((r) => r.body.interactive?.type === 'list'),
+        20_000,
+      );
+      const rows = offer.body.interactive.action.sections[0].rows as Array<{
+        id: string;
+        title: string;
+        description: string;
+      }>;
+      assert.ok(rows.length >= 1 && rows.length <= 10, JSON.stringify(rows));
+      const picked = rows[rows.length - 1]!;
+      assert.match(picked.id, /^slot:/);
+      // Meta's list_reply webhook (messages reference, "interactive" example): the row's id and title.
+      await a.postMeta(
+        a.envelope({
+          contacts: [{ profile: { name: 'Asha' }, wa_id: guest.slice(1) }],
+          messages: [
+            {
+              context: { from: a.number.displayPhoneNumber, id: 'wamid.offer' },
+              from: guest.slice(1),
+              id: wamid(),
+              timestamp: now(),
+              type: 'interactive',
+              interactive: {
+                type: 'list_reply',
+                list_reply: { id: picked.id, title: picked.title, description: picked.description },
+              },
+            },
+          ],
+        }),
+      );
+      const booking = await eventually(
+        () =>
+          a.t.ctx.db
+            .selectFrom('bookings')
+            .selectAll()
+            .where('workspace_id', '=', a.ws.id)
+            .executeTakeFirst(),
+        20_000,
+      );
+      assert.equal(
+        new Date(booking.start_at).toISOString(),
+        new Date(picked.id.slice('slot:'.length)).toISOString(),
+      );
+    });
+
+    it('sends the catalogue as a catalog_message when the customer asks to see the products', async () => {
+      const before = sendsTo(guest).length;
+      await write('Can you show me your products?');
+      const sent = await eventually(
+        async () =>
+          sendsTo(guest)
+            .slice(before)
+            .find((r) => r.body.interactive?.type === 'catalog_message'),
+        20_000,
+      );
+      assert.equal(sent.body.interactive.action.name, 'catalog_message');
+      assert.match(sent.body.interactive.body.text, /catalogue/);
+    });
+
+    it('refuses a catalog_id that is not a catalogue id', async () => {
+      const res = await a.t.call('PATCH', `/v1/channels/${a.channelId}`, {
+        key: a.ws.live,
+        body: { settings: { catalog_id: 'my shop' } },
+      });
+      assert.equal(res.status, 400, res.text);
+      assert.equal(res.body.error.errors[0].field, 'settings.catalog_id');
+    });
   });
 });
