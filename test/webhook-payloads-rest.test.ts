@@ -8,6 +8,7 @@ import { providerTestModules } from './support/provider-modules.ts';
 import {
   COVERED_BY_MORE,
   COVERED_BY_PAYLOADS,
+  COVERED_BY_PAYMENTS,
   COVERED_BY_REST,
   COVERED_BY_TOOLS,
   validateAllEvents,
@@ -242,6 +243,7 @@ forEachStorage('webhook payloads match their schemas: failures, timers, campaign
       ...COVERED_BY_MORE,
       ...COVERED_BY_REST,
       ...COVERED_BY_TOOLS,
+      ...COVERED_BY_PAYMENTS,
     ]);
     assert.deepEqual(
       [...validators.keys()].filter((type) => !covered.has(type)),

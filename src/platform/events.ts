@@ -54,6 +54,8 @@ export const eventTypes = [
   'tool.called',
   'tool.failed',
   'template.status_updated',
+  'payment.captured',
+  'payment.failed',
   'webhook.test',
   'webhook_endpoint.disabled',
 ] as const;

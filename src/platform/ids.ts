@@ -52,6 +52,8 @@ export const idPrefixes = [
   'wev',
   'ndi',
   'ndg',
+  'pord',
+  'pupd',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 

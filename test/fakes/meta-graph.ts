@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { signMetaPayload } from '../../src/modules/channels/whatsapp/meta-protocol.ts';
 import { type FakeAccountState, handleAccount, newAccountState } from './meta-graph-account.ts';
+import { checkInteractive } from './meta-interactive.ts';
 
 /**
  * A local stand-in for Meta's Graph API (WhatsApp Cloud API). It checks requests as Meta does
@@ -61,6 +62,8 @@ export class FakeMetaGraph {
   readonly wabaTemplates = new Map<string, Array<Record<string, unknown>>>();
   /** Answers used, in order, by the next template list requests (`GET /{waba_id}/message_templates`). */
   readonly templateListScript: ScriptedAnswer[] = [];
+  /** The WhatsApp Business Account's Flows (ids) a flow message may open; others are refused as Meta does. */
+  readonly flows = new Set<string>();
   /** Answers used, in order, by the next sends (then normal behaviour resumes). */
   readonly script: ScriptedAnswer[] = [];
   /** Post `sent` then `delivered` status webhooks after each accepted send. */
@@ -209,7 +212,8 @@ export class FakeMetaGraph {
           scripted.retryAfter ? { 'retry-after': String(scripted.retryAfter) } : {},
         );
       }
-      const problem = checkMessage(body);
+      const problem = checkMessage(body, this.flows);
+      if (problem?.startsWith('(#131009)')) return this.#error(res, 400, 131009, problem);
       if (problem) return this.#error(res, 400, 100, `(#100) ${problem}`);
       const wamid = `wamid.${Buffer.from(randomBytes(18)).toString('base64url')}`;
       if (this.beforeAnswer) await this.beforeAnswer(wamid, String(body.to), number);
@@ -415,7 +419,7 @@ export class FakeMetaGraph {
   }
 }
 
-function checkMessage(b: any): string | undefined {
+function checkMessage(b: any, flows: Set<string>): string | undefined {
   if (b.messaging_product !== 'whatsapp') return 'The parameter messaging_product is required.';
   // `to` is a phone number; `recipient` a business-scoped user id (Meta's BSUID sends), `to` wins.
   if (b.to === undefined && typeof b.recipient === 'string') {
@@ -460,26 +464,7 @@ function checkMessage(b: any): string | undefined {
       if (b.type === 'audio' && content.caption) return 'Param audio[caption] is not allowed.';
       return;
     case 'interactive':
-      if (!content.body?.text) return 'Param interactive[body][text] is required.';
-      if (content.type === 'button') {
-        const buttons = content.action?.buttons;
-        if (!Array.isArray(buttons) || buttons.length < 1 || buttons.length > 3)
-          return 'Param interactive[action][buttons] must have 1 to 3 buttons.';
-        for (const btn of buttons)
-          if (btn.type !== 'reply' || !btn.reply?.id || !btn.reply?.title)
-            return 'Each button needs reply[id] and reply[title].';
-        return;
-      }
-      if (content.type === 'list') {
-        if (
-          !content.action?.button ||
-          !Array.isArray(content.action.sections) ||
-          content.action.sections.length === 0
-        )
-          return 'Param interactive[action][sections] is required.';
-        return;
-      }
-      return 'Param interactive[type] must be one of {button, list, product, product_list, cta_url, flow}.';
+      return checkInteractive(content, flows);
   }
   return;
 }

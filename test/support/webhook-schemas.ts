@@ -109,5 +109,7 @@ export const COVERED_BY_REST = [
   'campaign.completed',
   'call.analyzed',
 ];
+/** Emitted and validated by whatsapp-interactive.test.ts (India payments). */
+export const COVERED_BY_PAYMENTS = ['payment.captured', 'payment.failed'];
 /** Emitted and validated by tools.test.ts. */
 export const COVERED_BY_TOOLS = ['tool.called', 'tool.failed'];

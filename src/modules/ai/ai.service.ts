@@ -30,6 +30,7 @@ import type { DialogueState } from './dialogue.ts';
 import { type AgentTools, asDryRun, type EngineInput, type EngineResult, type Turn } from './engine.ts';
 import { noticeIds } from './handoff-words.ts';
 import type { LlmOptions } from './llm.ts';
+import { channelCatalogue, customerText, replyContent } from './reply-content.ts';
 
 export interface AiOptions {
   /**
@@ -295,8 +296,12 @@ export async function answerConversation(
   // Opted out since the message came (STOP in the same burst): nothing is answered.
   if (contact?.opted_out === 1) return;
   const sender = await workspaceSender(ctx, scope, agent.id);
+  const tz = agent.business.timezone;
   const texts = burst
-    .map((m) => m.text ?? (m.media ? (fromJson<{ caption?: string }>(m.media, {}).caption ?? '') : ''))
+    .map(
+      (m) =>
+        customerText(m, tz) ?? (m.media ? (fromJson<{ caption?: string }>(m.media, {}).caption ?? '') : ''),
+    )
     .filter((t) => t.trim());
   const input: EngineInput = {
     agent,
@@ -311,6 +316,7 @@ export async function answerConversation(
     now: ctx.clock.now(),
     defaultCountry: sender.defaultCountry,
     unsupportedMedia: burst.some((m) => m.type !== 'text' && m.type !== 'interactive') && texts.length === 0,
+    catalogue: (await channelCatalogue(ctx.db, conversation)) !== undefined,
   };
   const tools = liveTools(ctx, { ...scope, defaultCountry: sender.defaultCountry }, agent, conversation);
   let handoffNotice: string | undefined;
@@ -335,9 +341,9 @@ export async function answerConversation(
   let sent: Awaited<ReturnType<typeof replyToConversation>>;
   try {
     sent = await replyToConversation(ctx, sender, conversation.id, {
-      type: 'text',
-      // At most 4,096 characters, cut between characters (never inside an emoji's surrogate pair).
-      text: Array.from(reply).slice(0, 4096).join(''),
+      // Text (at most 4,096 characters, cut between characters), or on WhatsApp the slots offered
+      // as a list and the catalogue as a catalog_message.
+      ...replyContent(result, reply, conversation.channel, tz, result.state?.hi ?? false),
       // One answer per customer message: an automation's reply written since the burst was read
       // wins (a handoff notice or a holding message is no answer).
       answering: {

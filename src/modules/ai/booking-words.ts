@@ -91,3 +91,8 @@ export const suggestsSlot = (text: string) =>
   /^\s*(?:(?:ok(?:ay)?|yes|sure|well|hmm+|then|so)[\s,.!]+)*(how about|what about|let'?s|lets|try|maybe|perhaps|(?:can|could) (?:we|i) (?:do|try|go for|make it))\b/i.test(
     text,
   ) || /\b(is good|works|is fine|would be (?:great|fine|good|best))\b.{0,10}\b(how|what) about\b/i.test(text);
+
+/** Asks to see what the business sells ("show me your products", "send the catalogue", "products dikhao"). */
+const catalogueRe =
+  /\b(catalog(?:ue)?s?|product list|what (?:do|else do) you sell|(?:show|see|send|view|browse|share)\b[^.?!]{0,30}\b(?:products?|items|collection|range)|(?:products?|items)\b[^.?!]{0,20}\b(?:dikhao|dikhaiye|bhejo))\b/i;
+export const asksForCatalogue = (text: string) => catalogueRe.test(text);

@@ -22,6 +22,7 @@ import {
 } from './booking-words.ts';
 import { workspaceToolStep } from './builtin-tools.ts';
 import { notOfferedReply, serviceFact, serviceIn, servicesReply, unknownCompound } from './catalogue.ts';
+import { catalogue } from './catalogue-step.ts';
 import { bareClockAnswer } from './datetime.ts';
 import {
   askAgain,
@@ -90,6 +91,8 @@ interface Reply {
   reply: string;
   sources?: Source[];
   answered?: boolean;
+  /** The reply carries the catalogue. */
+  catalogue?: boolean;
 }
 
 /** One turn of the built-in agent: the customer's words, the state it starts from, the transition it declares. */
@@ -163,6 +166,7 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
     handedOff: t.handedOff(),
     engine: 'builtin',
     state: nextState(state, c.turn, input.messages, reply, answered),
+    ...(r.catalogue ? { catalogue: true } : {}),
   };
 }
 
@@ -188,6 +192,7 @@ const steps: StepFn[] = [
   taskSideQuestion,
   bookedServiceFact,
   moveOrCancel,
+  catalogue,
   booking,
   closing,
   facts,

@@ -104,6 +104,8 @@ export interface EngineInput {
   channel?: 'chat' | 'voice';
   /** True when the newest message carries media the agent cannot read. */
   unsupportedMedia?: boolean;
+  /** The channel has a product catalogue the agent may send (a WhatsApp channel's `catalog_id` setting). */
+  catalogue?: boolean;
   /**
    * Where the conversation stands, as the built-in agent's previous reply left it (null: nothing
    * pending). Absent when only the words of earlier turns are known (the playground's history, a
@@ -125,6 +127,8 @@ export interface EngineResult {
   callAction?: CallAction;
   /** The built-in agent's dialogue state after this reply, to give back with the next turn. */
   state?: DialogueState;
+  /** The reply carries the business's catalogue (sent as a WhatsApp catalog_message). */
+  catalogue?: boolean;
 }
 
 export type CallAction =

@@ -8,9 +8,10 @@
  * then `parseInbound`, and hands the result to the messaging module's ingest functions.
  */
 
-import type { ChannelType, OutboundType, ProviderName } from './kinds.ts';
+import type { RichInteractiveParts } from './interactive-parts.ts';
+import type { ChannelType, InteractiveKind, OutboundType, ProviderName } from './kinds.ts';
 
-export type { ChannelType, OutboundType, ProviderName };
+export type { ChannelType, InteractiveKind, OutboundType, ProviderName };
 
 /** A channel row as adapters see it, credentials already decrypted. */
 export interface ChannelConfig {
@@ -64,7 +65,8 @@ export interface OutboundTemplate {
 }
 
 /** An interactive message's parts, as the API takes them and as adapters send them. */
-export interface InteractiveParts {
+export interface InteractiveParts extends RichInteractiveParts {
+  /** Body text ('' for a product message without one). */
   body: string;
   header?: string;
   footer?: string;
@@ -78,7 +80,7 @@ export interface InteractiveParts {
 }
 
 export interface OutboundInteractive extends InteractiveParts {
-  kind: 'button' | 'list';
+  kind: InteractiveKind;
 }
 
 export interface OutboundMessage {
@@ -238,7 +240,33 @@ export interface StatusUpdate {
 }
 
 /** Other provider notifications (WhatsApp template review results, marketing preferences). */
-export type ProviderNotice = TemplateStatusNotice | TemplateChangeNotice | ConsentNotice;
+export type ProviderNotice = TemplateStatusNotice | TemplateChangeNotice | ConsentNotice | PaymentNotice;
+
+/**
+ * A payment's new state for an order sent with `order_details` (WhatsApp Payments India: a
+ * `statuses` entry of `type: "payment"`). Anything Meta sends is kept in `raw`.
+ */
+export interface PaymentNotice {
+  kind: 'payment';
+  /** The order's reference id; null when the webhook names none. */
+  referenceId: string | null;
+  /** Meta's payment status: `captured`, `pending`, `failed` (or one Parley does not know). */
+  status: string;
+  /** The customer's WhatsApp id, as Meta gives it. */
+  recipientId?: string;
+  transaction?: {
+    id?: string;
+    pg_transaction_id?: string;
+    gateway?: string;
+    status?: string;
+    method?: string;
+    error?: { code?: string; reason?: string };
+  };
+  amount?: { value: number; offset: number };
+  currency?: string;
+  raw: Record<string, unknown>;
+  timestamp: Date;
+}
 
 /** A provider moved a template to another category, or rated its quality anew. */
 export interface TemplateChangeNotice {

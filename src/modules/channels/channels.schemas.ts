@@ -47,7 +47,7 @@ const credentials = describe(
 
 const settings = describe(
   z.record(z.string(), z.unknown()),
-  'Non-secret provider settings, e.g. `messages_per_second`; for WhatsApp channels `enforce_24h_window` (default true); for Messenger and Instagram `handoff_before_close_minutes` (default 60: the AI hands an unanswered customer message to people this long before the 24 hours close; 0 turns it off); for the sandbox `fail_to` (recipients whose sends fail); for web (website widget) channels `allowed_domains` (required), `identity` (`optional`|`required`), `theme` `{color, position, greeting, language}`, `consent`, `pre_chat_fields`, `fallback` `{email, whatsapp}`, `file_max_bytes` (see docs/channels.md, Website widget).',
+  'Non-secret provider settings, e.g. `messages_per_second`; for WhatsApp channels `enforce_24h_window` (default true) and `catalog_id` (the Commerce Manager catalogue connected to the number: the built-in agent sends it as a catalog_message when a customer asks to see the products); for Messenger and Instagram `handoff_before_close_minutes` (default 60: the AI hands an unanswered customer message to people this long before the 24 hours close; 0 turns it off); for the sandbox `fail_to` (recipients whose sends fail); for web (website widget) channels `allowed_domains` (required), `identity` (`optional`|`required`), `theme` `{color, position, greeting, language}`, `consent`, `pre_chat_fields`, `fallback` `{email, whatsapp}`, `file_max_bytes` (see docs/channels.md, Website widget).',
   { messages_per_second: 20 },
 );
 

@@ -164,7 +164,8 @@ export async function createChannel(
   // Email relays authenticate with a per-channel token; it lives with the sealed credentials.
   const inboundToken = input.provider === 'smtp' ? `itk_${randomToken(24)}` : null;
   if (inboundToken) creds.inbound_token = inboundToken;
-  const settings = input.type === 'web' ? checkWebSettings(input.settings ?? {}, creds) : input.settings;
+  const settings =
+    input.type === 'web' ? checkWebSettings(input.settings ?? {}, creds) : checkCatalogue(input.settings);
   if (input.agent_id && !(await agentExists(ctx, ctx.db, scope, input.agent_id))) {
     throw new ApiError('not_found', `No agent with id ${input.agent_id}.`, {
       errors: [{ field: 'agent_id', message: 'no such agent' }],
@@ -277,7 +278,9 @@ export async function updateChannel(
   if (input.settings !== undefined || (row.type === 'web' && input.credentials !== undefined)) {
     const settings = input.settings ?? fromJson<Record<string, unknown>>(row.settings, {});
     const creds = ctx.secrets.openJson<Record<string, string>>(patch.credentials ?? row.credentials);
-    patch.settings = toJson(row.type === 'web' ? checkWebSettings(settings, creds) : settings);
+    patch.settings = toJson(
+      row.type === 'web' ? checkWebSettings(settings, creds) : checkCatalogue(settings),
+    );
   }
   if (input.handoff_policy) patch.handoff_team_id = await checkTeam(ctx, scope, input.handoff_policy.team_id);
   if (input.status !== undefined) patch.status = input.status;
@@ -447,4 +450,17 @@ export async function unbindAgentChannels(ctx: AppContext, tx: Tx, scope: Scope,
     .where('agent_id', '=', agentId)
     .executeTakeFirst();
   if (Number(unbound.numUpdatedRows) > 0) tx.afterCommit(() => channelsChanged(ctx));
+}
+
+/** A WhatsApp channel's `catalog_id` setting: a Commerce Manager catalogue id (digits). */
+function checkCatalogue<T extends Record<string, unknown> | undefined>(settings: T): T {
+  const id = settings?.catalog_id;
+  if (id !== undefined && id !== null && !(typeof id === 'string' && /^\d{1,30}$/.test(id)))
+    throw validationFailed([
+      {
+        field: 'settings.catalog_id',
+        message: 'must be the catalogue id from Commerce Manager (digits, as a string)',
+      },
+    ]);
+  return settings;
 }

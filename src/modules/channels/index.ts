@@ -8,6 +8,7 @@ export {
   type ConsentNotice,
   type InboundBatch,
   type InboundMessage,
+  type InteractiveKind,
   type InteractiveParts,
   type OutboundMedia,
   type OutboundMessage,
@@ -34,12 +35,19 @@ export {
   hasTwilioVoiceChannel,
 } from './channels.voice.ts';
 export {
+  type OrderDetailsPart,
+  type OrderStatusPart,
+  orderStatuses,
+  type PaymentAmount,
+} from './interactive-parts.ts';
+export {
   type ChannelType,
   type ContentLimits,
   channelKinds,
   channelTypes,
   contactFieldFor,
   contactKeyFor,
+  interactiveKinds,
   isMessagingChannel,
   kindOf,
   type MessagingChannelType,

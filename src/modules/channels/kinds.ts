@@ -23,6 +23,25 @@ export const outboundTypes = [
 ] as const;
 export type OutboundType = (typeof outboundTypes)[number];
 
+/**
+ * The kinds of an `interactive` message (Meta's `interactive.type`): reply buttons and lists, and
+ * WhatsApp's call-to-action URL, location request, Flow, product, product list, catalogue and
+ * India payments (order details and order status) messages.
+ */
+export const interactiveKinds = [
+  'button',
+  'list',
+  'cta_url',
+  'location_request_message',
+  'flow',
+  'product',
+  'product_list',
+  'catalog_message',
+  'order_details',
+  'order_status',
+] as const;
+export type InteractiveKind = (typeof interactiveKinds)[number];
+
 /** The providers Parley has adapters for (the sandbox stands in for each in test mode). */
 export const providerNames = ['meta', 'twilio', 'smtp', 'livekit', 'widget', 'sandbox'] as const;
 export type ProviderName = (typeof providerNames)[number];
@@ -67,6 +86,8 @@ export interface ChannelKind {
   textLimitBytes: number | null;
   /** Outbound message types the channel carries (empty: not a messaging channel). */
   messageTypes: readonly OutboundType[];
+  /** The interactive kinds it carries, when it carries `interactive` (WhatsApp all, the widget buttons and lists). */
+  interactiveKinds: readonly InteractiveKind[];
   /** Size limits of outbound content. */
   limits: ContentLimits;
   /** Providers (adapters) a channel of this type may use; the sandbox serves every type. */
@@ -85,6 +106,7 @@ const metaDirectTypes = ['text', 'image', 'document', 'audio', 'video'] as const
 /** Messenger's and Instagram's text limit is smaller than WhatsApp's (Messenger 2,000 characters). */
 const META_DIRECT_LIMITS = { ...WHATSAPP_LIMITS, text: 2000 } as const satisfies ContentLimits;
 const noMetaWindow = { humanAgentHours: null, userIdField: null, textLimitBytes: null } as const;
+const noInteractive = { interactiveKinds: [] } as const;
 
 export const channelKinds = {
   whatsapp: {
@@ -93,6 +115,7 @@ export const channelKinds = {
     messaging: true,
     customerWindowHours: 24,
     messageTypes: outboundTypes,
+    interactiveKinds,
     limits: WHATSAPP_LIMITS,
     providers: ['meta', 'sandbox'],
     optOutKeywords: false,
@@ -106,6 +129,7 @@ export const channelKinds = {
     messaging: true,
     customerWindowHours: null,
     messageTypes: notInteractive,
+    ...noInteractive,
     limits: WHATSAPP_LIMITS,
     providers: ['twilio', 'sandbox'],
     optOutKeywords: true,
@@ -118,6 +142,7 @@ export const channelKinds = {
     messaging: true,
     customerWindowHours: null,
     messageTypes: notInteractive,
+    ...noInteractive,
     limits: WHATSAPP_LIMITS,
     providers: ['smtp', 'sandbox'],
     optOutKeywords: false,
@@ -130,6 +155,7 @@ export const channelKinds = {
     messaging: false,
     customerWindowHours: null,
     messageTypes: [],
+    ...noInteractive,
     limits: WHATSAPP_LIMITS,
     providers: ['twilio', 'livekit', 'sandbox'],
     optOutKeywords: false,
@@ -145,6 +171,7 @@ export const channelKinds = {
     userIdField: 'messenger_psid',
     textLimitBytes: null,
     messageTypes: metaDirectTypes,
+    ...noInteractive,
     limits: META_DIRECT_LIMITS,
     providers: ['meta', 'sandbox'],
     optOutKeywords: false,
@@ -159,6 +186,7 @@ export const channelKinds = {
     userIdField: 'instagram_igsid',
     textLimitBytes: 1000,
     messageTypes: metaDirectTypes,
+    ...noInteractive,
     limits: META_DIRECT_LIMITS,
     providers: ['meta', 'sandbox'],
     optOutKeywords: false,
@@ -172,6 +200,7 @@ export const channelKinds = {
     customerWindowHours: null,
     ...noMetaWindow,
     messageTypes: ['text', 'image', 'document', 'interactive'],
+    interactiveKinds: ['button', 'list'],
     limits: WHATSAPP_LIMITS,
     // Parley serves the widget itself, in test mode as live (no sandbox stands in for it).
     providers: ['widget'],

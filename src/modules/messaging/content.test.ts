@@ -9,6 +9,50 @@ import {
 } from './content.ts';
 
 describe('message content rules', () => {
+  it('carries WhatsApp-only interactive kinds on WhatsApp alone (the widget takes buttons and lists)', () => {
+    const flow = {
+      type: 'interactive' as const,
+      interactive: { type: 'flow' as const, body: 'b', flow: { flow_id: '1', flow_cta: 'Go', screen: 'A' } },
+    };
+    assert.deepEqual(checkContent(flow, 'whatsapp'), []);
+    const web = checkContent(flow, 'web');
+    assert.equal(web[0]?.field, 'interactive.type');
+    assert.match(web[0]!.message, /web channel carries interactive button, list, not flow/);
+    assert.deepEqual(
+      checkContent(
+        {
+          type: 'interactive',
+          interactive: {
+            type: 'list',
+            body: 'b',
+            list: { button: 'B', sections: [{ rows: [{ id: 'r', title: 'R' }] }] },
+          },
+        },
+        'web',
+      ),
+      [],
+    );
+    assert.equal(checkContent(flow, 'email')[0]?.field, 'type');
+    // A list still needs its body; a product message does not.
+    assert.equal(
+      checkContent(
+        { type: 'interactive', interactive: { type: 'button', buttons: [{ id: 'a', title: 'A' }] } },
+        'whatsapp',
+      )[0]?.field,
+      'interactive.body',
+    );
+    assert.deepEqual(
+      checkContent(
+        {
+          type: 'interactive',
+          interactive: { type: 'product', product: { catalog_id: '1', product_retailer_id: 'x' } },
+        },
+        'whatsapp',
+      ),
+      [],
+    );
+  });
+
   it('infers the type from the one content field when type is left out', () => {
     assert.equal(resolveContentType({ template: { name: 'order_update' } }), 'template');
     assert.equal(resolveContentType({ video: { url: 'https://a.test/v.mp4' } }), 'video');

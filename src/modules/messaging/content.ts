@@ -3,9 +3,11 @@ import {
   type ChannelType,
   type ContentLimits,
   channelKinds,
+  type InteractiveKind,
   type InteractiveParts,
   outboundTypes,
 } from '../channels/index.ts';
+import { checkRichInteractive, strayParts } from './interactive-rules.ts';
 
 /** Characters as WhatsApp counts them (code points): an emoji is one, not two UTF-16 units. */
 export const chars = (s: string): number => {
@@ -30,8 +32,10 @@ export interface MediaInput {
   uploaded?: { mime_type: string; filename: string | null };
 }
 
-export interface InteractiveInput extends InteractiveParts {
-  type: 'button' | 'list';
+export interface InteractiveInput extends Omit<InteractiveParts, 'body'> {
+  type: InteractiveKind;
+  /** Required except for a product message. */
+  body?: string;
 }
 
 export interface TemplateRef {
@@ -124,6 +128,14 @@ export function checkContent(input: ContentInput, channelType: ChannelType): Fie
     case 'interactive':
       if (!(kind.messageTypes as readonly MessageType[]).includes('interactive'))
         errors.push({ field: 'type', message: 'interactive messages need a WhatsApp channel' });
+      else if (
+        input.interactive &&
+        !(kind.interactiveKinds as readonly InteractiveKind[]).includes(input.interactive.type)
+      )
+        errors.push({
+          field: 'interactive.type',
+          message: `a ${channelType} channel carries interactive ${kind.interactiveKinds.join(', ')}, not ${input.interactive.type} (a WhatsApp message)`,
+        });
       if (!input.interactive)
         errors.push({ field: 'interactive', message: 'is required when type is interactive' });
       else errors.push(...checkInteractive(input.interactive, limits));
@@ -176,62 +188,72 @@ function checkMedia(type: MediaType, media: MediaInput | undefined, limits: Cont
 }
 
 function checkInteractive(i: InteractiveInput, limits: ContentLimits): FieldError[] {
-  const errors: FieldError[] = [];
-  if (chars(i.body) > limits.interactiveBody)
+  const errors: FieldError[] = strayParts(i);
+  if (i.body !== undefined && chars(i.body) > limits.interactiveBody)
     errors.push(tooLong('interactive.body', limits.interactiveBody));
   if (i.header !== undefined && chars(i.header) > limits.interactiveHeader)
     errors.push(tooLong('interactive.header', limits.interactiveHeader));
   if (i.footer !== undefined && chars(i.footer) > limits.interactiveFooter)
     errors.push(tooLong('interactive.footer', limits.interactiveFooter));
-  if (i.type === 'button') {
-    if (i.list)
-      errors.push({ field: 'interactive.list', message: 'is only used with interactive type list' });
-    const buttons = i.buttons ?? [];
-    if (buttons.length < 1 || buttons.length > limits.buttons) {
-      errors.push({ field: 'interactive.buttons', message: `must have 1 to ${limits.buttons} buttons` });
-    }
-    const ids = new Set<string>();
-    buttons.forEach((b, n) => {
-      if (chars(b.title) > limits.buttonTitle)
-        errors.push(tooLong(`interactive.buttons.${n}.title`, limits.buttonTitle));
-      if (ids.has(b.id)) errors.push({ field: `interactive.buttons.${n}.id`, message: 'must be unique' });
-      ids.add(b.id);
-    });
-  } else {
-    if (i.buttons)
-      errors.push({ field: 'interactive.buttons', message: 'is only used with interactive type button' });
-    if (!i.list) {
-      errors.push({ field: 'interactive.list', message: 'is required when interactive type is list' });
-      return errors;
-    }
-    if (chars(i.list.button) > limits.listButton)
-      errors.push(tooLong('interactive.list.button', limits.listButton));
-    if (i.list.sections.length < 1 || i.list.sections.length > limits.listSections) {
-      errors.push({
-        field: 'interactive.list.sections',
-        message: `must have 1 to ${limits.listSections} sections`,
-      });
-    }
-    let rows = 0;
-    i.list.sections.forEach((s, si) => {
-      if (s.title !== undefined && chars(s.title) > limits.sectionTitle)
-        errors.push(tooLong(`interactive.list.sections.${si}.title`, limits.sectionTitle));
-      if (s.rows.length === 0)
-        errors.push({ field: `interactive.list.sections.${si}.rows`, message: 'must have at least one row' });
-      s.rows.forEach((r, ri) => {
-        rows++;
-        const f = `interactive.list.sections.${si}.rows.${ri}`;
-        if (chars(r.title) > limits.rowTitle) errors.push(tooLong(`${f}.title`, limits.rowTitle));
-        if (r.description !== undefined && chars(r.description) > limits.rowDescription)
-          errors.push(tooLong(`${f}.description`, limits.rowDescription));
-      });
-    });
-    if (rows > limits.listRows)
-      errors.push({
-        field: 'interactive.list.sections',
-        message: `must have at most ${limits.listRows} rows in all`,
-      });
+  if (i.type !== 'button' && i.type !== 'list') return [...errors, ...checkRichInteractive(i)];
+  if (i.body === undefined || i.body.trim() === '')
+    errors.push({ field: 'interactive.body', message: `is required for interactive type ${i.type}` });
+  errors.push(...(i.type === 'button' ? checkButtons(i, limits) : checkList(i, limits)));
+  return errors;
+}
+
+function checkButtons(i: InteractiveInput, limits: ContentLimits): FieldError[] {
+  const errors: FieldError[] = [];
+  if (i.list) errors.push({ field: 'interactive.list', message: 'is only used with interactive type list' });
+  const buttons = i.buttons ?? [];
+  if (buttons.length < 1 || buttons.length > limits.buttons) {
+    errors.push({ field: 'interactive.buttons', message: `must have 1 to ${limits.buttons} buttons` });
   }
+  const ids = new Set<string>();
+  buttons.forEach((b, n) => {
+    if (chars(b.title) > limits.buttonTitle)
+      errors.push(tooLong(`interactive.buttons.${n}.title`, limits.buttonTitle));
+    if (ids.has(b.id)) errors.push({ field: `interactive.buttons.${n}.id`, message: 'must be unique' });
+    ids.add(b.id);
+  });
+  return errors;
+}
+
+function checkList(i: InteractiveInput, limits: ContentLimits): FieldError[] {
+  const errors: FieldError[] = [];
+  if (i.buttons)
+    errors.push({ field: 'interactive.buttons', message: 'is only used with interactive type button' });
+  if (!i.list) {
+    errors.push({ field: 'interactive.list', message: 'is required when interactive type is list' });
+    return errors;
+  }
+  if (chars(i.list.button) > limits.listButton)
+    errors.push(tooLong('interactive.list.button', limits.listButton));
+  if (i.list.sections.length < 1 || i.list.sections.length > limits.listSections) {
+    errors.push({
+      field: 'interactive.list.sections',
+      message: `must have 1 to ${limits.listSections} sections`,
+    });
+  }
+  let rows = 0;
+  i.list.sections.forEach((s, si) => {
+    if (s.title !== undefined && chars(s.title) > limits.sectionTitle)
+      errors.push(tooLong(`interactive.list.sections.${si}.title`, limits.sectionTitle));
+    if (s.rows.length === 0)
+      errors.push({ field: `interactive.list.sections.${si}.rows`, message: 'must have at least one row' });
+    s.rows.forEach((r, ri) => {
+      rows++;
+      const f = `interactive.list.sections.${si}.rows.${ri}`;
+      if (chars(r.title) > limits.rowTitle) errors.push(tooLong(`${f}.title`, limits.rowTitle));
+      if (r.description !== undefined && chars(r.description) > limits.rowDescription)
+        errors.push(tooLong(`${f}.description`, limits.rowDescription));
+    });
+  });
+  if (rows > limits.listRows)
+    errors.push({
+      field: 'interactive.list.sections',
+      message: `must have at most ${limits.listRows} rows in all`,
+    });
   return errors;
 }
 

@@ -26,6 +26,7 @@ import {
   type StoredMedia,
 } from './messaging.service.ts';
 import type { MessageRow } from './messaging.tables.ts';
+import { applyPaymentNotice } from './payments.service.ts';
 import { setTemplateStatus } from './templates.service.ts';
 import { applyTemplateChange } from './templates.sync.ts';
 
@@ -105,6 +106,7 @@ async function applyNotice(
 ): Promise<void> {
   const scope = { workspaceId: channel.workspaceId, livemode: channel.livemode };
   if (n.kind === 'consent') await applyConsentNotice(ctx, channel, n, defaultCountry);
+  else if (n.kind === 'payment') await applyPaymentNotice(ctx, channel, n);
   else if (n.kind === 'template_change')
     await applyTemplateChange(
       ctx,

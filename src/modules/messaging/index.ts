@@ -1,5 +1,5 @@
 /** The messaging module's public surface: what other modules may use. */
-export { parsePlaceholders, type TemplateRef } from './content.ts';
+export { type InteractiveInput, parsePlaceholders, type TemplateRef } from './content.ts';
 export type { InboundAnswerEvent, InboundMessageEvent } from './hooks.ts';
 export { ingestInbound } from './inbound.service.ts';
 export {

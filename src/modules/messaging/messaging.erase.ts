@@ -10,6 +10,16 @@ import { type ErasureSubject, inChunks } from '../../platform/erasure.ts';
  */
 export async function eraseMessages(ctx: AppContext, subject: ErasureSubject) {
   for (const ids of inChunks(subject.conversationIds)) {
+    // Payment orders (India payments) name the person's transactions: deleted with their webhooks.
+    const orders = await tenant(ctx.db, subject)
+      .selectFrom('payment_orders')
+      .select('id')
+      .where('conversation_id', 'in', ids)
+      .execute();
+    for (const part of inChunks(orders.map((o) => o.id))) {
+      await tenant(ctx.db, subject).deleteFrom('payment_updates').where('order_id', 'in', part).execute();
+      await tenant(ctx.db, subject).deleteFrom('payment_orders').where('id', 'in', part).execute();
+    }
     // A batch of messages at a time (keyset on the id), each batch its own short statements: a
     // person with 100,000 messages never holds the database (SQLite's one connection) for long.
     let after = '';

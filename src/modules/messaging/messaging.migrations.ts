@@ -204,4 +204,52 @@ export const messagingMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  // India payments (order_details): the orders and every payment webhook (interactive payments).
+  '1830_payment_orders': {
+    async up(db) {
+      await db.schema
+        .createTable('payment_orders')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('channel_id', 'text', (c) => c.notNull())
+        .addColumn('conversation_id', 'text', (c) => c.notNull())
+        .addColumn('contact_id', 'text', (c) => c.notNull())
+        .addColumn('message_id', 'text', (c) => c.notNull())
+        .addColumn('reference_id', 'text', (c) => c.notNull())
+        .addColumn('payment_status', 'text', (c) => c.notNull())
+        .addColumn('order_status', 'text', (c) => c.notNull())
+        .addColumn('currency', 'text', (c) => c.notNull())
+        .addColumn('total_value', 'integer', (c) => c.notNull())
+        .addColumn('total_offset', 'integer', (c) => c.notNull())
+        .addColumn('transaction', 'text')
+        .addColumn('paid_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('payment_orders_reference')
+        .on('payment_orders')
+        .columns(['workspace_id', 'livemode', 'reference_id'])
+        .unique()
+        .execute();
+      await db.schema
+        .createTable('payment_updates')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('channel_id', 'text', (c) => c.notNull())
+        .addColumn('reference_id', 'text')
+        .addColumn('order_id', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('raw', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('payment_updates_reference')
+        .on('payment_updates')
+        .columns(['workspace_id', 'livemode', 'reference_id'])
+        .execute();
+    },
+  },
 };

@@ -13,6 +13,7 @@ import { messagingMigrations } from './messaging.migrations.ts';
 import { purgeOldMessages } from './messaging.retention.ts';
 import { messagingRoutes } from './messaging.routes.ts';
 import type { SendWriter } from './messaging.service.ts';
+import { paymentRoutes } from './payments.routes.ts';
 import { searchRoutes } from './search.routes.ts';
 import { runSandboxAdvanceBatch, runSendBatch } from './send.job.ts';
 import { createSendWriter } from './send-batch.ts';
@@ -39,7 +40,7 @@ export const messagingModule: Module = {
   erase: eraseMessages,
   retain: { messages: purgeOldMessages },
   migrations: messagingMigrations,
-  routes: [...messagingRoutes, ...conversationMessageRoutes, ...searchRoutes],
+  routes: [...messagingRoutes, ...conversationMessageRoutes, ...searchRoutes, ...paymentRoutes],
   setup(ctx: AppContext): MessagingInstance {
     ctx.queue.registerBatch(sendJob, (items) => runSendBatch(ctx, items));
     ctx.queue.registerBatch(sandboxAdvanceJob, (items) => runSandboxAdvanceBatch(ctx, items));

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { baseObject, describe, idOf, listQuery, nullableTimestamp } from '../../platform/http/schemas.ts';
-import { channelTypes } from '../channels/index.ts';
+import { channelTypes, interactiveKinds } from '../channels/index.ts';
 import { messageTypes } from './content.ts';
+import { richInteractiveFields } from './interactive.schemas.ts';
 
 /** A file uploaded with `POST /v1/media`. */
 export const uploadedId = (d: string) =>
@@ -108,15 +109,15 @@ export const templateRef = describe(
 const interactive = describe(
   z.strictObject({
     type: describe(
-      z.enum(['button', 'list']),
-      'Reply buttons (up to 3) or a list (up to 10 rows).',
+      z.enum(interactiveKinds),
+      'Reply buttons (up to 3) or a list (up to 10 rows); on WhatsApp also cta_url, location_request_message, flow, product, product_list, catalog_message, order_details and order_status (docs/channels.md).',
       'button',
     ),
     body: describe(
       z.string().min(1).max(5000),
-      'Body text (at most 1,024 characters).',
+      'Body text (at most 1,024 characters); required except for a product message.',
       'Which time suits you?',
-    ),
+    ).optional(),
     header: describe(
       z.string().min(1).max(500),
       'Header text (at most 60 characters).',
@@ -186,6 +187,7 @@ const interactive = describe(
       }),
       'The list (type list).',
     ).optional(),
+    ...richInteractiveFields,
   }),
   'Interactive content (WhatsApp only), when type is interactive (alone, it sets type interactive).',
 ).optional();

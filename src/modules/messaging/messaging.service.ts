@@ -44,6 +44,7 @@ import {
 } from './messages.present.ts';
 import { sendJob } from './messaging.jobs.ts';
 import type { MessageRow } from './messaging.tables.ts';
+import { isOrderMessage, recordOrderMessage } from './payments.service.ts';
 import { type PreparedContent, prepareContent } from './send-content.ts';
 import { resolveUploadedMedia } from './uploaded-media.ts';
 
@@ -268,7 +269,12 @@ export async function sendMessage(
  * reply cites the customer's last message).
  */
 function batchable(send: PreparedSend): boolean {
-  return !send.existingConv && !send.written && channelKinds[send.type].addressKind === 'phone';
+  return (
+    !send.existingConv &&
+    !send.written &&
+    !isOrderMessage(send.input.interactive) &&
+    channelKinds[send.type].addressKind === 'phone'
+  );
 }
 
 async function prepareSend(ctx: AppContext, sender: Sender, draft: SendMessageInput): Promise<PreparedSend> {
@@ -487,6 +493,8 @@ export async function writeSend(ctx: AppContext, send: PreparedSend): Promise<Me
     // An email reply cites the customer's last message, so mail clients keep the thread.
     if (channel.type === 'email') row.reply_to_provider_id = await lastCustomerMessageId(tx, conversation.id);
     await insertRows(tx.db, 'messages', [row]).execute();
+    if (isOrderMessage(content.interactive))
+      await recordOrderMessage(tx, scope, row, contact.id, content.interactive!);
     await patchConversation(tx.db, conversation.id, {
       ...lastMessageOf(row),
       ...(sender.actor.type === 'ai' ? { ai_handled: 1 } : {}),

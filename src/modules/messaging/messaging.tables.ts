@@ -4,6 +4,8 @@ declare module '../../platform/db/schema.ts' {
     templates: TemplatesTable;
     message_attachments: MessageAttachmentsTable;
     early_provider_statuses: EarlyProviderStatusesTable;
+    payment_orders: PaymentOrdersTable;
+    payment_updates: PaymentUpdatesTable;
   }
 }
 
@@ -106,5 +108,49 @@ export interface EarlyProviderStatusesTable {
   at: string;
   error_code: string | null;
   error_message: string | null;
+  received_at: string;
+}
+
+export type PaymentStatus = 'pending' | 'captured' | 'failed';
+
+/** An India payments order sent with an `order_details` message, and where its payment stands. */
+export interface PaymentOrdersTable {
+  id: string;
+  workspace_id: string;
+  livemode: number;
+  channel_id: string;
+  conversation_id: string;
+  contact_id: string;
+  /** The `order_details` message. */
+  message_id: string;
+  /** The business's id of the order (unique per workspace and mode); Meta's webhooks name it. */
+  reference_id: string;
+  /** The payment: pending until Meta says captured or failed. */
+  payment_status: PaymentStatus;
+  /** The order's state the business last told the customer (`order_status`). */
+  order_status: string;
+  currency: string;
+  /** The total in paise (`total_value / total_offset` rupees). */
+  total_value: number;
+  total_offset: number;
+  /** JSON of the latest transaction Meta reported (id, gateway, method, status, error), or null. */
+  transaction: string | null;
+  paid_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Every payment status webhook as it came, matched to its order or not (an unknown reference). */
+export interface PaymentUpdatesTable {
+  id: string;
+  workspace_id: string;
+  livemode: number;
+  channel_id: string;
+  reference_id: string | null;
+  /** Null when no order of this workspace has the reference: kept as a raw event. */
+  order_id: string | null;
+  status: string;
+  /** JSON of the webhook's status entry as Meta sent it. */
+  raw: string;
   received_at: string;
 }

@@ -103,7 +103,7 @@ export function contentOf(
   if (input.type === 'interactive')
     return {
       type: 'interactive',
-      text: input.interactive!.body,
+      text: input.interactive!.body ?? null,
       template: null,
       media: null,
       interactive: input.interactive!,

@@ -84,15 +84,11 @@ function outboundOf(row: MessageRow): OutboundMessage {
     };
   }
   if (row.interactive) {
-    const i = fromJson<InteractiveInput>(row.interactive, { type: 'button', body: '' });
-    out.interactive = {
-      kind: i.type,
-      body: i.body,
-      header: i.header,
-      footer: i.footer,
-      buttons: i.buttons,
-      list: i.list,
-    };
+    const { type, body, ...parts } = fromJson<InteractiveInput>(row.interactive, {
+      type: 'button',
+      body: '',
+    });
+    out.interactive = { ...parts, kind: type, body: body ?? '' };
   }
   if (row.reply_to_provider_id) out.replyToProviderId = row.reply_to_provider_id;
   return out;

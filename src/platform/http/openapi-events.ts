@@ -19,6 +19,7 @@ export const eventObjects: Record<string, string> = {
   webhook_endpoint: 'webhook_endpoint',
   sla: 'conversation',
   tool: 'tool_call',
+  payment: 'payment_order',
 };
 
 export const eventNotes: Partial<Record<string, string>> = {
@@ -43,6 +44,10 @@ export const eventNotes: Partial<Record<string, string>> = {
     'An agent (or a test) called a tool and it answered usably (`status` `ok`, `mocked`, or `skipped` for a write test not run live); `data` is the tool call, secrets masked.',
   'tool.failed':
     'A tool call failed (timeout, HTTP error, refused address, an answer too large or not JSON); `data.code` says why, secrets masked.',
+  'payment.captured':
+    'WhatsApp Payments (India): Meta reported the payment of an order sent with `order_details` as captured; `data` is the payment order (`GET /v1/payment-orders/{id}`) with the transaction.',
+  'payment.failed':
+    'WhatsApp Payments (India): the payment attempt of an order failed (`data.transaction.error` says why when Meta does); the customer may try again, and a later capture emits `payment.captured`.',
   'webhook.test':
     'Sent by `POST /v1/webhooks/{id}/test` to that endpoint only; `data` is the endpoint plus a `message`.',
 };

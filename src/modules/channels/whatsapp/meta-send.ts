@@ -1,9 +1,5 @@
-import {
-  ChannelSendError,
-  type OutboundInteractive,
-  type OutboundMessage,
-  type OutboundTemplate,
-} from '../channel-adapter.ts';
+import { ChannelSendError, type OutboundMessage, type OutboundTemplate } from '../channel-adapter.ts';
+import { interactiveContent } from './meta-interactive.ts';
 import { isBusinessScopedUserId, toWaId } from './meta-protocol.ts';
 
 /** Meta's request bodies for `POST /{phone_number_id}/messages` and its Graph error codes. Pure functions. */
@@ -116,37 +112,21 @@ function mediaContent(message: OutboundMessage): Record<string, unknown> {
   return media;
 }
 
-function interactiveContent(i: OutboundInteractive): Record<string, unknown> {
-  const interactive: Record<string, unknown> = { type: i.kind, body: { text: i.body } };
-  if (i.header) interactive.header = { type: 'text', text: i.header };
-  if (i.footer) interactive.footer = { text: i.footer };
-  interactive.action = i.kind === 'button' ? buttonsAction(i) : listAction(i);
-  return interactive;
-}
-
-function buttonsAction(i: OutboundInteractive): Record<string, unknown> {
-  const buttons = i.buttons ?? [];
-  if (buttons.length < 1 || buttons.length > 3) {
-    throw new ChannelSendError('validation_failed', 'Interactive button messages take 1 to 3 buttons.');
-  }
-  return { buttons: buttons.map((b) => ({ type: 'reply', reply: { id: b.id, title: b.title } })) };
-}
-
-function listAction(i: OutboundInteractive): Record<string, unknown> {
-  if (!i.list || i.list.sections.length === 0) {
-    throw new ChannelSendError('validation_failed', 'Interactive list messages need at least one section.');
-  }
-  return {
-    button: i.list.button,
-    sections: i.list.sections.map((s) => ({
-      ...(s.title ? { title: s.title } : {}),
-      rows: s.rows.map((r) => ({
-        id: r.id,
-        title: r.title,
-        ...(r.description ? { description: r.description } : {}),
-      })),
-    })),
-  };
+/**
+ * A Flow Meta cannot open: a `flow_id` that is not one of this WhatsApp Business Account's
+ * Flows (or is deleted, deprecated, blocked, or a draft sent without `mode: draft`). Meta answers
+ * such a send with its invalid-parameter errors (`#100` "Invalid parameter", `131009` "Parameter
+ * value is not valid", details naming the flow); the message fails with a code that says so.
+ */
+export function refineSendError(err: unknown, message: OutboundMessage): unknown {
+  const flow = message.interactive?.kind === 'flow' ? message.interactive.flow : undefined;
+  if (!flow || !(err instanceof ChannelSendError) || err.retryable) return err;
+  if (!['100', '131008', '131009'].includes(err.providerCode ?? '')) return err;
+  return new ChannelSendError(
+    'whatsapp_flow_unavailable',
+    `Meta could not open Flow ${flow.flow_id}: check that it exists in this WhatsApp Business Account and is published (or send it with mode draft). ${err.message}`,
+    { providerCode: err.providerCode },
+  );
 }
 
 export interface GraphError {

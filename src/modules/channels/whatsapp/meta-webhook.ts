@@ -8,6 +8,7 @@ import type {
   TemplateStatusNotice,
 } from '../channel-adapter.ts';
 import { HEALTH_FIELDS, healthNotice } from './meta-health.ts';
+import { paymentNotice } from './meta-payments.ts';
 import { fromWaId, isBusinessScopedUserId } from './meta-protocol.ts';
 import { mapGraphError } from './meta-send.ts';
 
@@ -256,9 +257,19 @@ function interactiveContent({ interactive: i }: WaMessage): Content | undefined 
     return {
       type: 'interactive',
       text: i.nfm_reply.body ?? '',
-      extra: { payload: { kind: i.type, ...i.nfm_reply } },
+      // A Flow's answer: `response_json` (a JSON string, with the flow_token) also kept parsed.
+      extra: { payload: { kind: i.type, ...i.nfm_reply, response: parsedJson(i.nfm_reply.response_json) } },
     };
   return undefined;
+}
+
+function parsedJson(raw: unknown): unknown {
+  if (typeof raw !== 'string') return null;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return null;
+  }
 }
 
 function reactionContent({ reaction: r }: WaMessage): Content | undefined {
@@ -451,6 +462,11 @@ function readMessagesChange(
     if (parsed) batch.messages.push(parsed);
   }
   for (const s of Array.isArray(value.statuses) ? value.statuses : []) {
+    // India payments: a payment's state for an order_details message, not a delivery status.
+    if (s && typeof s === 'object' && (s as { type?: unknown }).type === 'payment') {
+      batch.notices.push(paymentNotice(s as Record<string, any>, now));
+      continue;
+    }
     const parsed = parseStatus(s as WaStatus, now);
     if (parsed) batch.statuses.push(parsed);
   }

@@ -10,7 +10,7 @@ import {
 } from '../channel-adapter.ts';
 import { fileOf, getFromProvider, postToProvider } from '../provider-http.ts';
 import { verifyMetaSignature } from './meta-protocol.ts';
-import { buildSendBody, type GraphError, mapGraphError } from './meta-send.ts';
+import { buildSendBody, type GraphError, mapGraphError, refineSendError } from './meta-send.ts';
 import { listMetaTemplates } from './meta-template-list.ts';
 import type { TemplateReading } from './meta-template-sync.ts';
 import { buildTemplateSubmission, type TemplateDefinition } from './meta-templates.ts';
@@ -105,7 +105,9 @@ export function createWhatsAppAdapter(opts: GraphOptions): WhatsAppAdapter {
         `${encodeURIComponent(phoneNumberId)}/messages`,
         token,
         buildSendBody(message),
-      );
+      ).catch((err: unknown) => {
+        throw refineSendError(err, message);
+      });
       const id = json.messages?.[0]?.id;
       if (typeof id !== 'string')
         throw new ChannelSendError('provider_error', 'Meta accepted the message but returned no message id.');
