@@ -14,6 +14,7 @@ export {
   type OutboundType,
   type ProviderFile,
   type ProviderTemplate,
+  type ProviderPricing,
   type StatusUpdate,
 } from './channel-adapter.ts';
 export { channelById, channelsByIds } from './channels.lookup.ts';
