@@ -13,8 +13,8 @@ export {
   type OutboundMessage,
   type OutboundType,
   type ProviderFile,
-  type ProviderTemplate,
   type ProviderPricing,
+  type ProviderTemplate,
   type StatusUpdate,
 } from './channel-adapter.ts';
 export { channelById, channelsByIds } from './channels.lookup.ts';

@@ -74,12 +74,21 @@ export const sourceObject = describe(
       kind: describe(z.literal('referral'), 'A click-to-WhatsApp ad or post (Meta `referral`).', 'referral'),
       source_type: nullableText('Meta `source_type`: ad or post.', 'ad'),
       source_id: nullableText('Meta `source_id`: the ad or post id.', '120226305854810726'),
-      source_url: nullableText('Meta `source_url`: the ad or post the customer clicked.', 'https://fb.me/3cr4Wqqkv'),
+      source_url: nullableText(
+        'Meta `source_url`: the ad or post the customer clicked.',
+        'https://fb.me/3cr4Wqqkv',
+      ),
       headline: nullableText('Meta `headline`.', 'Chat with us'),
       body: nullableText('Meta `body`.', 'Chat with us to get 25% off your first order!'),
-      ctwa_clid: nullableText('Meta `ctwa_clid`: the click id, for the Conversions API.', 'Aff-n8ZTODiE79d22KtAwQ'),
+      ctwa_clid: nullableText(
+        'Meta `ctwa_clid`: the click id, for the Conversions API.',
+        'Aff-n8ZTODiE79d22KtAwQ',
+      ),
       media_type: nullableText('Meta `media_type`: image or video.', 'image'),
-      media_url: nullableText("The ad's `image_url`, `video_url` or `thumbnail_url`.", 'https://scontent.xx.fbcdn.net/v/t45.1600-4/518137_n.png'),
+      media_url: nullableText(
+        "The ad's `image_url`, `video_url` or `thumbnail_url`.",
+        'https://scontent.xx.fbcdn.net/v/t45.1600-4/518137_n.png',
+      ),
       referred_at: describe(z.string(), 'When the referred message came.', '2026-11-25T09:12:03.000Z'),
     })
     .nullable()

@@ -402,7 +402,11 @@ export const messageObject = z.object({
   pricing: describe(
     z
       .object({
-        billable: describe(z.boolean().nullable(), 'Meta `pricing.billable`: whether Meta charges for it.', true),
+        billable: describe(
+          z.boolean().nullable(),
+          'Meta `pricing.billable`: whether Meta charges for it.',
+          true,
+        ),
         pricing_model: describe(
           z.string().nullable(),
           'Meta `pricing.pricing_model`: `PMP` (per message, since July 2025) or `CBP` (per conversation, before).',

@@ -78,7 +78,10 @@ export async function storePricing(
 
 /** The message object's `pricing` (null until a status carried one). */
 export function presentPricing(row: Pick<MessageRow, 'pricing'>): MessagePricing | null {
-  const p = fromJson<(MessagePricing & { conversation_id?: string | null }) | null>(row.pricing ?? null, null);
+  const p = fromJson<(MessagePricing & { conversation_id?: string | null }) | null>(
+    row.pricing ?? null,
+    null,
+  );
   if (!p) return null;
   return {
     billable: p.billable ?? null,

@@ -374,7 +374,8 @@ function pricingOf(s: WaStatus): ProviderPricing | undefined {
     pricing_model: stringOrNull(p.pricing_model)?.toUpperCase() ?? null,
     category: stringOrNull(p.category)?.toLowerCase() ?? null,
     type: stringOrNull(p.type)?.toLowerCase() ?? null,
-    conversation_id: s.conversation && typeof s.conversation === 'object' ? stringOrNull(s.conversation.id) : null,
+    conversation_id:
+      s.conversation && typeof s.conversation === 'object' ? stringOrNull(s.conversation.id) : null,
   };
 }
 
