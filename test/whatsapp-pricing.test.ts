@@ -342,5 +342,12 @@ forEachStorage('WhatsApp pricing and attribution', (storage) => {
       byAgent.groups.map((g: any) => [g.key, g.label, g.estimated_cost]),
       [[agentId, 'Asha', '2.10']],
     );
+    // Erasing the customer removes the click id with the source; the ad keeps its count.
+    const erased = await call('POST', `/v1/contacts/${conversation.contact.id}/erase`);
+    assert.ok(erased.status < 300, erased.text);
+    await eventually(
+      async () => (await call('GET', `/v1/conversations/${conversation.id}`)).body.source === null,
+    );
+    assert.equal((await call('GET', '/v1/reports/ads')).body.totals.conversations, 1);
   });
 });

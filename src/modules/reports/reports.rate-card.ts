@@ -26,13 +26,14 @@ const currencies = new Set(Intl.supportedValuesOf('currency'));
 /** A price: a non-negative decimal with up to 6 places, as a string (or a JSON number). */
 const PRICE = /^\d{1,9}(\.\d{1,6})?$/;
 
+const validMarket = (s: string) => s === '*' || (/^[A-Z]{2}$/.test(s) && isSupportedCountry(s));
+
 const rate = z.strictObject({
   market: describe(
     z
       .string()
-      .transform((s) => s.trim().toUpperCase())
       .refine(
-        (s) => s === '*' || (/^[A-Z]{2}$/.test(s) && isSupportedCountry(s)),
+        (s) => validMarket(s.trim().toUpperCase()),
         'must be an ISO 3166 alpha-2 country code with a calling code (e.g. IN, BR) or * for every other country',
       ),
     "The recipient's country (ISO 3166 alpha-2), or `*`: any country without a rate of its own.",
@@ -42,8 +43,10 @@ const rate = z.strictObject({
   price: describe(
     z
       .union([z.string(), z.number()])
-      .transform((v) => String(v).trim())
-      .refine((s) => PRICE.test(s), 'must be a non-negative decimal with at most 6 decimal places'),
+      .refine(
+        (v) => PRICE.test(String(v).trim()),
+        'must be a non-negative decimal with at most 6 decimal places',
+      ),
     'The price of one billable message (PMP) or conversation (CBP), in the currency. A string keeps every digit.',
     '0.7846',
   ),
@@ -53,8 +56,10 @@ export const rateCardBody = z.strictObject({
   currency: describe(
     z
       .string()
-      .transform((s) => s.trim().toUpperCase())
-      .refine((s) => currencies.has(s), 'must be an ISO 4217 currency code (e.g. INR, USD, BRL)'),
+      .refine(
+        (s) => currencies.has(s.trim().toUpperCase()),
+        'must be an ISO 4217 currency code (e.g. INR, USD, BRL)',
+      ),
     'ISO 4217 code of every price.',
     'INR',
   ),
@@ -116,7 +121,15 @@ export async function getRateCard(ctx: AppContext, scope: Scope) {
 }
 
 /** Replaces the card; a market and category given twice is a 400 naming each repeat. */
-export async function setRateCard(ctx: AppContext, scope: Scope, body: z.output<typeof rateCardBody>) {
+export async function setRateCard(ctx: AppContext, scope: Scope, input: z.output<typeof rateCardBody>) {
+  const body = {
+    currency: input.currency.trim().toUpperCase(),
+    rates: input.rates.map((r) => ({
+      market: r.market.trim().toUpperCase(),
+      category: r.category,
+      price: String(r.price).trim(),
+    })),
+  };
   const seen = new Map<string, number>();
   const errors: Array<{ field: string; message: string }> = [];
   body.rates.forEach((r, i) => {
