@@ -343,7 +343,9 @@ forEachStorage('WhatsApp pricing and attribution', (storage) => {
       [[agentId, 'Asha', '2.10']],
     );
     // Erasing the customer removes the click id with the source; the ad keeps its count.
-    const erased = await call('POST', `/v1/contacts/${conversation.contact.id}/erase`);
+    const erased = await call('POST', `/v1/contacts/${conversation.contact.id}/erase`, {
+      reason: 'Customer request',
+    });
     assert.ok(erased.status < 300, erased.text);
     await eventually(
       async () => (await call('GET', `/v1/conversations/${conversation.id}`)).body.source === null,
