@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import { applyEarlyStatuses } from '../src/modules/messaging/inbound.service.ts';
 import { templatePayload } from './fakes/meta-graph.ts';
 import { eventually, forEachStorage } from './support/harness.ts';
 import { startWhatsAppApp, type WhatsAppApp } from './support/whatsapp-app.ts';
@@ -262,6 +263,39 @@ forEachStorage('WhatsApp pricing and attribution', (storage) => {
     const unknown = await call('GET', '/v1/reports/costs?group_by=template');
     assert.equal(unknown.status, 400, unknown.text);
     assert.equal(unknown.body.error.errors[0].field, 'group_by');
+  });
+
+  it('a priced status that comes before the send stored its Meta id keeps its pricing', async () => {
+    const m = await send('+919876500301', 'order_update');
+    const early = `wamid.early${storage}${Date.now()}`;
+    // Meta's status for an id no message has yet: kept as early, applied when the send stores it.
+    await a.postMeta(pricedStatus(early, m.to, 'delivered', pmp('utility', true)));
+    await eventually(() =>
+      a.t.ctx.db
+        .selectFrom('early_provider_statuses')
+        .select('id')
+        .where('provider_message_id', '=', early)
+        .executeTakeFirst(),
+    );
+    await a.t.ctx.transaction(async (tx) => {
+      await tx.db
+        .updateTable('messages')
+        .set({ provider_message_id: early })
+        .where('id', '=', m.id)
+        .execute();
+      await applyEarlyStatuses(tx, [
+        { id: m.id, channel_id: m.channel_id, provider_message_id: early, to_address: m.to },
+      ]);
+    });
+    const after = (await call('GET', `/v1/messages/${m.id}`)).body;
+    assert.equal(after.status, 'delivered');
+    assert.deepEqual(after.pricing, {
+      billable: true,
+      pricing_model: 'PMP',
+      category: 'utility',
+      type: 'regular',
+      market: 'IN',
+    });
   });
 
   it('a click-to-WhatsApp referral becomes the conversation source; the ads report counts its conversations, leads and costs', async () => {
