@@ -237,6 +237,22 @@ export interface StatusUpdate {
   error?: { code: string; message: string; providerCode?: string };
   /** The provider refused because the recipient unsubscribed (Twilio 21610): the contact is opted out. */
   recipientOptedOut?: boolean;
+  /** What the provider says the message costs (Meta's `pricing` object on a status), as it came. */
+  pricing?: ProviderPricing;
+}
+
+/**
+ * Meta's `pricing` of a sent message: `billable`, `pricing_model` (`CBP` before July 2025, `PMP`
+ * per message since), `category` (`marketing`, `utility`, `authentication`, `service`,
+ * `referral_conversion`...) and, under PMP, `type` (`regular`, `free_customer_service`,
+ * `free_entry_point`). `conversation_id` is the CBP conversation the message was billed in.
+ */
+export interface ProviderPricing {
+  billable: boolean | null;
+  pricing_model: string | null;
+  category: string | null;
+  type: string | null;
+  conversation_id: string | null;
 }
 
 /** Other provider notifications (WhatsApp template review results, marketing preferences). */

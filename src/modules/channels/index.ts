@@ -14,6 +14,7 @@ export {
   type OutboundMessage,
   type OutboundType,
   type ProviderFile,
+  type ProviderPricing,
   type ProviderTemplate,
   type StatusUpdate,
 } from './channel-adapter.ts';

@@ -5,7 +5,7 @@ import { type ErasureSubject, inChunks } from '../../platform/erasure.ts';
 /**
  * The person's conversations stay as counted facts (status, channel, times, SLA, the score) and
  * lose what identifies them: the address, the last message, variables, reference, CSAT comment,
- * analysis and handoff reasons.
+ * analysis, handoff reasons and the click-to-WhatsApp source (its ad id stays, for the ads report).
  */
 export async function eraseConversations(ctx: AppContext, subject: ErasureSubject) {
   const now = ctx.clock.now().toISOString();
@@ -20,6 +20,8 @@ export async function eraseConversations(ctx: AppContext, subject: ErasureSubjec
         csat_comment: null,
         analysis: null,
         handoff_reason: null,
+        // The ad's click id is the person's; the ad id and time stay for the ads report.
+        source: null,
         updated_at: now,
       })
       .where('id', 'in', ids)

@@ -210,4 +210,17 @@ export const conversationsMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  // A click-to-WhatsApp referral as the conversation's source; the ads report groups by source_id.
+  '0217_conversation_source': {
+    async up(db) {
+      for (const col of ['source', 'source_id', 'source_at'])
+        await db.schema.alterTable('conversations').addColumn(col, 'text').execute();
+      await db.schema
+        .createIndex('conversations_source')
+        .on('conversations')
+        .columns(['workspace_id', 'livemode', 'source_at'])
+        .where(sql.ref('source_id'), 'is not', null)
+        .execute();
+    },
+  },
 };

@@ -2,6 +2,7 @@ import type { Actor } from '../../platform/events.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson } from '../../platform/json.ts';
 import { kindOf } from '../channels/index.ts';
+import { presentSource } from './conversations.source.ts';
 import type { ConversationRow } from './conversations.tables.ts';
 
 export type ContactBits = { id: string; phone: string | null; name: string | null; email: string | null };
@@ -72,6 +73,7 @@ export function presentConversation(row: ConversationRow, contact: ContactBits |
       : null,
     csat: row.csat_at ? { score: row.csat_score, comment: row.csat_comment, at: row.csat_at } : null,
     analysis: fromJson<ConversationAnalysis | null>(row.analysis, null),
+    source: presentSource(row),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { baseObject, describe, idOf, nullableTimestamp, queryBoolean } from '../../platform/http/schemas.ts';
 import { channelTypes } from '../channels/index.ts';
+import { sourceObject } from './conversations.source.ts';
 
 /** What came of a conversation or a call (SPEC: Analysis and reports); null until computed. */
 export const analysisObject = z
@@ -157,6 +158,7 @@ export const conversationObject = z.object({
     analysisObject,
     'What came of the conversation (null until it is resolved and analysed).',
   ),
+  source: sourceObject,
 });
 
 const assignFields = {

@@ -69,6 +69,12 @@ export interface ConversationsTable {
   handoff_taken_from: string | null;
   /** The customer's first message no reply (AI or person) has answered yet (null: none waits). */
   unanswered_since: string | null;
+  /** JSON ConversationSource: the click-to-WhatsApp ad or post that brought the customer (null: none). Optional on insert. */
+  source?: string | null;
+  /** The source's ad or post id (Meta `source_id`), to group by. Optional on insert. */
+  source_id?: string | null;
+  /** When the referral came. Optional on insert. */
+  source_at?: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -58,6 +58,14 @@ export {
   unlinkAgentConversations,
   windowOpen,
 } from './conversations.service.ts';
+export {
+  type AdFigures,
+  adFigures,
+  type ConversationSource,
+  conversationAttribution,
+  sourceColumns,
+  sourceOfReferral,
+} from './conversations.source.ts';
 export type { ConversationJob, ConversationRow } from './conversations.tables.ts';
 export {
   agentConversationIds,

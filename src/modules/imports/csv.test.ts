@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeUpload, detectDelimiter, mapColumn, readHeader, splitTags, UploadError } from './csv.ts';
+import {
+  decodeUpload,
+  detectDelimiter,
+  joinPhone,
+  mapColumn,
+  readHeader,
+  splitTags,
+  UploadError,
+  yesNo,
+} from './csv.ts';
 
 describe('csv helpers', () => {
   it('detects comma, semicolon, tab and pipe delimiters outside quotes', () => {
@@ -42,5 +51,31 @@ describe('csv helpers', () => {
 
   it('splits tags on ; | and ,', () => {
     assert.deepEqual(splitTags('vip; gold|vip,new'), ['vip', 'gold', 'new']);
+  });
+  it("maps WhatsApp BSPs' headers (WATI, Interakt, AiSensy)", () => {
+    assert.equal(mapColumn('Country Code'), 'country_code');
+    assert.equal(mapColumn('CountryCode'), 'country_code');
+    assert.equal(mapColumn('Mobile Number'), 'phone');
+    assert.equal(mapColumn('First Name'), 'first_name');
+    assert.equal(mapColumn('WhatsApp Opted'), 'opt_in');
+    assert.equal(mapColumn('allowBroadcast'), 'opt_in');
+    assert.equal(mapColumn('Opted-Out'), 'opt_out');
+    assert.equal(mapColumn('Labels'), 'tags');
+  });
+
+  it('joins a country code column with the number, and reads yes/no cells', () => {
+    assert.equal(joinPhone('9876543210', '91'), '+919876543210');
+    assert.equal(joinPhone('09876543210', '+91'), '+919876543210');
+    assert.equal(joinPhone('919876543210', '91'), '+919876543210', 'the code already there');
+    assert.equal(
+      joinPhone('9198765432', '91'),
+      '+919198765432',
+      'a 10-digit number that starts like the code',
+    );
+    assert.equal(joinPhone('+14155550100', '91'), '+14155550100');
+    assert.equal(joinPhone('9876543210', undefined), '9876543210');
+    assert.equal(yesNo(' TRUE '), true);
+    assert.equal(yesNo('No'), false);
+    assert.equal(yesNo('maybe'), undefined);
   });
 });

@@ -47,27 +47,113 @@ export function detectDelimiter(headerLine: string): string {
   return best;
 }
 
-const ALIASES: Record<string, 'phone' | 'name' | 'email' | 'tags'> = {
+/**
+ * Header names (lower-cased, spaces, dots and dashes as `_`) and the field each fills. Besides
+ * Parley's own names, those of the exports and import sheets of WhatsApp BSPs (WATI, Interakt,
+ * AiSensy, Gupshup): docs/coming-from/bsp.md lists them.
+ */
+const ALIASES: Record<string, ImportField> = {
   phone: 'phone',
   phone_number: 'phone',
   phonenumber: 'phone',
+  phone_no: 'phone',
   mobile: 'phone',
   mobile_number: 'phone',
+  mobile_no: 'phone',
+  contact_number: 'phone',
   whatsapp: 'phone',
   whatsapp_number: 'phone',
+  whatsappnumber: 'phone',
+  wa_id: 'phone',
+  waid: 'phone',
   number: 'phone',
   msisdn: 'phone',
+  country_code: 'country_code',
+  countrycode: 'country_code',
+  dial_code: 'country_code',
   name: 'name',
   full_name: 'name',
   fullname: 'name',
   contact_name: 'name',
+  user_name: 'name',
+  first_name: 'first_name',
+  firstname: 'first_name',
+  last_name: 'last_name',
+  lastname: 'last_name',
   email: 'email',
   email_address: 'email',
+  email_id: 'email',
   e_mail: 'email',
   tags: 'tags',
   tag: 'tags',
   labels: 'tags',
+  label: 'tags',
+  // Columns that say the person opted out (true: marketing stopped).
+  opted_out: 'opt_out',
+  opt_out: 'opt_out',
+  optout: 'opt_out',
+  optedout: 'opt_out',
+  unsubscribed: 'opt_out',
+  marketing_opt_out: 'opt_out',
+  whatsapp_opt_out: 'opt_out',
+  blocked: 'opt_out',
+  // Columns that say the person opted in (false: no marketing consent, so marketing stopped).
+  opted_in: 'opt_in',
+  optedin: 'opt_in',
+  opt_in: 'opt_in',
+  optin: 'opt_in',
+  whatsapp_opted: 'opt_in',
+  whatsapp_opted_in: 'opt_in',
+  whatsapp_opt_in: 'opt_in',
+  allow_broadcast: 'opt_in',
+  allowbroadcast: 'opt_in',
+  broadcast: 'opt_in',
+  subscribed: 'opt_in',
+  marketing_opt_in: 'opt_in',
 };
+
+type ImportField =
+  | 'phone'
+  | 'country_code'
+  | 'name'
+  | 'first_name'
+  | 'last_name'
+  | 'email'
+  | 'tags'
+  | 'opt_out'
+  | 'opt_in';
+
+const YES = new Set([
+  'true',
+  'yes',
+  'y',
+  '1',
+  'opted in',
+  'opted_in',
+  'opted out',
+  'opted_out',
+  'blocked',
+  'stop',
+]);
+const NO = new Set(['false', 'no', 'n', '0']);
+
+/** A yes/no cell (TRUE, Yes, 1, ...): true, false, or undefined when it says neither. */
+export function yesNo(cell: string): boolean | undefined {
+  const v = cell.trim().toLowerCase();
+  return YES.has(v) ? true : NO.has(v) ? false : undefined;
+}
+
+/**
+ * The phone of a row from its phone cell and, in exports that keep them apart (Interakt, WATI),
+ * its country code cell: `+<code><number>` unless the number already has a `+` or `00`.
+ */
+export function joinPhone(phone: string, countryCode: string | undefined): string {
+  const p = phone.trim();
+  const code = countryCode?.replace(/\D/g, '');
+  if (!code || p.startsWith('+') || p.startsWith('00')) return p;
+  const digits = p.replace(/\D/g, '').replace(/^0+/, '');
+  return digits.startsWith(code) && digits.length > 10 ? `+${digits}` : `+${code}${digits}`;
+}
 
 const attributeKey = (s: string) =>
   s
@@ -78,7 +164,8 @@ const attributeKey = (s: string) =>
 
 /**
  * Maps header names to contact fields: phone, name, email, tags (and common aliases such as
- * "Phone Number" or "Mobile"), `attributes.<key>`; any other column becomes an attribute of its own name.
+ * "Phone Number", "Mobile" or a BSP's "Country Code", "First Name", "WhatsApp Opted"),
+ * `attributes.<key>`; any other column becomes an attribute of its own name.
  * Returns null for a column that maps to nothing (an empty header).
  */
 export function mapColumn(header: string): string | null {

@@ -19,6 +19,14 @@ import {
   writeImportedContacts,
 } from '../contacts/index.ts';
 import { chunkText, decodeUpload, readHeader, splitTags, UploadError } from './csv.ts';
+import {
+  finishRow,
+  importedPhone,
+  type RawRow,
+  type RowParts,
+  readPart,
+  stopMarketing,
+} from './imports.bsp.ts';
 import { processImportJob } from './imports.jobs.ts';
 import type { ImportsTable } from './imports.tables.ts';
 
@@ -179,15 +187,6 @@ export async function listImports(
 
 // Processing
 
-interface RawRow {
-  row: number;
-  phone?: string;
-  name?: string;
-  email?: string;
-  tags: string[];
-  attributes: Attributes;
-}
-
 /** The stored chunks, one at a time, so a large upload never sits in memory whole. */
 async function* storedChunks(ctx: AppContext, importId: string): AsyncGenerator<string> {
   for (let seq = 0; ; seq++) {
@@ -275,15 +274,16 @@ async function* csvRows(ctx: AppContext, imp: ImportsTable): AsyncGenerator<RawR
       continue;
     }
     const raw: RawRow = { row: info.lines, tags: [], attributes: {} };
+    const parts: RowParts = {};
     for (let i = 0; i < record.length && i < columns.length; i++) {
       const col = columns[i];
       const cell = record[i];
       if (!col || cell === '') continue;
       if (col === 'phone' || col === 'name' || col === 'email') raw[col] = cell;
       else if (col === 'tags') raw.tags = splitTags(cell);
-      else raw.attributes[col.slice('attributes.'.length)] = cell;
+      else if (!readPart(raw, parts, col, cell)) raw.attributes[col.slice('attributes.'.length)] = cell;
     }
-    yield raw;
+    yield finishRow(raw, parts);
   }
 }
 
@@ -315,6 +315,7 @@ interface Valid {
   name: string | null;
   tags: string[];
   attributes: Attributes;
+  marketingStopped: boolean;
 }
 
 interface BatchOutcome {
@@ -323,6 +324,8 @@ interface BatchOutcome {
   skipped: number;
   failed: number;
   errors: ImportRowError[];
+  /** Phones whose row stopped WhatsApp marketing (an opt-out column). */
+  stoppedPhones: string[];
 }
 
 /** A row's contact, or why it cannot be written (a failure, or a skip as a duplicate). */
@@ -340,7 +343,7 @@ function validateRow(
     attributes: r.attributes,
   });
   if (nul.length) return fail(nul[0]!, NUL_MESSAGE);
-  const phone = r.phone ? normalizePhone(r.phone, scope.defaultCountry) : null;
+  const phone = r.phone ? importedPhone(r.phone, scope.defaultCountry) : null;
   const email = r.email ? normalizeEmail(r.email) : null;
   if (r.phone && !phone)
     return fail('phone', `must be a valid E.164 phone number (got ${JSON.stringify(r.phone.slice(0, 40))})`);
@@ -359,7 +362,15 @@ function validateRow(
       },
     };
   seen.set(key, r.row);
-  return { row: r.row, phone, email, name: r.name?.trim() || null, tags: r.tags, attributes: r.attributes };
+  return {
+    row: r.row,
+    phone,
+    email,
+    name: r.name?.trim() || null,
+    tags: r.tags,
+    attributes: r.attributes,
+    marketingStopped: r.marketingStopped === true,
+  };
 }
 
 /** Validates and writes one batch of rows in the caller's transaction. */
@@ -372,7 +383,7 @@ async function writeBatch(
   seen: Map<string, number>,
   now: string,
 ): Promise<BatchOutcome> {
-  const out: BatchOutcome = { created: 0, updated: 0, skipped: 0, failed: 0, errors: [] };
+  const out: BatchOutcome = { created: 0, updated: 0, skipped: 0, failed: 0, errors: [], stoppedPhones: [] };
   const valid: Valid[] = [];
   for (const r of rows) {
     const v = validateRow(r, scope, seen);
@@ -383,6 +394,7 @@ async function writeBatch(
     } else valid.push(v);
   }
   if (!valid.length) return out;
+  out.stoppedPhones = valid.flatMap((v) => (v.marketingStopped && v.phone ? [v.phone] : []));
 
   const written = await writeImportedContacts(trx, dialect, scope, valid, {
     update: imp.on_conflict === 'update',
@@ -506,6 +518,7 @@ export async function processImport(
     const now = ctx.clock.now().toISOString();
     await ctx.transaction(async (tx) => {
       const o = await writeBatch(tx.db, ctx.dialect, imp, scope, rows, seen, now);
+      await stopMarketing(tx, scope, imp.id, o.stoppedPhones, ctx.clock.now());
       await recordBatch(tx.db, imp.id, rows.length, o, now);
     });
   };

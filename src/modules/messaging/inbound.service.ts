@@ -4,7 +4,13 @@ import { ApiError } from '../../platform/errors.ts';
 import type { Tx } from '../../platform/events.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
-import type { ChannelConfig, InboundBatch, InboundMessage, StatusUpdate } from '../channels/index.ts';
+import type {
+  ChannelConfig,
+  InboundBatch,
+  InboundMessage,
+  ProviderPricing,
+  StatusUpdate,
+} from '../channels/index.ts';
 import { channelById, channelKinds } from '../channels/index.ts';
 import {
   type ConversationRow,
@@ -12,6 +18,8 @@ import {
   patchConversation,
   reopenInTx,
   scheduleWindowHandoff,
+  sourceColumns,
+  sourceOfReferral,
 } from '../conversations/index.ts';
 import { workspaceTerms } from '../workspaces/index.ts';
 import { applyConsentNotice, MARKETING_STOPPED_CODE, marketingStoppedBySend } from './consents.ts';
@@ -27,6 +35,7 @@ import {
 } from './messaging.service.ts';
 import type { MessageRow } from './messaging.tables.ts';
 import { applyPaymentNotice } from './payments.service.ts';
+import { storePricing } from './pricing.ts';
 import { setTemplateStatus } from './templates.service.ts';
 import { applyTemplateChange } from './templates.sync.ts';
 
@@ -320,7 +329,10 @@ function conversationPatch(
   const at = now.toISOString();
   const windowHours = channelKinds[channel.type].customerWindowHours;
   const windowEnd = windowHours ? new Date(sentAt.getTime() + windowHours * 3_600_000).toISOString() : '';
+  // A click-to-WhatsApp ad's referral makes the ad the conversation's source (docs/channels.md).
+  const source = sourceOfReferral(m.payload?.referral, sentAt);
   return {
+    ...(source ? sourceColumns(source) : {}),
     last_message: previewOf({ type: m.type, text: m.text, caption: m.media?.caption }),
     last_message_at: at,
     last_message_sender: 'customer',
@@ -437,6 +449,7 @@ async function applyProviderStatus(
           error_code: s.error?.code ?? null,
           error_message: s.error?.message ?? null,
           received_at: ctx.clock.now().toISOString(),
+          pricing: s.pricing ? toJson(s.pricing) : null,
         })
         .execute();
       return false;
@@ -446,6 +459,8 @@ async function applyProviderStatus(
       at: s.timestamp,
       error: s.error ? { code: s.error.code, message: s.error.message } : undefined,
     });
+    // Meta repeats the pricing on each status; a late status (not a step forward) still carries it.
+    if (s.pricing) await storePricing(tx.db, msg, s.pricing);
     // Meta 131050: the customer stopped marketing messages (marketing only, in the consent ledger).
     if (applied && row && s.error?.providerCode === MARKETING_STOPPED_CODE)
       await marketingStoppedBySend(tx, row, channel.type, s.timestamp);
@@ -477,7 +492,8 @@ async function lockProviderIds(tx: Tx, providerIds: string[]): Promise<void> {
  */
 export async function applyEarlyStatuses(
   tx: Tx,
-  rows: Array<Pick<MessageRow, 'id' | 'channel_id' | 'provider_message_id'>>,
+  /** With `to_address`, a pricing the early status carried is kept too (its market is the recipient's). */
+  rows: Array<Pick<MessageRow, 'id' | 'channel_id' | 'provider_message_id'> & { to_address?: string }>,
 ): Promise<void> {
   const withIds = rows.filter((r) => r.provider_message_id);
   if (!withIds.length) return;
@@ -505,6 +521,10 @@ export async function applyEarlyStatuses(
       at: new Date(e.at),
       ...(e.error_code ? { error: { code: e.error_code, message: e.error_message ?? '' } } : {}),
     });
+    const pricing = fromJson<ProviderPricing | null>(e.pricing ?? null, null);
+    const row = withIds.find((r) => r.id === messageId);
+    if (pricing && row?.to_address)
+      await storePricing(tx.db, { id: row.id, to_address: row.to_address }, pricing);
     await tx.db.deleteFrom('early_provider_statuses').where('id', '=', e.id).execute();
   }
 }

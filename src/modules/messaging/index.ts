@@ -23,6 +23,7 @@ export {
   sendMessage,
 } from './messaging.service.ts';
 export type { MessageRow, MessageStatus } from './messaging.tables.ts';
+export { type MessagePricing, marketOf, pricedMessages } from './pricing.ts';
 export { replyToConversation } from './replies.service.ts';
 export { latestTemplateSent } from './sent-templates.ts';
 export { findTemplate, findTemplateForSend } from './templates.service.ts';

@@ -10,6 +10,7 @@ import type { ChannelType } from '../channels/index.ts';
 import { getConversationRow } from '../conversations/index.ts';
 import { type ContentDraft, previewOf } from './content.ts';
 import type { MessageRow } from './messaging.tables.ts';
+import { presentPricing } from './pricing.ts';
 
 /** What a message is: its stored shape presented, who sends it, a thread's page of them. */
 /** Who sends: an API caller (its auth), a user, or the AI agent acting for a workspace. */
@@ -112,6 +113,7 @@ export function presentMessage(row: MessageRow) {
     status: row.status,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
     provider_message_id: row.provider_message_id,
+    pricing: presentPricing(row),
     created_at: row.created_at,
     updated_at: row.updated_at,
     queued_at: row.queued_at,

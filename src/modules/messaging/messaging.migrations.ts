@@ -252,4 +252,20 @@ export const messagingMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  // Meta's pricing of each outbound message (status webhooks), with the market and category as
+  // columns the costs report groups by (docs/reports.md, "Costs").
+  '0236_message_pricing': {
+    async up(db) {
+      for (const col of [
+        'pricing',
+        'pricing_category',
+        'pricing_model',
+        'pricing_market',
+        'pricing_conversation_id',
+      ])
+        await db.schema.alterTable('messages').addColumn(col, 'text').execute();
+      await db.schema.alterTable('messages').addColumn('pricing_billable', 'integer').execute();
+      await db.schema.alterTable('early_provider_statuses').addColumn('pricing', 'text').execute();
+    },
+  },
 };

@@ -401,6 +401,39 @@ export const messageObject = z.object({
     "The provider's id for it (e.g. a WhatsApp wamid).",
     'wamid.HBgM...',
   ),
+  pricing: describe(
+    z
+      .object({
+        billable: describe(
+          z.boolean().nullable(),
+          'Meta `pricing.billable`: whether Meta charges for it.',
+          true,
+        ),
+        pricing_model: describe(
+          z.string().nullable(),
+          'Meta `pricing.pricing_model`: `PMP` (per message, since July 2025) or `CBP` (per conversation, before).',
+          'PMP',
+        ),
+        category: describe(
+          z.string().nullable(),
+          'Meta `pricing.category`: marketing, utility, authentication, authentication_international, service, referral_conversion, marketing_lite...',
+          'marketing',
+        ),
+        type: describe(
+          z.string().nullable(),
+          'Meta `pricing.type` when given (PMP): regular, free_customer_service, free_entry_point.',
+          'regular',
+        ),
+        market: describe(
+          z.string().nullable(),
+          "The recipient's country (ISO 3166 alpha-2) read from the number: the rate card's market (null: no phone).",
+          'IN',
+        ),
+      })
+      .nullable()
+      .optional(),
+    "An outbound WhatsApp message's pricing as Meta's status webhooks give it (null until one carried it). The costs report counts it (docs/reports.md).",
+  ),
   queued_at: nullableTimestamp('When it was accepted for sending'),
   sent_at: nullableTimestamp('When the provider accepted it'),
   delivered_at: nullableTimestamp('When it reached the device'),

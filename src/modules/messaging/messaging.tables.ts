@@ -51,6 +51,18 @@ export interface MessagesTable {
    * its own); cleared when a retryable failure puts the message back in the queue. Internal.
    */
   send_started_at: string | null;
+  /** JSON of the provider's pricing of this outbound message (Meta's `pricing` object on a status). Optional on insert. */
+  pricing?: string | null;
+  /** `pricing.category`, kept as a column to count by. Optional on insert. */
+  pricing_category?: string | null;
+  /** `pricing.billable` (1, 0, or null when the provider did not say). Optional on insert. */
+  pricing_billable?: number | null;
+  /** `pricing.pricing_model` (`PMP`, `CBP`). Optional on insert. */
+  pricing_model?: string | null;
+  /** The recipient's country (ISO 3166 alpha-2, from the phone number): the market of Meta's rate card. Optional on insert. */
+  pricing_market?: string | null;
+  /** Meta's conversation id under conversation-based pricing (one charge per conversation). Optional on insert. */
+  pricing_conversation_id?: string | null;
 }
 
 export type MessageRow = MessagesTable;
@@ -109,6 +121,8 @@ export interface EarlyProviderStatusesTable {
   error_code: string | null;
   error_message: string | null;
   received_at: string;
+  /** JSON of the status's pricing, applied with it. Optional on insert. */
+  pricing?: string | null;
 }
 
 export type PaymentStatus = 'pending' | 'captured' | 'failed';

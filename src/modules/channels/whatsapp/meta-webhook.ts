@@ -3,6 +3,7 @@ import type {
   InboundContentType,
   InboundMessage,
   ProviderNotice,
+  ProviderPricing,
   ProviderStatus,
   StatusUpdate,
   TemplateStatusNotice,
@@ -369,12 +370,32 @@ interface WaStatus {
   timestamp?: string;
   recipient_id?: string;
   errors?: Array<{ code?: number; title?: string; message?: string; error_data?: { details?: string } }>;
+  pricing?: Record<string, unknown>;
+  conversation?: { id?: unknown };
+}
+
+const stringOrNull = (v: unknown) => (typeof v === 'string' && v ? v.slice(0, 64) : null);
+
+/** Meta's `pricing` object of a status (and the CBP conversation id), or undefined without one. */
+function pricingOf(s: WaStatus): ProviderPricing | undefined {
+  const p = s.pricing;
+  if (!p || typeof p !== 'object') return undefined;
+  return {
+    billable: typeof p.billable === 'boolean' ? p.billable : null,
+    pricing_model: stringOrNull(p.pricing_model)?.toUpperCase() ?? null,
+    category: stringOrNull(p.category)?.toLowerCase() ?? null,
+    type: stringOrNull(p.type)?.toLowerCase() ?? null,
+    conversation_id:
+      s.conversation && typeof s.conversation === 'object' ? stringOrNull(s.conversation.id) : null,
+  };
 }
 
 function parseStatus(s: WaStatus, now: Date): StatusUpdate | undefined {
   const status = s.status ? statusMap[s.status] : undefined;
   if (typeof s.id !== 'string' || !status) return undefined;
   const out: StatusUpdate = { providerMessageId: s.id, status, timestamp: tsDate(s.timestamp, now) };
+  const pricing = pricingOf(s);
+  if (pricing) out.pricing = pricing;
   if (status === 'failed') {
     const e = s.errors?.[0];
     const mapped = mapGraphError(
