@@ -57,6 +57,7 @@ const AGENT_MAY: Array<[methods: string, path: RegExp, why: string]> = [
   ['GET', /^\/v1\/sla-policies(\/\{id\})?$/, 'reading SLA policies'],
   ['GET', /^\/v1\/csat(\/settings)?$/, 'reading CSAT answers and settings'],
   ['GET', /^\/v1\/channels\/health$/, "the inbox's banner: WhatsApp numbers Meta flagged or restricted"],
+  ['GET', /^\/v1\/payment-orders(\/\{id\})?$/, "whether a customer's order was paid (the conversation)"],
 ];
 
 /** Routes the walk does not call: the event stream never ends; signing out is checked last, alone. */

@@ -125,6 +125,7 @@ forEachStorage('contact merge', (storage) => {
         'voice',
         'campaigns',
         'teamtools',
+        'widget',
       ].map((m) => `${m}.contact_merge follow`),
     );
 
