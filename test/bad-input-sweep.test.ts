@@ -445,6 +445,8 @@ forEachStorage('bad input sweep: hostile variants of every operation get a 4xx, 
         o.path.replace(/\{(\w+)\}/g, (_, n) => o.pathParams.find((p) => p.name === n)!.example),
       );
       // The write's target as it stands; a refused variant must leave it so, an accepted one moves it.
+      // (Read once first: the first read of the tool key shows it, and later reads do not.)
+      await snapshot(o, path);
       let baseline = await snapshot(o, path);
       for (const v of variantsOf(o)) {
         // Other path ids stay real while one is made bad.
