@@ -21,6 +21,8 @@ export const ONCE_ON_SQLITE: Readonly<Record<string, string>> = {
   'test/inbox-teamtools.browser.test.ts':
     'team queue, canned responses, macros, CSAT in the UI (canned-responses, macros, csat tests)',
   'test/inbox-admin-teamops.browser.test.ts': 'admin pages and their form errors in the UI',
+  'test/inbox-manage.browser.test.ts':
+    'the Manage pages in the UI (keys, webhooks, users: their API tests run on both)',
   'test/reports.browser.test.ts': 'the Reports page, lazy loading and URL filters (figures: reports.test.ts)',
   'test/web-call.browser.test.ts': 'the web-call page with a fake microphone (calls-media.test.ts)',
   // Documents: each example is checked to succeed as written; the routes are tested on both.

@@ -1,5 +1,5 @@
 import { useList } from './admin-kit.js';
-import { api, html } from './lib.js';
+import { call, html } from './lib.js';
 import { useState } from './vendor/hooks.mjs';
 
 /**
@@ -9,7 +9,7 @@ import { useState } from './vendor/hooks.mjs';
  * without the doctor (404).
  */
 export function ChannelsAdmin() {
-  const [list] = useList('/v1/channels?per_page=100');
+  const [list] = useList('/v1/channels', { query: { per_page: 100 } });
   return html`<section class="stack">
     <p class="muted">Channels are added with the API (<code>POST /v1/channels</code>) or the CLI; check one to see whether it can send and receive.</p>
     ${list.error ? html`<p class="error" role="alert">${list.error}</p>` : null}
@@ -28,7 +28,9 @@ function ChannelCard({ c }) {
   const run = async () => {
     setBusy(true);
     try {
-      setResult({ checks: (await api('POST', `/v1/channels/${c.id}/check`))?.checks ?? [] });
+      setResult({
+        checks: (await call('post', '/v1/channels/{id}/check', { params: { id: c.id } }))?.checks ?? [],
+      });
     } catch (err) {
       setResult(err.status === 404 ? { unavailable: true } : { error: err.message });
     } finally {

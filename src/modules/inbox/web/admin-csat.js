@@ -1,5 +1,5 @@
 import { ApiForm, useList } from './admin-kit.js';
-import { api, html } from './lib.js';
+import { call, html } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
 /** Manage → CSAT: the satisfaction question asked after resolve, for the workspace or one agent. */
@@ -9,7 +9,7 @@ const fields = [
 ];
 
 export function CsatAdmin() {
-  const [agents] = useList('/v1/agents?per_page=100');
+  const [agents] = useList('/v1/agents', { query: { per_page: 100 } });
   const [agentId, setAgentId] = useState('');
   const [settings, setSettings] = useState(null);
   const [error, setError] = useState('');
@@ -17,8 +17,9 @@ export function CsatAdmin() {
   useEffect(() => {
     setSettings(null);
     setSaved('');
-    api('GET', `/v1/csat/settings${agentId ? `?agent_id=${agentId}` : ''}`).then(setSettings, (err) =>
-      setError(err.message),
+    call('get', '/v1/csat/settings', { query: agentId ? { agent_id: agentId } : {} }).then(
+      setSettings,
+      (err) => setError(err.message),
     );
   }, [agentId]);
   return html`<section class="stack">
@@ -32,7 +33,7 @@ export function CsatAdmin() {
     ${
       settings
         ? html`<${ApiForm} key=${agentId + JSON.stringify(settings)} fields=${fields} item=${settings.csat} label="CSAT settings" submitLabel="Save CSAT settings"
-            submit=${(body) => api('PUT', '/v1/csat/settings', agentId ? { ...body, agent_id: agentId } : body)}
+            submit=${(body) => call('put', '/v1/csat/settings', { body: agentId ? { ...body, agent_id: agentId } : body })}
             onDone=${(s) => {
               setSettings(s);
               setSaved('Saved.');

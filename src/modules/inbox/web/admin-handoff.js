@@ -1,5 +1,5 @@
 import { ApiForm, useList } from './admin-kit.js';
-import { api, html } from './lib.js';
+import { call, html } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
 /** Manage → Handoff policy: who owns a handoff, and what happens when nobody replies in time. */
@@ -11,12 +11,12 @@ const ON_TIMEOUT = [
 ];
 
 export function HandoffAdmin() {
-  const [teams] = useList('/v1/teams?per_page=100');
+  const [teams] = useList('/v1/teams', { query: { per_page: 100 } });
   const [policy, setPolicy] = useState(null);
   const [error, setError] = useState('');
   const [saved, setSaved] = useState('');
   useEffect(() => {
-    api('GET', '/v1/handoff-policy').then(setPolicy, (err) => setError(err.message));
+    call('get', '/v1/handoff-policy').then(setPolicy, (err) => setError(err.message));
   }, []);
   if (error) return html`<p class="error" role="alert">${error}</p>`;
   if (!policy || !teams.data) return html`<p class="muted">Loading…</p>`;
@@ -51,7 +51,7 @@ export function HandoffAdmin() {
     <p class="muted">Every handoff is owned and answered: a reply timer starts, and when it runs out Parley acts as set here.</p>
     ${saved ? html`<p class="notice" role="status">${saved}</p>` : null}
     <${ApiForm} key=${JSON.stringify(policy)} fields=${fields} item=${policy} label="Handoff policy" submitLabel="Save policy"
-      submit=${(body) => api('PUT', '/v1/handoff-policy', body)}
+      submit=${(body) => call('put', '/v1/handoff-policy', { body })}
       onDone=${(p) => {
         setPolicy(p);
         setSaved('Saved. It applies to handoffs from now on.');

@@ -1,4 +1,4 @@
-import { api, html } from './lib.js';
+import { api, call, copy, html } from './lib.js';
 
 /** @typedef {import('./lib.js').ListState} ListState */
 import { useEffect, useState } from './vendor/hooks.mjs';
@@ -97,21 +97,84 @@ function inputValue(f, raw) {
 }
 
 /**
- * A list from the API with its reload; `data` is null while loading.
- * @param {string} path
+ * A list from the API with its reload: `path` is a GET route's template (checked against the
+ * OpenAPI document), `options` its `params` and `query` as `call()` takes them. `data` is null
+ * while loading (again when the path or options change), `status` the HTTP status when it failed.
+ * A null `path` is an empty list (nothing to load yet).
+ * @template {import('./vendor/sdk/browser.js').PathsWith<'get'>} P
+ * @param {P | null} path
+ * @param {{ params?: Record<string, string>, query?: Record<string, unknown> }} [options]
  * @returns {[ListState, () => Promise<void>]}
  */
-export function useList(path) {
+export function useList(path, options) {
   const [state, setState] = useState(/** @type {ListState} */ ({ data: null, error: '' }));
-  const reload = () =>
-    api('GET', path).then(
+  const key = path ? JSON.stringify([path, options]) : '';
+  const reload = async () => {
+    if (!path) return setState({ data: [], error: '' });
+    // The template is checked where useList is called; the list's items are the page's to read.
+    /** @type {Promise<any>} */
+    const loading = call('get', /** @type {any} */ (path), /** @type {any} */ (options));
+    await loading.then(
       (r) => setState({ data: r.data ?? r, error: '' }),
-      (err) => setState({ data: [], error: err.message }),
+      (err) => setState({ data: [], error: err.message, status: err.status }),
     );
+  };
   useEffect(() => {
+    setState({ data: null, error: '' });
     reload();
-  }, [path]);
+  }, [key]);
   return [state, reload];
+}
+
+/**
+ * An action's busy and error state, for the buttons and the short forms of a page: `run(fn)`
+ * answers what `fn` answers, or undefined when it threw (the error, with the API's field errors,
+ * is then in `error`); inputs stay as typed when the API refuses.
+ */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  /**
+   * @template T
+   * @param {() => Promise<T>} fn
+   * @returns {Promise<T | undefined>}
+   */
+  const run = async (fn) => {
+    setBusy(true);
+    setError('');
+    try {
+      return await fn();
+    } catch (err) {
+      const fields = err.fieldErrors?.length
+        ? ` (${err.fieldErrors.map((e) => `${e.field}: ${e.message}`).join('; ')})`
+        : '';
+      setError(err.message + fields);
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, run, setError };
+}
+
+/** A page's error line (nothing when there is none). */
+export const ErrorLine = ({ error }) => (error ? html`<p class="error" role="alert">${error}</p>` : null);
+
+/** A submitted form's inputs by name (the event's form). */
+export const formValues = (e) =>
+  /** @type {Record<string, any>} */ (Object.fromEntries(new FormData(e.currentTarget).entries()));
+
+/** A secret shown once, with a copy button and a plain warning. */
+export function SecretOnce({ label, value, onDone }) {
+  const [copied, setCopied] = useState(false);
+  return html`<div class="notice stack" role="status">
+    <strong>${label}: shown only now. Store it somewhere safe.</strong>
+    <code class="secret" data-testid="secret">${value}</code>
+    <div class="row">
+      <button type="button" onClick=${async () => setCopied(await copy(value))}>${copied ? 'Copied' : 'Copy'}</button>
+      <button type="button" onClick=${onDone}>Done</button>
+    </div>
+  </div>`;
 }
 
 /**
@@ -164,8 +227,8 @@ export function ApiForm({ fields, item, submit, onDone, onCancel, label, submitL
  * A list of items with create, edit and delete: `path` is the collection (`/v1/macros`), `fields`
  * the form, `summary(item)` what a row shows, `noun` the thing's name ("macro").
  */
-export function CrudPage({ path, listPath, fields, editFields, summary, noun, intro, onChange }) {
-  const [list, reload] = useList(listPath ?? `${path}?per_page=100`);
+export function CrudPage({ path, fields, editFields, summary, noun, intro, onChange }) {
+  const [list, reload] = useList(path, { query: { per_page: 100 } });
   const [editing, setEditing] = useState(null);
   const [error, setError] = useState('');
   const done = () => {

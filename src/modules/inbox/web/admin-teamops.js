@@ -8,7 +8,10 @@ import { RulesAdmin } from './admin-rules.js';
 import { SlaAdmin } from './admin-sla.js';
 import { VoiceFlowsAdmin } from './admin-voice-flows.js';
 
-/** The team-operations pages of Manage: [path segment, title, page]. */
+/**
+ * The team-operations pages of Manage: [path segment, title, page].
+ * @type {Array<[string, string, (props: { live: any }) => any]>}
+ */
 export const TEAMOPS_PAGES = [
   ['assignment', 'Assignment rules', RulesAdmin],
   ['handoff', 'Handoff policy', HandoffAdmin],

@@ -147,7 +147,7 @@ function TestRunner({ flow, onPath }) {
 }
 
 export function VoiceFlowsAdmin() {
-  const [list] = useList('/v1/voice-flows?per_page=100');
+  const [list] = useList('/v1/voice-flows', { query: { per_page: 100 } });
   const [chosen, setChosen] = useState('');
   const [path, setPath] = useState([]);
   const flow = (list.data ?? []).find((f) => f.id === chosen) ?? list.data?.[0];

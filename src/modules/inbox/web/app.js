@@ -1,8 +1,8 @@
 import { HealthBanner } from './health-banner.js';
 import { Inbox } from './inbox.js';
 import {
-  api,
   call,
+  callAnonymous,
   Dialog,
   html,
   isAdmin,
@@ -101,7 +101,7 @@ function LoginPage() {
     setError('');
     try {
       const second = secondFactor(code);
-      const res = await api('POST', '/v1/auth/login', { email, password, ...second }, { anonymous: true });
+      const res = await callAnonymous('post', '/v1/auth/login', { body: { email, password, ...second } });
       const next = sessionStorage.getItem('parley.next');
       sessionStorage.removeItem('parley.next');
       history.replaceState(null, '', next?.startsWith('/app') && next !== '/app/login' ? next : '/app');

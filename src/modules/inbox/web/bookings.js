@@ -1,4 +1,4 @@
-import { api, fullTime, html, zonedTime } from './lib.js';
+import { call, fullTime, html, zonedTime } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
 /** Today's date (YYYY-MM-DD) in a timezone. */
@@ -28,8 +28,8 @@ export function BookingsPanel({ conv, bookings, onChanged }) {
   useEffect(() => {
     let gone = false;
     const load = conv.agent_id
-      ? api('GET', `/v1/agents/${conv.agent_id}`)
-      : api('GET', '/v1/agents?per_page=1').then((r) => r.data[0] ?? null);
+      ? call('get', '/v1/agents/{id}', { params: { id: conv.agent_id } })
+      : call('get', '/v1/agents', { query: { per_page: 1 } }).then((r) => r.data[0] ?? null);
     load.then(
       (a) => {
         if (gone || !a) return;
@@ -47,8 +47,10 @@ export function BookingsPanel({ conv, bookings, onChanged }) {
     if (!picker || !agent || !date) return undefined;
     let gone = false;
     setSlots(null);
-    const q = new URLSearchParams({ date, ...(serviceId ? { service_id: serviceId } : {}) });
-    api('GET', `/v1/agents/${agent.id}/availability?${q}`).then(
+    call('get', '/v1/agents/{id}/availability', {
+      params: { id: agent.id },
+      query: { date, ...(serviceId ? { service_id: serviceId } : {}) },
+    }).then(
       (r) => !gone && setSlots(r),
       (err) => !gone && setError(err.message),
     );
@@ -75,21 +77,24 @@ export function BookingsPanel({ conv, bookings, onChanged }) {
   const pick = (slot) =>
     picker?.mode === 'move'
       ? run('Moved.', () =>
-          api('POST', `/v1/bookings/${picker.booking.id}/reschedule`, {
-            start_at: slot.start_at,
-            ...(serviceId ? { service_id: serviceId } : {}),
+          call('post', '/v1/bookings/{id}/reschedule', {
+            params: { id: picker.booking.id },
+            body: { start_at: slot.start_at, ...(serviceId ? { service_id: serviceId } : {}) },
           }),
         )
       : run('Booked.', () =>
-          api('POST', '/v1/bookings', {
-            agent_id: agent.id,
-            conversation_id: conv.id,
-            start_at: slot.start_at,
-            // The slot's own length: the service's, or 30 minutes without one.
-            ...(serviceId ? { service_id: serviceId } : { end_at: slot.end_at }),
+          call('post', '/v1/bookings', {
+            body: {
+              agent_id: agent.id,
+              conversation_id: conv.id,
+              start_at: slot.start_at,
+              // The slot's own length: the service's, or 30 minutes without one.
+              ...(serviceId ? { service_id: serviceId } : { end_at: slot.end_at }),
+            },
           }),
         );
-  const cancel = (b) => run('Cancelled.', () => api('POST', `/v1/bookings/${b.id}/cancel`, {}));
+  const cancel = (b) =>
+    run('Cancelled.', () => call('post', '/v1/bookings/{id}/cancel', { params: { id: b.id }, body: {} }));
   const when = (b) => (b.timezone ? zonedTime(b.start_at, b.timezone) : fullTime(b.start_at));
   const upcoming = (b) => b.status === 'confirmed' && b.start_at > new Date().toISOString();
   const services = agent?.business?.services ?? [];

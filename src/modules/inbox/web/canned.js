@@ -1,4 +1,4 @@
-import { api, html, session } from './lib.js';
+import { call, html, session } from './lib.js';
 import { slashQuery } from './store.js';
 import { useEffect, useRef, useState } from './vendor/hooks.mjs';
 
@@ -40,7 +40,7 @@ export function filterCanned(list, query) {
 const cache = { canned: null, agents: new Map() };
 /** The workspace's canned responses, loaded once per page (the admin page clears this). */
 export function loadCanned() {
-  cache.canned ??= api('GET', '/v1/canned-responses?per_page=100').then(
+  cache.canned ??= call('get', '/v1/canned-responses', { query: { per_page: 100 } }).then(
     (r) => r.data,
     (err) => {
       cache.canned = null;
@@ -60,7 +60,7 @@ export async function variablesFor(conv) {
     if (!cache.agents.has(conv.agent_id))
       cache.agents.set(
         conv.agent_id,
-        api('GET', `/v1/agents/${conv.agent_id}`).catch(() => null),
+        call('get', '/v1/agents/{id}', { params: { id: conv.agent_id } }).catch(() => null),
       );
     agent = await cache.agents.get(conv.agent_id);
   }
@@ -150,7 +150,7 @@ export function MacroMenu({ conv, onChanged, initiallyOpen = false }) {
   const ref = useRef(null);
   useEffect(() => {
     if (!open || macros) return;
-    api('GET', '/v1/macros?per_page=100').then(
+    call('get', '/v1/macros', { query: { per_page: 100 } }).then(
       (r) => setMacros(r.data),
       (err) => setError(err.message),
     );
@@ -159,7 +159,9 @@ export function MacroMenu({ conv, onChanged, initiallyOpen = false }) {
     setBusy(true);
     setError('');
     try {
-      const r = await api('POST', `/v1/conversations/${conv.id}/macros/${m.id}`);
+      const r = await call('post', '/v1/conversations/{id}/macros/{macro_id}', {
+        params: { id: conv.id, macro_id: m.id },
+      });
       setRun({ macro: m, results: r.results });
       onChanged(r.conversation);
     } catch (err) {

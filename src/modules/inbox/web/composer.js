@@ -6,7 +6,7 @@ import {
   useAttachment,
   useDrop,
 } from './attachments.js';
-import { api, call, html, isTyping } from './lib.js';
+import { call, html, isTyping } from './lib.js';
 import { typing } from './presence.js';
 import { slashQuery, windowLeftMs } from './store.js';
 import { useEffect, useRef, useState } from './vendor/hooks.mjs';
@@ -249,13 +249,16 @@ function TemplatePicker({ conv, windowClosed, onSent }) {
         index: b.index,
         variables: valuesOf(b.names, (n) => `button${b.index}:${n}`),
       }));
-      const m = await api('POST', `/v1/conversations/${conv.id}/reply`, {
-        template: {
-          name: tpl.name,
-          language: tpl.language,
-          ...(names.length ? { variables: valuesOf(names, (n) => n) } : {}),
-          ...(header ? { header } : {}),
-          ...(buttons.length ? { buttons } : {}),
+      const m = await call('post', '/v1/conversations/{id}/reply', {
+        params: { id: conv.id },
+        body: {
+          template: {
+            name: tpl.name,
+            language: tpl.language,
+            ...(names.length ? { variables: valuesOf(names, (n) => n) } : {}),
+            ...(header ? { header } : {}),
+            ...(buttons.length ? { buttons } : {}),
+          },
         },
       });
       setVars({});

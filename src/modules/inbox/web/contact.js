@@ -1,7 +1,7 @@
 import { AnalysisPanel } from './analysis.js';
 import { BookingsPanel } from './bookings.js';
 import { ContactCsat } from './csat.js';
-import { api, call, fullTime, html, isAdmin, Link, relativeTime, session, webCallerLabel } from './lib.js';
+import { call, fullTime, html, isAdmin, Link, relativeTime, session, webCallerLabel } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
 /** Live events that change what the panel lists about a contact (a call that books, a lead captured). */
@@ -44,17 +44,17 @@ export function ContactPanel({ conv, ready, live }) {
       (c) => !gone && setContact(c),
       (err) => !gone && setError(err.message),
     );
-    const list = (path) =>
-      api('GET', path).then(
+    const list = (loading) =>
+      loading.then(
         (r) => r.data,
         () => null,
       );
     Promise.all([
-      list(`/v1/leads?contact_id=${contactId}&per_page=10`),
-      list(`/v1/bookings?contact_id=${contactId}&per_page=10`),
-      list(`/v1/conversations?contact_id=${contactId}&per_page=10`),
-      list(`/v1/calls?contact_id=${contactId}&per_page=10`),
-      list(`/v1/contacts/${contactId}/duplicates`),
+      list(call('get', '/v1/leads', { query: { contact_id: contactId, per_page: 10 } })),
+      list(call('get', '/v1/bookings', { query: { contact_id: contactId, per_page: 10 } })),
+      list(call('get', '/v1/conversations', { query: { contact_id: contactId, per_page: 10 } })),
+      list(call('get', '/v1/calls', { query: { contact_id: contactId, per_page: 10 } })),
+      list(call('get', '/v1/contacts/{id}/duplicates', { params: { id: contactId } })),
     ]).then(([leads, bookings, conversations, calls, duplicates]) => {
       if (gone) return;
       setRelated({

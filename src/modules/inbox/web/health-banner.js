@@ -1,4 +1,4 @@
-import { api, html } from './lib.js';
+import { call, html } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
 /**
@@ -11,7 +11,7 @@ export function HealthBanner() {
   useEffect(() => {
     let stopped = false;
     const load = () =>
-      api('GET', '/v1/channels/health')
+      call('get', '/v1/channels/health')
         .then((r) => !stopped && setBad((r?.data ?? []).filter((h) => h.status === 'bad')))
         .catch(() => {});
     load();

@@ -64,22 +64,21 @@ export const parley = new Parley({ ...clientOptions, apiKey: () => session.curre
 const anonymous = new Parley(clientOptions);
 
 /**
- * Calls the API with the session (`path` may carry a query string; `body` is JSON or a FormData)
- * and answers the parsed body, or null for an empty one. A 401 ends the session and goes back to
- * sign-in. A failure is a ParleyError with a message a person can read.
+ * Calls the API with the session by a path built at run time (`path` may carry a query string;
+ * `body` is JSON or a FormData) and answers the parsed body, untyped, or null for an empty one.
+ * Only for paths no template names (a list's filters, a page's collection): everything else
+ * calls `call()`. A 401 ends the session and goes back to sign-in. A failure is a ParleyError
+ * with a message a person can read.
  * @param {'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'} method
  * @param {string} path
  * @param {unknown} [body]
- * @param {{ anonymous?: boolean }} [opts]
  * @returns {Promise<any>}
  */
-export function api(method, path, body, opts = {}) {
-  const client = opts.anonymous ? anonymous : parley;
+export function api(method, path, body) {
   return guarded(
-    client
+    parley
       .raw(/** @type {import('./vendor/sdk/browser.js').HttpMethod} */ (method.toLowerCase()), path, { body })
       .then((res) => res.data ?? null),
-    opts.anonymous,
   );
 }
 
@@ -92,6 +91,14 @@ export function api(method, path, body, opts = {}) {
 // The wrapper passes its arguments through untouched: its callers get the SDK's own signature.
 export const call = (method, path, ...options) =>
   guarded(/** @type {any} */ (parley).request(method, path, ...options));
+
+/**
+ * The typed call without a session (signing in): a 401 is the call's own answer, not a session
+ * that ended.
+ * @type {Parley['request']}
+ */
+export const callAnonymous = (method, path, ...options) =>
+  guarded(/** @type {any} */ (anonymous).request(method, path, ...options), true);
 
 /**
  * A call's errors as a person reads them; a 401 ends the session and goes back to sign-in.

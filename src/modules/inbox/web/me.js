@@ -1,4 +1,4 @@
-import { api, fullTime, html, Link } from './lib.js';
+import { call, fullTime, html, Link } from './lib.js';
 import { applyPreferences, registerWorker } from './notify.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
@@ -23,15 +23,15 @@ export function MePage({ live }) {
   const [error, setError] = useState('');
   const load = () =>
     Promise.all([
-      api('GET', '/v1/me/notifications').then(setPrefs),
-      api('GET', '/v1/me/push-subscriptions').then((r) => setSubs(r.data)),
-      api('GET', '/v1/me/mentions').then((r) => setMentions(r.data)),
+      call('get', '/v1/me/notifications').then(setPrefs),
+      call('get', '/v1/me/push-subscriptions').then((r) => setSubs(r.data)),
+      call('get', '/v1/me/mentions').then((r) => setMentions(r.data)),
     ]).catch((err) => setError(err.message));
   useEffect(() => {
     load();
     return live.on((e) => {
       if (e.event === 'message.note_added')
-        api('GET', '/v1/me/mentions').then(
+        call('get', '/v1/me/mentions').then(
           (r) => setMentions(r.data),
           () => {},
         );
@@ -40,7 +40,7 @@ export function MePage({ live }) {
   const save = async (patch) => {
     setError('');
     try {
-      const next = await api('PUT', '/v1/me/notifications', patch);
+      const next = await call('put', '/v1/me/notifications', { body: patch });
       setPrefs(next);
       applyPreferences(next);
       setStatus('Saved.');
@@ -63,12 +63,12 @@ export function MePage({ live }) {
         throw new Error('The browser did not allow notifications.');
       const reg = (await registerWorker()) ?? (await navigator.serviceWorker?.ready);
       if (!reg?.pushManager) throw new Error('This browser cannot receive Web Push.');
-      const { public_key } = await api('GET', '/v1/push/key');
+      const { public_key } = await call('get', '/v1/push/key');
       const sub = await reg.pushManager.subscribe({
         userVisibleOnly: true,
         applicationServerKey: keyBytes(public_key),
       });
-      await api('POST', '/v1/me/push-subscriptions', sub.toJSON());
+      await call('post', '/v1/me/push-subscriptions', { body: sub.toJSON() });
       setStatus('Push is on for this browser.');
       load();
     } catch (err) {
@@ -76,11 +76,13 @@ export function MePage({ live }) {
     }
   };
   const remove = async (id) => {
-    await api('DELETE', `/v1/me/push-subscriptions/${id}`).catch((err) => setError(err.message));
+    await call('delete', '/v1/me/push-subscriptions/{id}', { params: { id } }).catch((err) =>
+      setError(err.message),
+    );
     load();
   };
   const readAll = async () => {
-    await api('POST', '/v1/me/mentions/read').catch(() => {});
+    await call('post', '/v1/me/mentions/read').catch(() => {});
     load();
   };
   if (!prefs) return html`<p class="muted pad">${error || 'Loading…'}</p>`;

@@ -1,4 +1,4 @@
-import { api, html, navigate } from './lib.js';
+import { call, html, navigate } from './lib.js';
 import { noticeFor } from './notify-rules.js';
 import { render } from './vendor/preact.mjs';
 
@@ -55,7 +55,7 @@ export const applyPreferences = (next) => {
  * tab is in front, the browser's notification when it is not (if allowed).
  */
 export async function startNotifications(live, me) {
-  prefs = await api('GET', '/v1/me/notifications').catch(() => DEFAULTS);
+  prefs = await call('get', '/v1/me/notifications').catch(() => DEFAULTS);
   const worker = await registerWorker();
   stopListening?.();
   // Said on the page once listening (the browser tests wait for it, not for a time).

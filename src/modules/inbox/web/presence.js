@@ -1,4 +1,4 @@
-import { api } from './lib.js';
+import { call } from './lib.js';
 import { useEffect } from './vendor/hooks.mjs';
 
 /**
@@ -6,7 +6,8 @@ import { useEffect } from './vendor/hooks.mjs';
  * (`viewing`), and as they type (`typing`, at most every 10 s). While someone is on a handed-off
  * conversation, its reply timer waits for them instead of reassigning it (docs/operations.md).
  */
-const say = (id, state) => api('PUT', `/v1/conversations/${id}/presence`, { state }).catch(() => {});
+const say = (id, state) =>
+  call('put', '/v1/conversations/{id}/presence', { params: { id }, body: { state } }).catch(() => {});
 
 export function usePresence(conversationId) {
   useEffect(() => {

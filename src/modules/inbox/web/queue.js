@@ -1,4 +1,4 @@
-import { api, contactLabel, html, Link, navigate, session } from './lib.js';
+import { call, contactLabel, html, Link, navigate, session } from './lib.js';
 import { loadPeople } from './thread.js';
 import { useEffect, useRef, useState } from './vendor/hooks.mjs';
 
@@ -40,7 +40,7 @@ export function QueuePage({ live }) {
   const loadQueues = async (list = teamsRef.current) => {
     const entries = await Promise.all(
       list.map((t) =>
-        api('GET', `/v1/teams/${t.id}/queue`).then(
+        call('get', '/v1/teams/{id}/queue', { params: { id: t.id } }).then(
           (q) => [t.id, q],
           (err) => [t.id, { error: err.message, data: [], members: [], total: 0 }],
         ),
@@ -52,7 +52,7 @@ export function QueuePage({ live }) {
   useEffect(() => {
     document.title = 'Team queues · Parley';
     loadPeople().then((d) => setNames(new Map(d.users.map((u) => [u.id, u.name]))));
-    api('GET', '/v1/teams?per_page=100').then(
+    call('get', '/v1/teams', { query: { per_page: 100 } }).then(
       async (r) => {
         teamsRef.current = r.data;
         setTeams(r.data);
@@ -82,7 +82,10 @@ export function QueuePage({ live }) {
     setTaking(conversationId);
     setError('');
     try {
-      await api('POST', `/v1/conversations/${conversationId}/assign`, { user_id: me });
+      await call('post', '/v1/conversations/{id}/assign', {
+        params: { id: conversationId },
+        body: { user_id: me },
+      });
       navigate(`/app/c/${conversationId}`);
     } catch (err) {
       setError(err.message);

@@ -1,5 +1,5 @@
 import { BarChart, TimeChart } from './charts.js';
-import { api, contactLabel, fullTime, html, Link, navigate } from './lib.js';
+import { call, contactLabel, fullTime, html, Link, navigate } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
 /**
@@ -77,13 +77,32 @@ function setParams(query, patch, { dropDrill = false } = {}) {
   navigate(`/app/reports${s ? `?${s}` : ''}`);
 }
 
-function useData(path) {
+/**
+ * A report from the API: `path` is a GET route's template (checked against the OpenAPI document),
+ * `options` its `params` and `query`; an empty `path` loads nothing. The state's `path` is the URL
+ * asked for (the page shows it as data-loaded / data-path), so it changes with the filters.
+ * @template {import('./vendor/sdk/browser.js').PathsWith<'get'>} P
+ * @param {P | ''} template
+ * @param {{ params?: Record<string, string>, query?: URLSearchParams | Record<string, string> }} [options]
+ */
+function useData(template, options = {}) {
   const [state, setState] = useState({ data: null, error: '', path: '' });
+  const query = Object.fromEntries(new URLSearchParams(options.query ?? {}));
+  const qs = new URLSearchParams(query).toString();
+  const path = template
+    ? `${template.replace(/\{(\w+)\}/g, (_, k) => encodeURIComponent(options.params?.[k] ?? ''))}${qs ? `?${qs}` : ''}`
+    : '';
   useEffect(() => {
     if (!path) return undefined;
     let stale = false;
     setState((s) => ({ ...s, error: '', path }));
-    api('GET', path).then(
+    /** @type {Promise<any>} */
+    const loading = call(
+      'get',
+      /** @type {any} */ (template),
+      /** @type {any} */ ({ params: options.params, query }),
+    );
+    loading.then(
       (data) => !stale && setState({ data, error: '', path }),
       (err) => !stale && setState({ data: null, error: err.message, path }),
     );
@@ -120,9 +139,9 @@ export function Reports({ route }) {
 }
 
 function Filters({ query, view, shown }) {
-  const agents = useData('/v1/agents?per_page=100');
-  const teams = useData('/v1/teams?per_page=100');
-  const users = useData('/v1/users?per_page=100');
+  const agents = useData('/v1/agents', { query: { per_page: '100' } });
+  const teams = useData('/v1/teams', { query: { per_page: '100' } });
+  const users = useData('/v1/users', { query: { per_page: '100' } });
   const d = { ...defaults(), ...shown };
   const value = (k) => query.get(k) || d[k] || '';
   const change = (k) => (e) => setParams(query, { [k]: e.currentTarget.value }, { dropDrill: true });
@@ -226,8 +245,8 @@ function rangeText(o) {
 
 function Overview({ query, onShown }) {
   const q = filterQuery(query);
-  const overview = useData(`/v1/reports/overview?${q}`);
-  const calls = useData(`/v1/reports/calls?${q}`);
+  const overview = useData('/v1/reports/overview', { query: q });
+  const calls = useData('/v1/reports/calls', { query: q });
   const o = overview.data;
   useShown(o, onShown);
   const drill = (patch) => setParams(query, patch, { dropDrill: true });
@@ -293,12 +312,10 @@ function Drill({ query, q }) {
   const params = new URLSearchParams(q);
   for (const k of ['figure', 'at', 'reason', 'bucket', 'score', 'status', 'ended_reason'])
     if (query.get(k)) params.set(k, query.get(k));
-  const path = !kind
-    ? ''
-    : kind === 'calls'
-      ? `/v1/reports/calls/list?${params}`
-      : `/v1/reports/overview/conversations?${params}`;
-  const list = useData(path);
+  const list = useData(
+    !kind ? '' : kind === 'calls' ? '/v1/reports/calls/list' : '/v1/reports/overview/conversations',
+    { query: params },
+  );
   if (!kind)
     return html`<p class="muted small pad">Click a bar or a point to see the conversations behind it.</p>`;
   return html`<section class="drill" aria-labelledby="drill-title" data-path=${list.data ? list.path : ''}>
@@ -334,7 +351,7 @@ function CallRows({ rows }) {
 /** Per person: the people report as a table and a chart; a person opens the overview filtered to them. */
 function People({ query, onShown }) {
   const q = filterQuery(query);
-  const people = useData(`/v1/reports/users?${q}`);
+  const people = useData('/v1/reports/users', { query: q });
   useShown(people.data, onShown);
   if (people.error) return html`<p class="error pad" role="alert">${people.error}</p>`;
   if (!people.data) return html`<p class="muted pad">Loading the report…</p>`;
@@ -359,11 +376,14 @@ const STAGES = ['total', 'attempted', 'answered', 'completed', 'success'];
 
 /** Per campaign: its funnel; a stage lists its recipients. */
 function Campaigns({ query }) {
-  const campaigns = useData('/v1/campaigns?per_page=100');
+  const campaigns = useData('/v1/campaigns', { query: { per_page: '100' } });
   const id = query.get('campaign_id') || campaigns.data?.data?.[0]?.id || '';
-  const report = useData(id ? `/v1/reports/campaigns/${id}` : '');
+  const report = useData(id ? '/v1/reports/campaigns/{id}' : '', { params: { id } });
   const stage = query.get('stage');
-  const recipients = useData(id && stage ? `/v1/reports/campaigns/${id}/recipients?stage=${stage}` : '');
+  const recipients = useData(id && stage ? '/v1/reports/campaigns/{id}/recipients' : '', {
+    params: { id },
+    query: { stage },
+  });
   if (campaigns.error) return html`<p class="error pad" role="alert">${campaigns.error}</p>`;
   if (!campaigns.data) return html`<p class="muted pad">Loading…</p>`;
   if (!campaigns.data.data.length) return html`<p class="muted pad">No campaigns yet.</p>`;

@@ -1,4 +1,4 @@
-import { api, html } from './lib.js';
+import { call, html } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
 /**
@@ -17,7 +17,7 @@ export function AvailabilitySwitch({ connection }) {
     let stop = false;
     let timer;
     const read = (tries) =>
-      api('GET', '/v1/me/availability').then(
+      call('get', '/v1/me/availability').then(
         (s) => {
           if (stop) return;
           setState(s);
@@ -37,7 +37,7 @@ export function AvailabilitySwitch({ connection }) {
   const change = async (e) => {
     const next = e.currentTarget.value;
     try {
-      setState(await api('PUT', '/v1/me/availability', { availability: next }));
+      setState(await call('put', '/v1/me/availability', { body: { availability: next } }));
     } catch (err) {
       setError(err.message);
     }

@@ -3,18 +3,7 @@ import { CallsPanel } from './calls.js';
 import { Composer } from './composer.js';
 import { ContactPanel } from './contact.js';
 import { ConversationCsat } from './csat.js';
-import {
-  api,
-  call,
-  clockTime,
-  contactLabel,
-  Dialog,
-  fullTime,
-  html,
-  isTyping,
-  Link,
-  session,
-} from './lib.js';
+import { call, clockTime, contactLabel, Dialog, fullTime, html, isTyping, Link, session } from './lib.js';
 import { usePresence } from './presence.js';
 import {
   formatHumanWindow,
@@ -46,7 +35,8 @@ const SYSTEM_LINES = {
   'conversation.reopened': (_d, _users, by) => `Reopened by ${by}`,
   'conversation.snoozed': (d, _users, by) => `Snoozed until ${fullTime(d.snoozed_until)} by ${by}`,
 };
-const SYSTEM_EVENTS = Object.keys(SYSTEM_LINES);
+/** @type {import('./vendor/sdk/browser.js').EventType[]} */
+const SYSTEM_EVENTS = /** @type {any} */ (Object.keys(SYSTEM_LINES));
 
 /** A line in the thread for an event about the conversation (handoffs, assignments, status). */
 function systemText(event, users) {
@@ -115,7 +105,10 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
     const ids = msgs.filter((m) => m.sender.type === 'ai').map((m) => m.id);
     if (!ids.length) return;
     try {
-      const res = await api('GET', `/v1/conversations/${id}/ai-replies?message_ids=${ids.join(',')}`);
+      const res = await call('get', '/v1/conversations/{id}/ai-replies', {
+        params: { id },
+        query: { message_ids: ids.join(',') },
+      });
       setSources((s) => ({ ...s, ...Object.fromEntries(res.data.map((r) => [r.message_id, r])) }));
     } catch {
       // Sources are a help, not the thread: without them the answers still show.
@@ -151,7 +144,9 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
       setConv(c);
       onOpened(c);
     }, failed);
-    api('GET', `/v1/events?object_id=${id}&type=${SYSTEM_EVENTS.join(',')}&per_page=100`).then(
+    call('get', '/v1/events', {
+      query: { object_id: id, type: SYSTEM_EVENTS, per_page: 100 },
+    }).then(
       (events) =>
         !gone &&
         setSystem((s) => [...events.data, ...s.filter((e) => !events.data.some((x) => x.id === e.id))]),
@@ -226,10 +221,10 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
     if (loadingOlder.current || !hasOlder || !messages.length) return;
     loadingOlder.current = true;
     try {
-      const page = await api(
-        'GET',
-        `/v1/conversations/${id}/messages?order=desc&per_page=${PAGE}&before=${messages[0].id}`,
-      );
+      const page = await call('get', '/v1/conversations/{id}/messages', {
+        params: { id },
+        query: { order: 'desc', per_page: PAGE, before: messages[0].id },
+      });
       const el = scroller.current;
       anchor.current = el ? el.scrollHeight - el.scrollTop : null;
       setMessages((m) => prependMessages(m, page.data));
@@ -362,11 +357,13 @@ function ActionBar({ conv, me, dir, onChanged, back, toggleContact, showContact 
   const [error, setError] = useState('');
   const [snooze, setSnooze] = useState(false);
   const [tags, setTags] = useState(null);
-  const act = async (method, path, body) => {
+  const params = { id: conv.id };
+  /** @param {() => Promise<any>} send a call that answers the changed conversation */
+  const act = async (send) => {
     setBusy(true);
     setError('');
     try {
-      const c = await api(method, `/v1/conversations/${conv.id}${path}`, body);
+      const c = await send();
       onChanged(c);
     } catch (err) {
       setError(err.message);
@@ -375,21 +372,39 @@ function ActionBar({ conv, me, dir, onChanged, back, toggleContact, showContact 
     }
   };
   const assign = (value) => {
-    if (value === '') return act('POST', '/assign', { user_id: null });
+    if (value === '')
+      return act(() => call('post', '/v1/conversations/{id}/assign', { params, body: { user_id: null } }));
     const [type, id] = value.split(':');
-    return act('POST', '/assign', type === 'team' ? { team_id: id } : { user_id: id });
+    return act(() =>
+      call('post', '/v1/conversations/{id}/assign', {
+        params,
+        body: type === 'team' ? { team_id: id } : { user_id: id },
+      }),
+    );
   };
   const takeOver = () =>
-    act('POST', '/handoff', { reason: `Taken over by ${me.name}`, assign_to: { type: 'user', id: me.id } });
-  const handBack = () => act('POST', '/handoff/resolve');
+    act(() =>
+      call('post', '/v1/conversations/{id}/handoff', {
+        params,
+        body: { reason: `Taken over by ${me.name}`, assign_to: { type: 'user', id: me.id } },
+      }),
+    );
+  const handBack = () => act(() => call('post', '/v1/conversations/{id}/handoff/resolve', { params }));
 
   useEffect(() => {
     const onKey = (e) => {
       if (isTyping(e) || e.metaKey || e.ctrlKey || e.altKey || busy) return;
-      if (e.key === 'e' && conv.status !== 'closed') act('POST', '/close');
-      else if (e.key === 'a') act('POST', '/assign', { user_id: me.id });
+      if (e.key === 'e' && conv.status !== 'closed')
+        act(() => call('post', '/v1/conversations/{id}/close', { params }));
+      else if (e.key === 'a')
+        act(() => call('post', '/v1/conversations/{id}/assign', { params, body: { user_id: me.id } }));
       else if (e.key === 's' && conv.status !== 'closed')
-        act('POST', '/snooze', { until: snoozeTimes()[0][1].toISOString() });
+        act(() =>
+          call('post', '/v1/conversations/{id}/snooze', {
+            params,
+            body: { until: snoozeTimes()[0][1].toISOString() },
+          }),
+        );
       else if (e.key === 'h') (conv.ai_paused ? handBack : takeOver)();
       else return;
       e.preventDefault();
@@ -428,9 +443,9 @@ function ActionBar({ conv, me, dir, onChanged, back, toggleContact, showContact 
     <button type="button" disabled=${busy} onClick=${() => setTags(conv.tags.join(', '))}>Tags</button>
     ${
       conv.status === 'closed'
-        ? html`<button type="button" disabled=${busy} onClick=${() => act('POST', '/reopen')}>Reopen</button>`
+        ? html`<button type="button" disabled=${busy} onClick=${() => act(() => call('post', '/v1/conversations/{id}/reopen', { params }))}>Reopen</button>`
         : html`<button type="button" disabled=${busy} onClick=${() => setSnooze(true)}>Snooze</button>
-          <button type="button" disabled=${busy} onClick=${() => act('POST', '/close')} title="e">Close</button>`
+          <button type="button" disabled=${busy} onClick=${() => act(() => call('post', '/v1/conversations/{id}/close', { params }))} title="e">Close</button>`
     }
     ${conv.status === 'snoozed' ? html`<span class="badge" title=${fullTime(conv.snoozed_until)}>Snoozed</span>` : null}
     <button type="button" class="ghost" aria-pressed=${showContact} onClick=${toggleContact}>Contact</button>
@@ -441,7 +456,9 @@ function ActionBar({ conv, me, dir, onChanged, back, toggleContact, showContact 
             d,
           ) => {
             setSnooze(false);
-            act('POST', '/snooze', { until: d.toISOString() });
+            act(() =>
+              call('post', '/v1/conversations/{id}/snooze', { params, body: { until: d.toISOString() } }),
+            );
           }} /><//>`
         : null
     }
@@ -455,7 +472,9 @@ function ActionBar({ conv, me, dir, onChanged, back, toggleContact, showContact 
               .map((t) => t.trim().toLowerCase())
               .filter(Boolean);
             setTags(null);
-            act('PUT', '/tags', { tags: [...new Set(list)] });
+            act(() =>
+              call('put', '/v1/conversations/{id}/tags', { params, body: { tags: [...new Set(list)] } }),
+            );
           }}>
             <label>Tags, separated by commas<input value=${tags} onInput=${(e) => setTags(e.currentTarget.value)} autofocus /></label>
             <button class="primary" type="submit">Save tags</button>

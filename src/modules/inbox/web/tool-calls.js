@@ -1,4 +1,4 @@
-import { api, clockTime, html } from './lib.js';
+import { call, clockTime, html } from './lib.js';
 
 /**
  * The workspace tools the AI called in a conversation, as lines of its thread among the messages:
@@ -11,7 +11,7 @@ export const TOOL_EVENTS = ['tool.called', 'tool.failed'];
 
 /** The conversation's tool calls, oldest first (none when they cannot be read: the thread still shows). */
 export const loadToolCalls = (id) =>
-  api('GET', `/v1/conversations/${id}/tool-calls`).then(
+  call('get', '/v1/conversations/{id}/tool-calls', { params: { id } }).then(
     (r) => r.data,
     () => [],
   );
