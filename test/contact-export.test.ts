@@ -258,7 +258,8 @@ forEachStorage('a contact data export', (storage) => {
     const seeding = Date.now();
     for (let i = 0; i < 100_000; ) {
       const batch = [];
-      for (let k = 0; k < 1000; k++, i++) {
+      // 500 rows a statement: a message has over 40 columns, SQLite takes 32,766 values at most.
+      for (let k = 0; k < 500; k++, i++) {
         const at = new Date(start + i * 1000).toISOString();
         batch.push({
           ...row,

@@ -138,7 +138,10 @@ forEachStorage('notifications in a real browser', (storage) => {
       key: world.key,
       body: { user_id: world.admin.id },
     });
-    await eventually(async () => received.length > before);
+    // Each wait says what it waited for (one of them timed out once in a full run on PostgreSQL).
+    await eventually(async () => received.length > before).catch((err: Error) => {
+      throw new Error(`no push reached the push service after the assignment: ${err.message}`);
+    });
     const payload = ece
       .decrypt(received.at(-1), { version: 'aes128gcm', privateKey: ecdh, authSecret: auth })
       .toString();
@@ -148,7 +151,11 @@ forEachStorage('notifications in a real browser', (storage) => {
     const registrations: Array<{ registrationId: string; scopeURL: string }> = [];
     cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => registrations.push(...e.registrations));
     await cdp.send('ServiceWorker.enable');
-    await eventually(async () => registrations.some((r) => r.scopeURL === `${world.url}/app/`));
+    await eventually(async () => registrations.some((r) => r.scopeURL === `${world.url}/app/`)).catch(
+      (err: Error) => {
+        throw new Error(`DevTools never listed the service worker's registration: ${err.message}`);
+      },
+    );
     const { registrationId } = registrations.find((r) => r.scopeURL === `${world.url}/app/`)!;
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: world.url, registrationId, data: payload });
     const shown = await waitForNotification(page, /Assigned to you/);
@@ -169,6 +176,8 @@ async function waitForNotification(page: Page, title: RegExp) {
     );
     found = (list as Array<{ title: string; body: string; url: string }>).find((n) => title.test(n.title));
     return Boolean(found);
+  }).catch((err: Error) => {
+    throw new Error(`the service worker showed no notification matching ${title}: ${err.message}`);
   });
   return found!;
 }

@@ -2,7 +2,7 @@
  * What a provider says an outbound message costs (Meta's `pricing` object on its status webhooks),
  * kept on the message, and the read-only view the costs report counts from (docs/reports.md).
  */
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { type Scope, tenant } from '../../platform/db/scope.ts';
 import { fromJson, toJson } from '../../platform/json.ts';

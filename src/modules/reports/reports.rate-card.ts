@@ -2,10 +2,10 @@
  * The operator's WhatsApp rate card: a price per market (the recipient's country) and Meta pricing
  * category, in one currency. The costs report multiplies billable messages by it (docs/reports.md).
  */
-import { isSupportedCountry } from 'libphonenumber-js';
+import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.ts';
-import type { Scope } from '../../platform/db/scope.ts';
+import { inScope, type Scope } from '../../platform/db/scope.ts';
 import { validationFailed } from '../../platform/errors.ts';
 import { describe } from '../../platform/http/schemas.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
@@ -109,12 +109,7 @@ function present(row: RateCardsTable | undefined, livemode: boolean) {
 }
 
 const cardRow = (ctx: AppContext, scope: Scope) =>
-  ctx.db
-    .selectFrom('rate_cards')
-    .selectAll()
-    .where('workspace_id', '=', scope.workspaceId)
-    .where('livemode', '=', scope.livemode ? 1 : 0)
-    .executeTakeFirst();
+  ctx.db.selectFrom('rate_cards').selectAll().where(inScope(scope)).executeTakeFirst();
 
 export async function getRateCard(ctx: AppContext, scope: Scope) {
   return present(await cardRow(ctx, scope), scope.livemode);
