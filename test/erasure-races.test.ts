@@ -64,8 +64,22 @@ forEachStorage('erasure beside other work', (storage) => {
     const placed = await call('POST', '/v1/calls', { calls: [{ agent_id: agent.body.id, to: c.phone }] });
     assert.ok(placed.status < 300, placed.text);
     const callId = placed.body.results[0].call.id as string;
-    // The call as a session holds it while the person talks (the virtual sandbox ends it at once).
-    await t.ctx.db.updateTable('calls').set({ status: 'in_progress' }).where('id', '=', callId).execute();
+    // The call as a session holds it while the person talks. The virtual sandbox ends it by itself
+    // at once: wait for that first, or its ending can land after the line below (a CI run saw the
+    // erasure accepted).
+    await eventually(async () => {
+      const row = await t.ctx.db
+        .selectFrom('calls')
+        .select('ended_at')
+        .where('id', '=', callId)
+        .executeTakeFirst();
+      return row?.ended_at != null;
+    });
+    await t.ctx.db
+      .updateTable('calls')
+      .set({ status: 'in_progress', ended_at: null })
+      .where('id', '=', callId)
+      .execute();
 
     for (const [method, url, body] of [
       ['POST', `/v1/contacts/${c.id}/erase`, { reason: 'asked on the call' }],
