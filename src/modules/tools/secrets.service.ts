@@ -158,9 +158,8 @@ async function revealOnce(ctx: AppContext, scope: Scope): Promise<boolean> {
 
 /** `GET /v1/tool-settings`: made on first use; the key shown to its first reader only. */
 export async function readToolSettings(ctx: AppContext, scope: Scope) {
-  await toolSettings(ctx, scope);
-  const revealed = await revealOnce(ctx, scope);
-  return presentSettings(await toolSettings(ctx, scope), revealed);
+  const settings = await toolSettings(ctx, scope);
+  return presentSettings(settings, await revealOnce(ctx, scope));
 }
 
 export async function updateToolSettings(
