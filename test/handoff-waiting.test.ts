@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { createAiModule } from '../src/modules/ai/ai.module.ts';
 import { modules } from '../src/modules/index.ts';
-import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
+import {
+  conversationJobs,
+  eventually,
+  forEachStorage,
+  startTestApp,
+  type TestApp,
+  type Workspace,
+} from './support/harness.ts';
 
 const allDay = [{ open: '00:00', close: '23:59' }];
 
@@ -151,6 +158,52 @@ forEachStorage('handoff: who waits since when', (storage) => {
     assert.equal(sent.status, 201, sent.text);
     assert.equal(sent.body.conversation_id, conv);
     assert.equal((await conversation(conv)).handoff!.waiting_since, null);
+  });
+
+  it('handing back does not answer again the message that came before the handoff', async () => {
+    // The customer asks for the manager and a person takes the conversation before the AI's reply
+    // (the burst's window is still open on the app's clock): the handoff answered that message.
+    const from = '+919812350004';
+    const conv = await inbound(from, 'Can I talk to the manager please');
+    now = new Date(now.getTime() + 5);
+    const taken = await t.call('POST', `/v1/conversations/${conv}/handoff`, {
+      key: ws.test,
+      body: { reason: 'Desk took it' },
+    });
+    assert.equal(taken.status, 200, taken.text);
+    advance(1);
+    const resolved = await t.call('POST', `/v1/conversations/${conv}/handoff/resolve`, {
+      key: ws.test,
+      body: {},
+    });
+    assert.equal(resolved.status, 200, resolved.text);
+    // The reply jobs run to their end (the one of the customer's message, held while the burst's
+    // window was open, and the hand-back's): nothing was written since the handoff began.
+    const done = await eventually(async () => {
+      const jobs = await conversationJobs(t, 'ai.reply', conv);
+      return jobs.pending === 0 && jobs.keys.includes(`ai-reply:${conv}:resumed`) ? jobs : null;
+    }, 30_000);
+    assert.ok(
+      done.all.every((s) => s === 'completed'),
+      done.all.join(),
+    );
+    const c = await conversation(conv);
+    assert.equal(c.handoff, null, 'the AI did not hand off again');
+    // At most the API handoff's notice (not sent when the handoff ended before its job ran).
+    const outbound = (await messages(conv)).filter((m) => m.direction === 'outbound');
+    assert.ok(
+      outbound.length <= 1 && outbound.every((m) => /connecting you with a member of our team/.test(m.text)),
+      outbound.map((m) => m.text).join(' | '),
+    );
+
+    // The customer's next message is the AI's again.
+    await inbound(from, 'What time do you open?');
+    advance(1);
+    await eventually(
+      async () => ((await messages(conv)).some((m) => m.direction === 'outbound') ? true : null),
+      30_000,
+    );
+    assert.equal((await conversation(conv)).handoff, null);
   });
 
   it('handing back clears the handoff; a handoff through the API names the key and leaves the customer waiting', async () => {

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { sql } from 'kysely';
-import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
+import {
+  conversationJobs,
+  eventually,
+  forEachStorage,
+  startTestApp,
+  type TestApp,
+  type Workspace,
+} from './support/harness.ts';
 
 /**
  * Durable timers are cancelled when what they wait for happens (issue 26): the job of a handoff's
@@ -53,17 +59,7 @@ forEachStorage('timers are cancelled when what they wait for happens', (storage)
     return r.body.conversation_id as string;
   };
 
-  /** The conversation's jobs of this kind by state, read from the queue's own storage. */
-  const jobs = async (name: string, id: string) => {
-    const { rows } =
-      storage === 'postgres'
-        ? await sql<{ state: string }>`select state::text as state from pgboss.job
-            where name = ${name} and data->>'conversationId' = ${id}`.execute(t.ctx.db)
-        : await sql<{ state: string }>`select state from jobs
-            where queue = ${name} and payload ->> 'conversationId' = ${id}`.execute(t.ctx.db);
-    const pending = rows.filter((r) => ['queued', 'created', 'retry', 'active'].includes(r.state)).length;
-    return { pending, all: rows.map((r) => r.state) };
-  };
+  const jobs = (name: string, id: string) => conversationJobs(t, name, id);
   const HANDOFF = 'conversations.handoff_timer';
   const SLA = 'conversations.sla_timer';
   const WAKE = 'conversations.wake';

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { LightMyRequestResponse } from 'fastify';
+import { sql } from 'kysely';
 import pg from 'pg';
 import type { Module } from '../../src/modules/module.ts';
 import { type Config, loadConfig } from '../../src/platform/config.ts';
@@ -294,6 +295,23 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, stepMs));
   }
   throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/**
+ * A conversation's jobs of queue `name` by state, read from the queue's own storage (pg-boss's
+ * table on PostgreSQL, Parley's on SQLite): `pending` counts those not finished yet.
+ */
+export async function conversationJobs(t: TestApp, name: string, conversationId: string) {
+  const { rows } =
+    t.storage === 'postgres'
+      ? await sql<{ state: string; key: string | null }>`select state::text as state, singleton_key as key
+          from pgboss.job where name = ${name} and data->>'conversationId' = ${conversationId}`.execute(
+          t.ctx.db,
+        )
+      : await sql<{ state: string; key: string | null }>`select state, singleton_key as key from jobs
+          where queue = ${name} and payload ->> 'conversationId' = ${conversationId}`.execute(t.ctx.db);
+  const pending = rows.filter((r) => ['queued', 'created', 'retry', 'active'].includes(r.state)).length;
+  return { pending, all: rows.map((r) => r.state), keys: rows.map((r) => r.key) };
 }
 
 /**

@@ -143,8 +143,9 @@ export async function onInbound(
 
 /**
  * The AI takes a conversation back (a person handed it back, or a handoff's timer resumed the AI):
- * it answers the customer's messages nobody answered, at once (the reply job finds none when a
- * person answered them, or when the conversation was resolved).
+ * it answers the customer's messages since the handoff began that nobody answered, at once (the
+ * reply job finds none when a person answered them, or when the conversation was resolved). The
+ * message that caused the handoff is not answered again: answering it could hand off again.
  */
 export function handBackSink(ctx: AppContext): Reaction['run'] {
   return async ({ db: trx }, events) => {
@@ -269,7 +270,17 @@ export async function answerConversation(
   const notices = new Set(
     (await noticeIds(ctx.db, scope, conversation.id).execute()).map((r) => r.message_id),
   );
-  const { history, burst } = burstOf(recent, notices);
+  const { history, burst: unanswered } = burstOf(recent, notices);
+  // Once a handoff has ended, what the customer wrote before it began was the handoff's to answer
+  // (a reply job of that time that runs after the hand-back must not answer it, nor hand off for it
+  // again): it is history now. (Out of hours the AI may answer during a handoff: all of it.)
+  const after = conversation.handoff_at === null ? conversation.last_handoff_at : null;
+  const burst = after ? unanswered.filter((m) => m.created_at >= after) : unanswered;
+  if (after) {
+    for (const m of unanswered) {
+      if (m.created_at < after && m.text) history.push({ role: 'customer', text: m.text });
+    }
+  }
   if (burst.length === 0) return;
   // The burst's window is measured on the app's clock: it closes `replyDebounceMs` after its
   // latest message (a new message restarts the pause), but never later than `replyBurstCapMs`

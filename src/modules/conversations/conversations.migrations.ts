@@ -223,4 +223,11 @@ export const conversationsMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  // When the AI was last paused for a handoff, kept after it ends: the AI's reply after a
+  // hand-back answers only what the customer wrote since (the handoff answered what came before).
+  '0238_conversation_last_handoff': {
+    async up(db) {
+      await db.schema.alterTable('conversations').addColumn('last_handoff_at', 'text').execute();
+    },
+  },
 };

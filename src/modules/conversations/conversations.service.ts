@@ -113,6 +113,7 @@ export function newConversationRow(scope: Scope, input: NewConversation): Conver
     ai_paused: 0,
     handoff_reason: null,
     handoff_at: null,
+    last_handoff_at: null,
     handoff_by: null,
     waiting_since: null,
     assignee_type: null,
@@ -476,6 +477,7 @@ export async function handoffInTx(
     ai_paused: 1,
     handoff_reason: input.reason,
     handoff_at: at,
+    last_handoff_at: at,
     handoff_by: toJson({ type: actor.type, id: actor.id }),
     // A person taking over has just seen the thread; anyone else leaves the customer waiting.
     waiting_since: actor.type === 'user' && row.last_message_sender !== 'customer' ? null : at,

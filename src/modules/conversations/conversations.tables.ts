@@ -25,6 +25,8 @@ export interface ConversationsTable {
   handoff_reason: string | null;
   /** When the current handoff began (null when the AI is not paused for one). */
   handoff_at: string | null;
+  /** When the AI was last paused for a handoff (kept after the handoff ends; null: never). */
+  last_handoff_at: string | null;
   /** JSON actor `{type, id}` that handed the conversation off. */
   handoff_by: string | null;
   /** During a handoff: since when the customer has waited for a person (null once one replied). */
