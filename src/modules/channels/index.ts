@@ -61,3 +61,4 @@ export { sandboxAdapter } from './sandbox.adapter.ts';
 export { type SandboxAgents, type SandboxScope, sandboxChannelFor } from './sandbox-binding.ts';
 export { type WebSettings, webSettingsOf } from './web-settings.ts';
 export { uniqueUsersPer24h } from './whatsapp/whatsapp.health.ts';
+export { queueTemplateReview } from './whatsapp/whatsapp.templates.ts';

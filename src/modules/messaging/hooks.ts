@@ -38,12 +38,6 @@ export class ClaimHook<E> {
   }
 }
 
-export interface TemplateCreatedEvent {
-  workspaceId: string;
-  livemode: boolean;
-  template: TemplateRow;
-}
-
 /** A provider moved a template to another category (Meta's `template_category_update`). */
 export interface TemplateCategoryChangedEvent {
   workspaceId: string;
@@ -65,8 +59,6 @@ export interface MessagingHooks {
    * as it is, nobody starts waiting and the AI does not answer (`inboundMessage` does not run).
    */
   inboundAnswer: ClaimHook<InboundAnswerEvent>;
-  /** Runs inside the transaction that creates or edits a template (live mode: submit it for review from a job). */
-  templateSaved: Hook<TemplateCreatedEvent>;
   /** Runs inside the transaction that records a provider's category change of a template. */
   templateCategoryChanged: Hook<TemplateCategoryChangedEvent>;
 }
@@ -75,7 +67,6 @@ export function createMessagingHooks(): MessagingHooks {
   return {
     inboundMessage: new Hook(),
     inboundAnswer: new ClaimHook(),
-    templateSaved: new Hook(),
     templateCategoryChanged: new Hook(),
   };
 }

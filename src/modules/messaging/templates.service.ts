@@ -7,6 +7,7 @@ import type { Actor } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate, whereEquals } from '../../platform/http/pagination.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
+import { queueTemplateReview } from '../channels/index.ts';
 import { parsePlaceholders } from './content.ts';
 import type { TemplateRow, TemplateStatus } from './messaging.tables.ts';
 
@@ -123,11 +124,7 @@ export async function createTemplate(ctx: AppContext, scope: Scope, input: Creat
       );
     }
     await tx.db.insertInto('templates').values(row).execute();
-    await ctx.modules.messaging.hooks.templateSaved.run(tx, {
-      workspaceId: scope.workspaceId,
-      livemode: scope.livemode,
-      template: row,
-    });
+    await queueTemplateReview(ctx, tx, scope, row.id);
     return presentTemplate(row);
   });
 }
@@ -297,12 +294,7 @@ export async function updateTemplate(
     const { patch, contentChanged } = templatePatch(input, scope.livemode, ctx.clock.now().toISOString());
     await tx.db.updateTable('templates').set(patch).where('id', '=', row.id).execute();
     const updated = { ...row, ...patch };
-    if (contentChanged)
-      await ctx.modules.messaging.hooks.templateSaved.run(tx, {
-        workspaceId: scope.workspaceId,
-        livemode: scope.livemode,
-        template: updated,
-      });
+    if (contentChanged) await queueTemplateReview(ctx, tx, scope, updated.id);
     if (updated.status !== row.status) {
       await tx.emit({
         workspaceId: scope.workspaceId,

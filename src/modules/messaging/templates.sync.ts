@@ -9,8 +9,8 @@ import { presentTemplate } from './templates.service.ts';
 /**
  * Template sync: a business's templates as its WhatsApp Business Account holds them are adopted
  * with their real status, category, quality, language and components. A known template (same
- * name and language) is updated; a new one stored. Nothing is submitted for review again (the
- * `templateSaved` hook, which submits, does not run). A status change emits `template.status_updated`.
+ * name and language) is updated; a new one stored. Nothing is submitted for review again
+ * (`queueTemplateReview` is not called). A status change emits `template.status_updated`.
  */
 export async function adoptTemplates(
   ctx: AppContext,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AppContext } from '../../../platform/context.ts';
+import type { Tx } from '../../../platform/events.ts';
 import { fromJson } from '../../../platform/json.ts';
 import { defineJob } from '../../../platform/queue/queue.ts';
 import { getMediaFile } from '../../media/index.ts';
@@ -103,12 +104,22 @@ async function withHeaderHandle(
 
 export function registerTemplateSync(ctx: AppContext) {
   ctx.queue.register(submitTemplateJob, (p) => submitTemplate(ctx, p));
-  ctx.modules.messaging.hooks.templateSaved.add(async (tx, e) => {
-    if (!e.livemode) return;
-    await ctx.queue.enqueue(tx.db, submitTemplateJob, {
-      templateId: e.template.id,
-      workspaceId: e.workspaceId,
-      livemode: e.livemode,
-    });
+}
+
+/**
+ * Called by the messaging module inside the transaction that creates a template or changes its
+ * content: a live-mode template is submitted for review from a job that commits with it.
+ */
+export async function queueTemplateReview(
+  ctx: AppContext,
+  tx: Tx,
+  scope: { workspaceId: string; livemode: boolean },
+  templateId: string,
+): Promise<void> {
+  if (!scope.livemode) return;
+  await ctx.queue.enqueue(tx.db, submitTemplateJob, {
+    templateId,
+    workspaceId: scope.workspaceId,
+    livemode: scope.livemode,
   });
 }
