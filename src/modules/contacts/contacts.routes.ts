@@ -1,7 +1,6 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute, ok } from '../../platform/http/route.ts';
-import { deletedResponse, idParams, listResponse } from '../../platform/http/schemas.ts';
-import { deleteContact } from './contacts.delete.ts';
+import { idParams, listResponse } from '../../platform/http/schemas.ts';
 import { duplicatesOf, mergeContacts } from './contacts.merge.ts';
 import {
   contactObject,
@@ -105,20 +104,6 @@ export const contactRoutes = [
     responses: { 200: contactObject },
     errors: ['conflict'],
     handler: ok(({ ctx, auth, params, body }) => updateContact(ctx, auth, params.id, body, auth.actor)),
-  }),
-  defineRoute({
-    method: 'DELETE',
-    path: '/v1/contacts/:id',
-    summary: 'Delete a contact',
-    description:
-      'Deletes the contact (emits `contact.deleted`) and erases everything else of theirs, as `POST /v1/contacts/{id}/erase` does without a reason: a job removes or redacts their messages, calls, leads, notes, payloads and the rest (docs/privacy.md) and emits `contact.erased` when done. Admins only (`privacy:erase`, a scope inbox agents do not hold): erasing a person cannot be undone. A contact on a call that has not ended is a 409 `conflict` naming the call (nothing is deleted): hang it up or wait for it to end.',
-    tags: ['Contacts'],
-    auth: 'key',
-    scope: 'privacy:erase',
-    params: idParams('ct'),
-    responses: { 200: deletedResponse('ct', 'contact') },
-    errors: ['not_found', 'conflict'],
-    handler: ok(({ ctx, auth, params }) => deleteContact(ctx, auth, params.id, auth.actor)),
   }),
   defineRoute({
     method: 'POST',

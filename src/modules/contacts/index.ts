@@ -9,7 +9,7 @@ export {
   eraseContactConsents,
   recordConsents,
 } from './contacts.consents.ts';
-export { type ContactErasing, deleteContact } from './contacts.delete.ts';
+export { emitContactDeleted, removeContact } from './contacts.delete.ts';
 export { type ContactMergeEvent, contactMergeReaction, mergeContacts } from './contacts.merge.ts';
 export { findOrCreateMetaUserContact } from './contacts.meta.ts';
 export { contactObject } from './contacts.schemas.ts';

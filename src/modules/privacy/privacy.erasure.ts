@@ -7,7 +7,7 @@ import type { Actor, Tx } from '../../platform/events.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { defineJob } from '../../platform/queue/queue.ts';
-import type { ContactErasing } from '../contacts/index.ts';
+import { type ContactRow, emitContactDeleted, removeContact } from '../contacts/index.ts';
 import { conversationIdsOfContact } from '../conversations/index.ts';
 import { callIdsOfContact, liveCallIdsOfContact } from '../voice/index.ts';
 import { erasePlatformRecords } from './privacy.platform-erase.ts';
@@ -45,12 +45,41 @@ export function presentErasure(row: ContactErasuresTable) {
   };
 }
 
+/** A contact being deleted: the erasure of everything else of theirs starts in this transaction. */
+interface ContactErasing {
+  scope: Scope;
+  contact: ContactRow;
+  /** Why (an explicit erasure request's reason), or null for a plain delete. */
+  reason: string | null;
+  actor: Actor;
+}
+
 /**
- * In the deleting transaction (the contacts module's `erasing` hook): the erasure is recorded and
- * queued. A contact on a call that has not ended is refused (409, nothing deleted): the call's
- * session writes its transcript when the call ends, after the erasure would have run.
+ * Deletes the contact (`DELETE /v1/contacts/{id}`; `POST /v1/contacts/{id}/erase` with a reason)
+ * and records the erasure of everything else of theirs in the same transaction: a deleted contact
+ * is an erased one, and the erasure commits with the deletion or not at all.
  */
-export async function recordErasure(ctx: AppContext, tx: Tx, e: ContactErasing) {
+export async function deleteAndErase(
+  ctx: AppContext,
+  scope: Scope,
+  id: string,
+  actor: Actor,
+  reason: string | null = null,
+) {
+  return ctx.transaction(async (tx) => {
+    const contact = await removeContact(tx, scope, id);
+    await recordErasure(ctx, tx, { scope, contact, reason, actor });
+    await emitContactDeleted(tx, scope, contact, actor);
+    return { id: contact.id, object: 'contact' as const, deleted: true as const };
+  });
+}
+
+/**
+ * In the deleting transaction (`deleteAndErase`, once the contact's row is gone): the erasure is
+ * recorded and queued. A contact on a call that has not ended is refused (409, nothing deleted):
+ * the call's session writes its transcript when the call ends, after the erasure would have run.
+ */
+async function recordErasure(ctx: AppContext, tx: Tx, e: ContactErasing) {
   const live = await liveCallIdsOfContact(tx.db, e.scope, e.contact.id);
   if (live.length > 0)
     throw new ApiError(

@@ -1,5 +1,5 @@
 import type { Module } from '../module.ts';
-import { eraseContactJob, recordErasure, runErasure } from './privacy.erasure.ts';
+import { eraseContactJob, runErasure } from './privacy.erasure.ts';
 import { privacyMigrations } from './privacy.migrations.ts';
 import { purgeOldAuditEntries, retentionJob, runRetention, scheduleRetention } from './privacy.retention.ts';
 import { privacyRoutes } from './privacy.routes.ts';
@@ -11,7 +11,6 @@ export const privacyModule: Module = {
   routes: privacyRoutes,
   retain: { audit_log: purgeOldAuditEntries },
   setup(ctx) {
-    ctx.modules.contacts.erasing.add((tx, e) => recordErasure(ctx, tx, e));
     ctx.queue.register(eraseContactJob, (payload) => runErasure(ctx, payload.erasureId));
     ctx.queue.register(retentionJob, (payload, job) => runRetention(ctx, payload.day, job));
   },

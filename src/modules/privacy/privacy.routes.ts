@@ -1,10 +1,10 @@
 import { ApiError } from '../../platform/errors.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute, ok } from '../../platform/http/route.ts';
-import { idParams, listResponse } from '../../platform/http/schemas.ts';
-import { deleteContact, findContactRow } from '../contacts/index.ts';
+import { deletedResponse, idParams, listResponse } from '../../platform/http/schemas.ts';
+import { findContactRow } from '../contacts/index.ts';
 import { auditEntryObject, auditLogQuery, listAuditLog } from './privacy.audit.ts';
-import { erasuresOfContact, getErasure, presentErasure } from './privacy.erasure.ts';
+import { deleteAndErase, erasuresOfContact, getErasure, presentErasure } from './privacy.erasure.ts';
 import { contactExport, contactExportZip } from './privacy.export.ts';
 import { getRetention, retentionBody, retentionObject, setRetention } from './privacy.retention.ts';
 import { eraseContactBody, erasureObject, exportQuery } from './privacy.schemas.ts';
@@ -13,6 +13,22 @@ const what =
   "Everything that identifies the person goes: the contact, their audience memberships, the text, media and addresses of their messages, their calls' transcripts and recordings, analyses, leads' details, bookings' notes, CSAT comments (open questions end), raw provider payloads, event payloads kept for `GET /v1/events` (and so webhook redeliveries), receivers' answers that echo them, and stored idempotent answers. Counts stay (reports, conversation and message rows without content). See docs/privacy.md.";
 
 export const privacyRoutes = [
+  // The contacts module's delete is an erasure: the privacy module serves it, so that the contact's
+  // row goes in the transaction that records the erasure of everything else of theirs.
+  defineRoute({
+    method: 'DELETE',
+    path: '/v1/contacts/:id',
+    summary: 'Delete a contact',
+    description:
+      'Deletes the contact (emits `contact.deleted`) and erases everything else of theirs, as `POST /v1/contacts/{id}/erase` does without a reason: a job removes or redacts their messages, calls, leads, notes, payloads and the rest (docs/privacy.md) and emits `contact.erased` when done. Admins only (`privacy:erase`, a scope inbox agents do not hold): erasing a person cannot be undone. A contact on a call that has not ended is a 409 `conflict` naming the call (nothing is deleted): hang it up or wait for it to end.',
+    tags: ['Contacts'],
+    auth: 'key',
+    scope: 'privacy:erase',
+    params: idParams('ct'),
+    responses: { 200: deletedResponse('ct', 'contact') },
+    errors: ['not_found', 'conflict'],
+    handler: ok(({ ctx, auth, params }) => deleteAndErase(ctx, auth, params.id, auth.actor)),
+  }),
   defineRoute({
     method: 'POST',
     path: '/v1/contacts/:id/erase',
@@ -30,7 +46,7 @@ export const privacyRoutes = [
       if (existing && !(await findContactRow(ctx.db, auth, params.id)))
         return { status: 200, body: presentErasure(existing) };
       try {
-        await deleteContact(ctx, auth, params.id, auth.actor, body.reason);
+        await deleteAndErase(ctx, auth, params.id, auth.actor, body.reason);
       } catch (err) {
         // Another request erased the contact in the meantime: that erasure answers.
         const other =
