@@ -6,7 +6,8 @@ import { backfillConversationFacts } from '../src/modules/conversations/conversa
 import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
 
 /**
- * The stored facts (`conversation_facts`, kept by triggers in the writes' transactions) against a
+ * The stored facts (`conversation_facts`, kept in the writes' transactions by triggers and by the
+ * reaction `conversations.facts`) against a
  * recount from the raw rows: a seeded random mix of conversations driven through the API (customer
  * messages and the AI's replies, handoffs with reasons, assignments and people's replies, notes,
  * resolves, reopens within and after 24 hours, CSAT answers, leads), then every figure of the
@@ -371,9 +372,9 @@ forEachStorage('reports facts: stored = recount', (storage) => {
       rows.map((r) => ({
         ...r,
         handoff_reasons: (JSON.parse(r.handoff_reasons) as unknown[]).map(String).sort(),
-        // Key order and spacing of the JSON text differ between the triggers and the backfill.
+        // Key order and spacing of the JSON text differ between the writes and the backfill.
         replies_by_user: Object.entries(JSON.parse(r.replies_by_user)).sort(),
-        // The backfill keeps the latest resolve, as the triggers do.
+        // The backfill keeps the latest resolve, as the reaction does.
       }));
     assert.deepEqual(norm(filled), norm(kept));
     await compareOverview('interval=day', () => true);

@@ -4,14 +4,16 @@ import type { ParleyMigration } from '../../platform/db/migrate.ts';
 
 /**
  * `conversation_facts`: one row per conversation with what reports count about it that is not a
- * column of the conversation itself (docs/reports.md). It is kept by triggers, in the transaction
- * of the write that changes it, on both storages, whatever code writes: a message inserted (counts,
- * first customer message, first response, first response by a person), an event recorded
- * (`conversation.escalated` / `resolved` / `reopened`: handoffs and their reasons, the last
- * resolve, a reopen within 24 hours of one), a lead or a booking linked to the conversation. So
- * the write paths in the code are untouched and no statement is added to them: the database does
- * the update inside the insert's own round trip. What is a column of the conversation (status,
- * closed_at, the current handoff, assignee, channel, agent, CSAT, SLA) is read from it, joined by key.
+ * column of the conversation itself (docs/reports.md), kept in the transaction of the write that
+ * changes it, on both storages. A message inserted (counts, first customer message, first
+ * response, first response by a person) updates it by a trigger, whatever code writes, inside the
+ * insert's own round trip. The events (`conversation.escalated` / `resolved` / `reopened`:
+ * handoffs and their reasons, the last resolve, a reopen within 24 hours of one; `lead.captured`,
+ * `booking.created`: the leads and bookings made in the conversation) update it through the
+ * conversations module's reaction `conversations.facts` (conversations.facts.reactions.ts); their
+ * triggers, which this migration made before, are dropped by 1104 on the installs that have them.
+ * What is a column of the conversation (status, closed_at, the current handoff, assignee, channel,
+ * agent, CSAT, SLA) is copied into the row (1102).
  */
 
 const DAY = { sqlite: (ts: string) => `strftime('%Y-%m-%dT%H:%M:%fZ', ${ts}, '+1 day')` };
@@ -42,47 +44,12 @@ function messageUpdate(dialect: Dialect): string {
     where conversation_id = new.conversation_id`;
 }
 
-/** The `set` of the update a conversation event makes (`new` is the event row). */
-function eventUpdate(dialect: Dialect): string {
-  const pg = dialect === 'postgres';
-  const reason = pg
-    ? `coalesce(new.data::jsonb ->> 'reason', 'unknown')`
-    : `coalesce(json_extract(new.data, '$.reason'), 'unknown')`;
-  const append = pg
-    ? `(handoff_reasons::jsonb || jsonb_build_array(${reason}))::text`
-    : `json_insert(handoff_reasons, '$[#]', ${reason})`;
-  const withinDay = pg
-    ? `new.created_at::timestamptz <= last_resolved_at::timestamptz + interval '1 day'`
-    : `new.created_at <= ${DAY.sqlite('last_resolved_at')}`;
-  return `update conversation_facts set
-      escalations = escalations + case when new.type = 'conversation.escalated' then 1 else 0 end,
-      handoff_reasons = case when new.type = 'conversation.escalated' then ${append} else handoff_reasons end,
-      last_resolved_at = case when new.type = 'conversation.resolved' then new.created_at else last_resolved_at end,
-      reopened_24h = case when new.type = 'conversation.reopened' and last_resolved_at is not null
-        and new.created_at >= last_resolved_at and ${withinDay} then 1 else reopened_24h end
-    where conversation_id = new.object_id`;
-}
-
-const lifecycle = `'conversation.escalated', 'conversation.resolved', 'conversation.reopened'`;
-
 async function sqliteTriggers(db: Kysely<any>) {
   const run = (s: string) => sql.raw(s).execute(db);
   await run(`create trigger conversation_facts_new after insert on conversations begin
     insert into conversation_facts (conversation_id) values (new.id); end`);
   await run(`create trigger conversation_facts_message after insert on messages begin
     ${messageUpdate('sqlite')}; end`);
-  await run(`create trigger conversation_facts_event after insert on events
-    when new.type in (${lifecycle}) and new.object_id is not null begin ${eventUpdate('sqlite')}; end`);
-  for (const t of ['leads', 'bookings']) {
-    const bump = (row: 'new' | 'old', by: string) =>
-      `update conversation_facts set ${t} = ${t} ${by} where conversation_id = ${row}.conversation_id`;
-    await run(`create trigger conversation_facts_${t}_insert after insert on ${t}
-      when new.conversation_id is not null begin ${bump('new', '+ 1')}; end`);
-    await run(`create trigger conversation_facts_${t}_delete after delete on ${t}
-      when old.conversation_id is not null begin ${bump('old', '- 1')}; end`);
-    await run(`create trigger conversation_facts_${t}_update after update of conversation_id on ${t}
-      when old.conversation_id is not new.conversation_id begin ${bump('old', '- 1')}; ${bump('new', '+ 1')}; end`);
-  }
 }
 
 async function postgresTriggers(db: Kysely<any>) {
@@ -92,8 +59,8 @@ async function postgresTriggers(db: Kysely<any>) {
       `create function ${name}() returns trigger language plpgsql as $$ begin ${body}; return null; end $$`,
     );
   // The conversation's row is locked before its facts, as the writes that update the conversation
-  // lock it first: a message or an event inserted before the conversation's update would otherwise
-  // take the facts row first and deadlock with a writer that holds the conversation and wants it.
+  // lock it first: a message inserted before the conversation's update would otherwise take the
+  // facts row first and deadlock with a writer that holds the conversation and wants it.
   const lockFirst = (id: string) => `perform 1 from conversations where id = ${id} for no key update`;
   await fn('parley_facts_new', 'insert into conversation_facts (conversation_id) values (new.id)');
   await run(`create trigger conversation_facts_new after insert on conversations
@@ -101,22 +68,6 @@ async function postgresTriggers(db: Kysely<any>) {
   await fn('parley_facts_message', `${lockFirst('new.conversation_id')}; ${messageUpdate('postgres')}`);
   await run(`create trigger conversation_facts_message after insert on messages
     for each row execute function parley_facts_message()`);
-  await fn('parley_facts_event', `${lockFirst('new.object_id')}; ${eventUpdate('postgres')}`);
-  await run(`create trigger conversation_facts_event after insert on events
-    for each row when (new.type in (${lifecycle}) and new.object_id is not null)
-    execute function parley_facts_event()`);
-  for (const t of ['leads', 'bookings']) {
-    const bump = (row: 'new' | 'old', by: string) =>
-      `if ${row}.conversation_id is not null then ${lockFirst(`${row}.conversation_id`)}; update conversation_facts set ${t} = ${t} ${by} where conversation_id = ${row}.conversation_id; end if`;
-    await fn(
-      `parley_facts_${t}`,
-      `if tg_op = 'UPDATE' and old.conversation_id is not distinct from new.conversation_id then return null; end if;
-       if tg_op in ('UPDATE', 'DELETE') then ${bump('old', '- 1')}; end if;
-       if tg_op in ('INSERT', 'UPDATE') then ${bump('new', '+ 1')}; end if`,
-    );
-    await run(`create trigger conversation_facts_${t} after insert or delete or update of conversation_id on ${t}
-      for each row execute function parley_facts_${t}()`);
-  }
 }
 
 /** The facts of the conversations that exist when the table is made (an upgraded install's history). */
@@ -193,6 +144,23 @@ export const factsMigrations: Record<string, ParleyMigration> = {
       await backfillConversationFacts(db, dialect);
       if (dialect === 'postgres') await postgresTriggers(db);
       else await sqliteTriggers(db);
+    },
+  },
+  // The events' facts come from the reaction `conversations.facts` in the events' transaction:
+  // the triggers 1101 made for them (on the events, the leads, the bookings) go. The rows keep
+  // what they hold. On PostgreSQL a trigger function dropped with `cascade` takes its triggers.
+  '1104_conversation_facts_from_events': {
+    async up(db, dialect) {
+      const run = (s: string) => sql.raw(s).execute(db);
+      if (dialect === 'postgres') {
+        for (const fn of ['parley_facts_event', 'parley_facts_leads', 'parley_facts_bookings'])
+          await run(`drop function if exists ${fn}() cascade`);
+        return;
+      }
+      const triggers = ['conversation_facts_event'];
+      for (const t of ['leads', 'bookings'])
+        for (const op of ['insert', 'delete', 'update']) triggers.push(`conversation_facts_${t}_${op}`);
+      for (const name of triggers) await run(`drop trigger if exists ${name}`);
     },
   },
 };

@@ -5,8 +5,10 @@ declare module '../../platform/db/schema.ts' {
 }
 
 /**
- * What reports count about a conversation beyond its own columns, one row per conversation, kept by
- * triggers in the transaction of each write that changes it (1101_conversation_facts).
+ * What reports count about a conversation beyond its own columns, one row per conversation, kept in
+ * the transaction of each write that changes it: by triggers (messages, the conversation's own
+ * columns; 1101, 1102) and by the reaction `conversations.facts` (events: handoffs, resolves,
+ * reopens, leads, bookings; conversations.facts.reactions.ts).
  */
 export interface ConversationFactsTable {
   conversation_id: string;

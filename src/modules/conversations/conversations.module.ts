@@ -5,6 +5,7 @@ import { onAssigneeDelete, onRoomMaybeFreed } from '../users/index.ts';
 import { eraseConversations } from './conversations.erase.ts';
 import { factsCohortMigrations } from './conversations.facts.cohort.migrations.ts';
 import { factsMigrations } from './conversations.facts.migrations.ts';
+import { factsReaction } from './conversations.facts.reactions.ts';
 import { wakeJob } from './conversations.jobs.ts';
 import { conversationsMigrations } from './conversations.migrations.ts';
 import { conversationRoutes } from './conversations.routes.ts';
@@ -39,6 +40,8 @@ export const conversationsModule: Module = {
         const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
         await moveContactRows(tx.db, 'conversations', scope, e.fromId, e.intoId, 'channel_id');
       }),
+      // The reports' facts that events give: handoffs, resolves, reopens, leads, bookings.
+      factsReaction,
     );
     ctx.queue.register(wakeJob, (payload) => wakeConversation(ctx, payload.conversationId, payload.until));
     onAssigneeDelete(ctx, unassignDeleted);
