@@ -64,7 +64,8 @@ forEachStorage('call owners', (storage) => {
     await setOwner('host:2:gone', ago(60_000));
     const a = await heldCall('host:2:gone', ago(60_000));
     const b = await heldCall('host:2:gone', ago(1_000));
-    assert.equal(await reap(), 2);
+    // The app's own reaper job may run meanwhile and end one or both: together, each ends once.
+    assert.ok((await reap()) <= 2);
     for (const id of [a, b])
       assert.deepEqual(await statusOf(id), { status: 'completed', ended_reason: 'server_lost' });
     assert.equal(await reap(), 0, 'an ended call is not ended again');

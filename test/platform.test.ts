@@ -350,11 +350,13 @@ forEachStorage('platform core', (storage) => {
 forEachStorage('rate limits', (storage) => {
   let t: TestApp;
   // Limits count in windows aligned to the clock (a minute, an hour): the app's clock starts just
-  // after a full hour, so no window ends in the middle of a burst here.
-  const t0 = Date.now();
-  const start = Date.parse('2026-06-01T10:00:05Z');
+  // after a full hour when this suite starts (not when the file loads: the suites before it can
+  // take a minute on a busy machine), so no window ends in the middle of a burst here.
+  let t0 = Date.now();
+  const start = Date.parse('2026-06-01T10:00:02Z');
   const appNow = () => start + (Date.now() - t0);
   before(async () => {
+    t0 = Date.now();
     t = await startTestApp(storage, { testing: { now: () => new Date(appNow()) } });
   });
   after(async () => t.close());

@@ -111,6 +111,9 @@ forEachStorage('the website widget in a browser', (storage) => {
 
   it('chats: the AI answers, hands off, a person answers from the inbox, a reload keeps the thread', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    // A busy 2-core machine (test processes, Chromium, the server) can take more than Playwright's
+    // default 30 s to deliver a message; a real failure still fails.
+    context.setDefaultTimeout(60_000);
     const page = await context.newPage();
     const url = `http://www.glowsalon.test:${sitePort}/`;
     await page.goto(url);
