@@ -351,7 +351,10 @@ forEachStorage('website widget', (storage) => {
       }
     }
     assert.equal(statuses.at(-1), 429, statuses.join());
-    assert.equal(statuses.filter((x) => x === 201).length, 30);
+    // 30 a minute, on the sliding window (src/platform/limits.ts): one more only when the burst
+    // crossed a minute's edge, as the limiter's own test allows.
+    const passed = statuses.filter((x) => x === 201).length;
+    assert.ok(passed === 30 || passed === 31, statuses.join());
   });
 
   it("starts a web call from the Call button on the visitor's own contact", async () => {
