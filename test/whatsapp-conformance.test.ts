@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { signMetaPayload } from '../src/modules/channels/whatsapp/meta-protocol.ts';
 import { applyEarlyStatuses } from '../src/modules/messaging/inbound.service.ts';
-import { FakeMetaGraph, type FakeNumber, statusPayload, templatePayload } from './fakes/meta-graph.ts';
+import {
+  CTWA_REFERRAL,
+  FakeMetaGraph,
+  type FakeNumber,
+  statusPayload,
+  templatePayload,
+} from './fakes/meta-graph.ts';
 import { eventually, forEachStorage, startTestApp, type TestApp, type Workspace } from './support/harness.ts';
 import { providerTestModules } from './support/provider-modules.ts';
 
@@ -488,18 +494,7 @@ forEachStorage('WhatsApp conformance: media, senders, content kinds', (storage) 
 
   it('keeps a click-to-WhatsApp ad referral on the message', async () => {
     // Meta: text messages webhook reference, "only included if message sent via a Click to WhatsApp ad".
-    const referral = {
-      source_url: 'https://fb.me/3cr4Wqqkv',
-      source_id: '120226305854810726',
-      source_type: 'ad',
-      body: 'Chat with us to get 25% off your first order!',
-      headline: 'Chat with us',
-      media_type: 'image',
-      image_url: 'https://scontent.xx.fbcdn.net/v/t45.1600-4/518137_n.png',
-      ctwa_clid:
-        'Aff-n8ZTODiE79d22KtAwQKj9e_mIEOOj27vDVwFjN80dp4_0NiNhEgpGo0AHemvuSoifXaytfTzcchptiErTKCqTrJ5nW1h7IHYeYymGb5K5J5iTROpBhWAGaIAeUzHL50',
-      welcome_message: { text: 'Hi there! Let us know how we can help!' },
-    };
+    const referral = CTWA_REFERRAL;
     const row = await fromCustomer('+16505551290', {
       type: 'text',
       text: { body: 'Is the offer still on?' },

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { eraseContactConsents } from '../src/modules/contacts/index.ts';
-import { statusPayload, templatePayload } from './fakes/meta-graph.ts';
+import { statusPayload } from './fakes/meta-graph.ts';
 import { eventually, forEachStorage } from './support/harness.ts';
 import { startWhatsAppApp, type WhatsAppApp } from './support/whatsapp-app.ts';
 
@@ -36,20 +36,7 @@ forEachStorage('WhatsApp consent ledger', (storage) => {
       type: 'template',
       template: { name, language: 'en_US', variables: ['Asha'] },
     });
-  const approve = async (name: string, category: 'marketing' | 'utility') => {
-    const res = await call('POST', '/v1/templates', {
-      name,
-      language: 'en_US',
-      category,
-      body: 'Hi {{1}}, something for you.',
-    });
-    assert.equal(res.status, 201, res.text);
-    await eventually(async () => a.meta.templates.find((x) => x.body.name === name));
-    await a.postMeta(templatePayload(a.number, name, 'en_US', 'APPROVED'));
-    await eventually(
-      async () => (await call('GET', `/v1/templates/${res.body.id}`)).body.status === 'approved',
-    );
-  };
+  const approve = (name: string, category: 'marketing' | 'utility') => a.approveTemplate(name, category);
   /** Meta's user_preferences webhook for one user. */
   const preference = (waId: string, value: 'stop' | 'resume') =>
     a.envelope(

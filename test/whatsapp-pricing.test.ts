@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { applyEarlyStatuses } from '../src/modules/messaging/inbound.service.ts';
-import { templatePayload } from './fakes/meta-graph.ts';
+import { CTWA_REFERRAL } from './fakes/meta-graph.ts';
 import { eventually, forEachStorage } from './support/harness.ts';
 import { startWhatsAppApp, type WhatsAppApp } from './support/whatsapp-app.ts';
 
@@ -23,20 +23,7 @@ forEachStorage('WhatsApp pricing and attribution', (storage) => {
   const call = (method: string, url: string, body?: unknown, key = a.ws.live) =>
     a.t.call(method, url, { key, ...(body === undefined ? {} : { body }) });
   const now = () => String(Math.floor(Date.now() / 1000));
-  const approve = async (name: string, category: 'marketing' | 'utility') => {
-    const res = await call('POST', '/v1/templates', {
-      name,
-      language: 'en_US',
-      category,
-      body: 'Hi {{1}}, something for you.',
-    });
-    assert.equal(res.status, 201, res.text);
-    await eventually(async () => a.meta.templates.find((x) => x.body.name === name));
-    await a.postMeta(templatePayload(a.number, name, 'en_US', 'APPROVED'));
-    await eventually(
-      async () => (await call('GET', `/v1/templates/${res.body.id}`)).body.status === 'approved',
-    );
-  };
+  const approve = (name: string, category: 'marketing' | 'utility') => a.approveTemplate(name, category);
   /** Sends a template and waits until Meta's id for it is stored; returns the message. */
   const send = async (to: string, name: string) => {
     const res = await call('POST', '/v1/messages', {
@@ -302,18 +289,7 @@ forEachStorage('WhatsApp pricing and attribution', (storage) => {
     // Bind the agent, so the referred conversation is the agent's.
     const bound = await call('PATCH', `/v1/channels/${a.channelId}`, { agent_id: agentId });
     assert.equal(bound.status, 200, bound.text);
-    const referral = {
-      source_url: 'https://fb.me/3cr4Wqqkv',
-      source_id: '120226305854810726',
-      source_type: 'ad',
-      body: 'Chat with us to get 25% off your first order!',
-      headline: 'Chat with us',
-      media_type: 'image',
-      image_url: 'https://scontent.xx.fbcdn.net/v/t45.1600-4/518137_n.png',
-      ctwa_clid:
-        'Aff-n8ZTODiE79d22KtAwQKj9e_mIEOOj27vDVwFjN80dp4_0NiNhEgpGo0AHemvuSoifXaytfTzcchptiErTKCqTrJ5nW1h7IHYeYymGb5K5J5iTROpBhWAGaIAeUzHL50',
-      welcome_message: { text: 'Hi there! Let us know how we can help!' },
-    };
+    const referral = CTWA_REFERRAL;
     await a.postMeta(
       a.envelope({
         contacts: [{ profile: { name: 'Sheena Nelson' }, wa_id: '16505551300' }],

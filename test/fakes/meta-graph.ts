@@ -505,6 +505,23 @@ function checkTemplate(b: any): string | undefined {
   return;
 }
 
+/**
+ * A click-to-WhatsApp ad referral as Meta's text-messages webhook reference shows it ("only
+ * included if message sent via a Click to WhatsApp ad").
+ */
+export const CTWA_REFERRAL = {
+  source_url: 'https://fb.me/3cr4Wqqkv',
+  source_id: '120226305854810726',
+  source_type: 'ad',
+  body: 'Chat with us to get 25% off your first order!',
+  headline: 'Chat with us',
+  media_type: 'image',
+  image_url: 'https://scontent.xx.fbcdn.net/v/t45.1600-4/518137_n.png',
+  ctwa_clid:
+    'Aff-n8ZTODiE79d22KtAwQKj9e_mIEOOj27vDVwFjN80dp4_0NiNhEgpGo0AHemvuSoifXaytfTzcchptiErTKCqTrJ5nW1h7IHYeYymGb5K5J5iTROpBhWAGaIAeUzHL50',
+  welcome_message: { text: 'Hi there! Let us know how we can help!' },
+};
+
 export function messagesPayload(
   number: FakeNumber,
   messages: unknown[],

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { signMetaPayload } from '../../src/modules/channels/whatsapp/meta-protocol.ts';
-import { FakeMetaGraph, type FakeNumber } from '../fakes/meta-graph.ts';
-import { type Storage, startTestApp, type TestApp, type Workspace } from './harness.ts';
+import { FakeMetaGraph, type FakeNumber, templatePayload } from '../fakes/meta-graph.ts';
+import { eventually, type Storage, startTestApp, type TestApp, type Workspace } from './harness.ts';
 import { providerTestModules } from './provider-modules.ts';
 
 /** A test app with one live WhatsApp channel on a fake Graph API, and helpers to post Meta's webhooks. */
@@ -15,6 +15,11 @@ export interface WhatsAppApp {
   envelope(value: Record<string, unknown>, field?: string): unknown;
   /** Posts a body signed with the app secret to the channel's hook; asserts 200. */
   postMeta(payload: unknown): Promise<void>;
+  /**
+   * Creates a one-variable `en_US` template (`Hi {{1}}, ...`), waits until it reaches the fake
+   * Graph API, and approves it with Meta's status webhook; returns its id once Parley shows it approved.
+   */
+  approveTemplate(name: string, category: 'marketing' | 'utility'): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -92,6 +97,20 @@ export async function startWhatsAppApp(
     });
     assert.equal(res.status, 200, res.text);
   };
+  const approveTemplate = async (name: string, category: 'marketing' | 'utility') => {
+    const res = await t.call('POST', '/v1/templates', {
+      key: ws.live,
+      body: { name, language: 'en_US', category, body: 'Hi {{1}}, something for you.' },
+    });
+    assert.equal(res.status, 201, res.text);
+    await eventually(async () => meta.templates.find((x) => x.body.name === name));
+    await postMeta(templatePayload(number, name, 'en_US', 'APPROVED'));
+    await eventually(
+      async () =>
+        (await t.call('GET', `/v1/templates/${res.body.id}`, { key: ws.live })).body.status === 'approved',
+    );
+    return res.body.id as string;
+  };
   return {
     t,
     meta,
@@ -100,6 +119,7 @@ export async function startWhatsAppApp(
     channelId,
     envelope,
     postMeta,
+    approveTemplate,
     close: async () => {
       await meta.settled();
       await t.close();
