@@ -55,11 +55,11 @@ export function recordedTimes(): Record<string, number> {
  * after another, as they did when they were alphabetical neighbours in a process per file.
  */
 export const TOGETHER: readonly string[] = [
-  'test/scaled.test.ts',
-  'test/scaled-voice.test.ts',
-  'test/teamops-scaled.test.ts',
-  'test/voice-drain.test.ts',
-  'test/voice-processes.test.ts',
+  'test/app/scaled.test.ts',
+  'test/voice/scaled-voice.test.ts',
+  'test/conversations/teamops-scaled.test.ts',
+  'test/voice/voice-drain.test.ts',
+  'test/voice/voice-processes.test.ts',
 ];
 
 /**

@@ -45,7 +45,7 @@ const DRILL_GLOBS = ['drill/**/*.test.ts'];
  * them to `npm run test:slow`, which CI runs after it (measured in issue 28, see BENCHMARKS.md).
  */
 const SLOW: Readonly<Record<string, string>> = {
-  'test/call-crash.test.ts':
+  'test/voice/call-crash.test.ts':
     'a drill: a server holding live calls killed with SIGKILL and restarted, on both storages (drill/call-crash.test.ts is its twin)',
   'packages/sdk/test/package.test.ts':
     'a release check: npm pack of the SDK and the CLI, both tarballs installed into a fresh project',

@@ -5,7 +5,7 @@
  * missing or empty (`{{contact.name|there}}`); `contact.`, `vars.` and `variables.` in front of a
  * key are optional (`{{contact.name}}` and `{{name}}` are the same value). Each place decides
  * which keys it knows; they all read and fill placeholders here, so the same input renders the
- * same way everywhere (test/placeholders.test.ts).
+ * same way everywhere (test/app/placeholders.test.ts).
  */
 
 /** `{{ key }}` or `{{ key | default }}`: group 1 the key, group 2 the default. */

@@ -11,7 +11,7 @@ import { freePort, type ServerProcess, spawnParley } from './server-process.ts';
  * A server process holding live calls killed with SIGKILL, and another one started on the same
  * storage: web calls in progress (joined over the media socket), a test-mode phone call ringing
  * (a sandbox number that never answers) and a one-attempt campaign whose two calls ring. Returns
- * what the second process made of them. Shared by test/call-crash.test.ts and the drill.
+ * what the second process made of them. Shared by test/voice/call-crash.test.ts and the drill.
  */
 export async function crashDuringCalls(storage: Storage) {
   const admin = `crash-admin-${randomBytes(8).toString('hex')}`;

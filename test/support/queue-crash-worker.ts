@@ -1,5 +1,5 @@
 /**
- * A worker process for test/queue-crash.test.ts: works one kind of job on pg-boss, says on stdout
+ * A worker process for test/platform/queue-crash.test.ts: works one kind of job on pg-boss, says on stdout
  * when a job starts, and never finishes it. The test kills it with SIGKILL mid-job.
  */
 import { z } from 'zod';

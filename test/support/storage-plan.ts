@@ -14,28 +14,30 @@
  */
 export const ONCE_ON_SQLITE: Readonly<Record<string, string>> = {
   // Browser tests: what the page shows and how it behaves; the API they call is tested on both.
-  'test/inbox.browser.test.ts': 'the inbox UI in Chromium (its API: inbox.test.ts, conversations.test.ts)',
-  'test/inbox-mobile.browser.test.ts': 'page layout at phone and desktop widths',
-  'test/inbox-teamops.browser.test.ts':
+  'test/inbox/inbox.browser.test.ts':
+    'the inbox UI in Chromium (its API: inbox.test.ts, conversations.test.ts)',
+  'test/inbox/inbox-mobile.browser.test.ts': 'page layout at phone and desktop widths',
+  'test/inbox/inbox-teamops.browser.test.ts':
     'presence switch and SLA badges in the UI (routing.test.ts, sla.test.ts)',
-  'test/inbox-teamtools.browser.test.ts':
+  'test/inbox/inbox-teamtools.browser.test.ts':
     'team queue, canned responses, macros, CSAT in the UI (canned-responses, macros, csat tests)',
-  'test/inbox-admin-teamops.browser.test.ts': 'admin pages and their form errors in the UI',
-  'test/inbox-manage.browser.test.ts':
+  'test/inbox/inbox-admin-teamops.browser.test.ts': 'admin pages and their form errors in the UI',
+  'test/inbox/inbox-manage.browser.test.ts':
     'the Manage pages in the UI (keys, webhooks, users: their API tests run on both)',
-  'test/reports.browser.test.ts': 'the Reports page, lazy loading and URL filters (figures: reports.test.ts)',
-  'test/web-call.browser.test.ts': 'the web-call page with a fake microphone (calls-media.test.ts)',
+  'test/reports/reports.browser.test.ts':
+    'the Reports page, lazy loading and URL filters (figures: reports.test.ts)',
+  'test/voice/web-call.browser.test.ts': 'the web-call page with a fake microphone (calls-media.test.ts)',
   // Documents: each example is checked to succeed as written; the routes are tested on both.
-  'test/openapi-examples.test.ts': "openapi.json's request examples sent as written",
-  'test/coming-from.test.ts': "docs/coming-from/*.md's curl examples run as written",
+  'test/app/openapi-examples.test.ts': "openapi.json's request examples sent as written",
+  'test/app/coming-from.test.ts': "docs/coming-from/*.md's curl examples run as written",
   // Speech: audio codecs and speech-engine protocols against local fakes.
-  'test/speech-engines.test.ts': 'Deepgram and ElevenLabs streaming protocols against fakes',
-  'test/builtin-speech.test.ts': 'espeak-ng and pocketsphinx in the app',
-  'test/openai-audio.test.ts': 'openai_compatible speech engines, audio framing',
+  'test/voice/speech-engines.test.ts': 'Deepgram and ElevenLabs streaming protocols against fakes',
+  'test/ai/builtin-speech.test.ts': 'espeak-ng and pocketsphinx in the app',
+  'test/voice/openai-audio.test.ts': 'openai_compatible speech engines, audio framing',
   // Guards that answer before any query.
-  'test/socket-hardening.test.ts': 'bad WebSocket frames (UTF-8, size, JSON) never end the process',
-  'test/public-url-warning.test.ts': 'a /readyz warning from the configuration',
-  'test/knowledge-ssrf.test.ts': 'the page fetcher refuses private addresses',
+  'test/app/socket-hardening.test.ts': 'bad WebSocket frames (UTF-8, size, JSON) never end the process',
+  'test/voice/public-url-warning.test.ts': 'a /readyz warning from the configuration',
+  'test/knowledge/knowledge-ssrf.test.ts': 'the page fetcher refuses private addresses',
 };
 
 export type PlannedStorage = 'sqlite' | 'postgres';

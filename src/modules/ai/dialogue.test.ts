@@ -15,7 +15,7 @@ import {
 
 /*
  * The built-in agent's dialogue steps as data (dialogue.ts), without a database, an agent run or
- * HTTP: each reply is a transition from one state to the next. test/builtin-dialogue.test.ts runs
+ * HTTP: each reply is a transition from one state to the next. test/ai/builtin-dialogue.test.ts runs
  * whole conversations through the agent; this file pins the transitions themselves.
  */
 

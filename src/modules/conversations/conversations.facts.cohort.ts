@@ -7,7 +7,7 @@ import type { ConversationReportQuery } from './conversations.report.ts';
  * The overview's figures aggregated in SQL over `conversation_facts` (its cohort columns, 1102):
  * sums, counts and exact nearest-rank percentiles per series bucket and over the whole cohort, and
  * the handoffs by reason. No row per conversation reaches the process; docs/reports.md defines each
- * figure, test/reports-facts-recount.test.ts compares them with a recount from the raw rows.
+ * figure, test/reports/reports-facts-recount.test.ts compares them with a recount from the raw rows.
  */
 
 export type CohortQuery = Omit<ConversationReportQuery, 'afterId' | 'limit'>;

@@ -9,7 +9,7 @@ import { keysetPages } from './reports.pages.ts';
 /**
  * The facts of conversations as stored (`conversation_facts`, kept by the writes in their
  * transactions), with the definitions of docs/reports.md applied: what the overview, its drill-down
- * and the conversations export read. test/reports-facts-recount.test.ts checks them against a recount
+ * and the conversations export read. test/reports/reports-facts-recount.test.ts checks them against a recount
  * from the raw rows on both storages.
  */
 

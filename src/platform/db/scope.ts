@@ -16,7 +16,7 @@
  *   sql`SELECT ... FROM knowledge_chunks c WHERE ${scopeSql(scope, 'c')} AND ...`   // raw SQL
  *   const row = await scoped.getById('calls', id, 'call');           // or throws not_found
  *
- * test/tenant-scope-check.test.ts fails on a workspace or mode filter written anywhere else.
+ * test/app/tenant-scope-check.test.ts fails on a workspace or mode filter written anywhere else.
  */
 import type {
   DeleteQueryBuilder,

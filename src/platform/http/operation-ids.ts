@@ -3,7 +3,7 @@ import type { AnyRoute } from './route.ts';
 /**
  * OpenAPI operationIds: camelCase verbs on the objects (`listContacts`, `createCall`,
  * `closeConversation`), stable (derived from the method and path, never from the order of the
- * routes) and unique (test/docs.test.ts checks). Generated clients name their functions after them.
+ * routes) and unique (test/app/docs.test.ts checks). Generated clients name their functions after them.
  */
 
 /** Ids that the rule below would get wrong or make clumsy. */

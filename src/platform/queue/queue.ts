@@ -114,7 +114,7 @@ export interface EnqueueItem<P> {
 
 /**
  * Durable, at-least-once job queue. Two implementations pass one contract suite
- * (test/queue.contract.test.ts): the embedded SQLite queue and pg-boss on PostgreSQL.
+ * (test/platform/queue.contract.test.ts): the embedded SQLite queue and pg-boss on PostgreSQL.
  */
 export interface JobQueue {
   /**

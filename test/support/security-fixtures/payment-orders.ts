@@ -5,7 +5,7 @@ let n = 0;
 
 /**
  * A payment order in the key's workspace and mode. An `order_details` message makes one
- * (test/whatsapp-interactive.test.ts sends them through the fake Graph API); here, where a live
+ * (test/channels/whatsapp-interactive.test.ts sends them through the fake Graph API); here, where a live
  * key has no customer to open WhatsApp's window, the order is written beside a message the key
  * sent, with that message's workspace and mode.
  */

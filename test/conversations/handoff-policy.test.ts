@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { createAiModule } from '../../src/modules/ai/ai.module.ts';
+import { modules } from '../../src/modules/index.ts';
+import {
+  eventually,
+  forEachStorage,
+  startTestApp,
+  type TestApp,
+  type Workspace,
+} from '../support/harness.ts';
+
+const allDay = [{ open: '00:00', close: '24:00' }];
+const everyDay = {
+  mon: allDay,
+  tue: allDay,
+  wed: allDay,
+  thu: allDay,
+  fri: allDay,
+  sat: allDay,
+  sun: allDay,
+};
+
+/** Handoff policy: a reply timer per handoff (a durable job), its fallback, and out-of-hours notices. */
+forEachStorage('handoff policy: reply timers and out of hours', (storage) => {
+  let t: TestApp;
+  let ws: Workspace;
+  let teamId: string;
+  let people: Array<{ id: string; session: string }>;
+  // Monday 11 May 2026, 11:30 in India.
+  let now = new Date('2026-05-11T06:00:00Z');
+  const advance = (minutes: number) => {
+    now = new Date(now.getTime() + minutes * 60_000);
+  };
+
+  before(async () => {
+    t = await startTestApp(storage, {
+      testing: { now: () => now },
+      modules: modules.map((m) => (m.name === 'ai' ? createAiModule({ replyDebounceMs: 50 }) : m)),
+    });
+    ws = await t.workspace();
+    people = [];
+    for (const n of [1, 2]) {
+      const email = `p${n}@glow.in`;
+      const u = await t.call('POST', '/v1/users', {
+        key: ws.test,
+        body: { name: `P${n}`, email, password: 'correct horse' },
+      });
+      const login = await t.call('POST', '/v1/auth/login', { body: { email, password: 'correct horse' } });
+      await t.call('PUT', '/v1/me/availability', { key: login.body.token, body: { availability: 'online' } });
+      people.push({ id: u.body.id, session: login.body.token });
+    }
+    const team = await t.call('POST', '/v1/teams', {
+      key: ws.test,
+      body: { name: 'Desk', user_ids: people.map((p) => p.id), assignment: { mode: 'round_robin' } },
+    });
+    teamId = team.body.id;
+    const agent = await t.call('POST', '/v1/agents', {
+      key: ws.test,
+      body: { name: 'Glow Salon', business: { timezone: 'Asia/Kolkata', hours: everyDay } },
+    });
+    assert.equal(agent.status, 201, agent.text);
+  });
+  after(() => t.close());
+
+  let phone = 0;
+  const inbound = async (text = 'hello') => {
+    phone++;
+    const r = await t.call('POST', '/v1/sandbox/inbound', {
+      key: ws.test,
+      body: { from: `+91981236${String(phone).padStart(4, '0')}`, text },
+    });
+    assert.ok(r.status < 300, r.text);
+    return r.body.conversation_id as string;
+  };
+  const timeouts = async (id: string) =>
+    (
+      await t.call('GET', `/v1/events?type=conversation.handoff_timeout&object_id=${id}`, { key: ws.test })
+    ).body.data.reverse() as Array<{ actor: { type: string }; data: any }>;
+  const get = async (id: string) => (await t.call('GET', `/v1/conversations/${id}`, { key: ws.test })).body;
+
+  it('validates the policy: 0 minutes and an unknown team are refused', async () => {
+    const zero = await t.call('PUT', '/v1/handoff-policy', {
+      key: ws.test,
+      body: { reply_within_minutes: 0 },
+    });
+    assert.equal(zero.status, 400, zero.text);
+    const ghost = await t.call('PUT', '/v1/handoff-policy', {
+      key: ws.test,
+      body: { team_id: 'team_01JD5Z8Q4X3N2M1K0H9G8F7E6D' },
+    });
+    assert.equal(ghost.status, 404, ghost.text);
+    const set = await t.call('PUT', '/v1/handoff-policy', {
+      key: ws.test,
+      body: { team_id: teamId, reply_within_minutes: 5, on_timeout: 'reassign', max_reassignments: 1 },
+    });
+    assert.equal(set.status, 200, set.text);
+    assert.equal(set.body.out_of_hours.ai_continues, true);
+    const read = await t.call('GET', '/v1/handoff-policy', { key: ws.test });
+    assert.deepEqual(read.body, set.body);
+  });
+
+  it('no reply in time: reassigned to another member once, then only notified; never more', async () => {
+    const id = await inbound();
+    const h = await t.call('POST', `/v1/conversations/${id}/handoff`, {
+      key: ws.test,
+      body: { reason: 'refund' },
+    });
+    assert.equal(h.status, 200, h.text);
+    const first = h.body.assignee;
+    assert.equal(first.type, 'user', 'the policy team gave it to a member');
+    advance(6);
+    const one = await eventually(
+      async () => ((await timeouts(id)).length >= 1 ? timeouts(id) : null),
+      15_000,
+    );
+    assert.equal(one[0]!.data.handoff_timeout.action, 'reassign');
+    assert.equal(one[0]!.actor.type, 'rule');
+    const moved = (await get(id)).assignee;
+    assert.equal(moved.type, 'user');
+    assert.notEqual(moved.id, first.id, 'another member');
+    advance(6);
+    const two = await eventually(
+      async () => ((await timeouts(id)).length >= 2 ? timeouts(id) : null),
+      15_000,
+    );
+    assert.equal(two[1]!.data.handoff_timeout.action, 'notify');
+    assert.equal(two[1]!.data.handoff_timeout.exhausted, true);
+    assert.deepEqual((await get(id)).assignee, moved, 'not reassigned past max_reassignments');
+    // A later conversation's timer firing shows the queue has moved on: still two for this one.
+    const other = await inbound();
+    await t.call('POST', `/v1/conversations/${other}/handoff`, { key: ws.test, body: { reason: 'x' } });
+    advance(6);
+    await eventually(async () => ((await timeouts(other)).length >= 1 ? true : null), 15_000);
+    assert.equal((await timeouts(id)).length, 2);
+  });
+
+  it('a person replying cancels the timer', async () => {
+    const id = await inbound();
+    const h = await t.call('POST', `/v1/conversations/${id}/handoff`, {
+      key: ws.test,
+      body: { reason: 'x' },
+    });
+    const assignee = people.find((p) => p.id === h.body.assignee.id)!;
+    const reply = await t.call('POST', `/v1/conversations/${id}/reply`, {
+      key: assignee.session,
+      body: { text: 'Hi, I am here' },
+    });
+    assert.ok(reply.status < 300, reply.text);
+    const control = await inbound();
+    await t.call('POST', `/v1/conversations/${control}/handoff`, { key: ws.test, body: { reason: 'x' } });
+    advance(6);
+    await eventually(async () => ((await timeouts(control)).length >= 1 ? true : null), 15_000);
+    assert.equal((await timeouts(id)).length, 0, 'answered: no timeout');
+  });
+
+  it('out of hours (a holiday): the customer is told the next opening; the AI keeps helping', async () => {
+    const today = '2026-05-11';
+    const agents = (await t.call('GET', '/v1/agents', { key: ws.test })).body.data;
+    const patched = await t.call('PATCH', `/v1/agents/${agents[0].id}`, {
+      key: ws.test,
+      body: { business: { holidays: [today, '2026-05-12'] }, handoff_policy: { reply_within_minutes: 30 } },
+    });
+    assert.equal(patched.status, 200, patched.text);
+    assert.equal(patched.body.handoff_policy.reply_within_minutes, 30);
+    const id = await inbound('mujhe manager se baat karni hai');
+    const h = await t.call('POST', `/v1/conversations/${id}/handoff`, {
+      key: ws.test,
+      body: { reason: 'x' },
+    });
+    assert.equal(h.body.ai_paused, false, 'ai_continues: the AI keeps helping');
+    assert.equal(h.body.assignee.type, 'user', 'still owned');
+    const notice = await eventually(async () => {
+      const msgs = (await t.call('GET', `/v1/conversations/${id}/messages?per_page=50`, { key: ws.test }))
+        .body.data as Array<{ text: string | null; direction: string }>;
+      return msgs.find((m) => m.direction === 'outbound' && /band hain|closed/.test(m.text ?? '')) ?? null;
+    }, 15_000);
+    // The next opening: Wednesday 13 May, 00:00 in Kolkata.
+    assert.match(notice.text!, /Wednesday 13 May, 00:00 \(Asia\/Kolkata\)/);
+    assert.match(notice.text!, /band hain/, 'in the customer’s language');
+  });
+});

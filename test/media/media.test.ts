@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { forEachStorage, startTestApp, type TestApp, type Workspace } from '../support/harness.ts';
+
+/**
+ * `POST /v1/media`: a multipart upload kept when its bytes (their signature, not the name or the
+ * declared type) are a type WhatsApp carries, within WhatsApp's limit for that kind.
+ */
+const JPEG = Buffer.concat([
+  Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]),
+  Buffer.from('JFIF\0'),
+  Buffer.alloc(200, 7),
+]);
+const PNG = Buffer.concat([
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  Buffer.alloc(100, 1),
+]);
+const PDF = Buffer.from('%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n');
+const OGG = Buffer.concat([Buffer.from('OggS'), Buffer.alloc(60, 0)]);
+const WEBP = Buffer.concat([
+  Buffer.from('RIFF'),
+  Buffer.from([0x24, 0, 0, 0]),
+  Buffer.from('WEBPVP8 '),
+  Buffer.alloc(40, 2),
+]);
+const EXE = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(100, 0)]);
+
+forEachStorage('media uploads', (storage) => {
+  let t: TestApp;
+  let ws: Workspace;
+  let other: Workspace;
+  const upload = (file: Buffer, filename: string, type: string, key = ws.live) => {
+    const boundary = `----parley${Math.random().toString(16).slice(2)}`;
+    const payload = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: ${type}\r\n\r\n`,
+      ),
+      file,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    return t.call('POST', '/v1/media', {
+      key,
+      payload,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    });
+  };
+
+  before(async () => {
+    t = await startTestApp(storage, { env: { PARLEY_UPLOAD_LIMIT_BYTES: String(8 * 1024 * 1024) } });
+    ws = await t.workspace();
+    other = await t.workspace();
+  });
+  after(async () => t?.close());
+
+  it('keeps images, documents, audio and stickers by their bytes, with a media_ id, and serves them back', async () => {
+    for (const [bytes, name, type, kind] of [
+      [JPEG, 'menu.jpg', 'image/jpeg', 'image'],
+      [PNG, 'logo.png', 'image/png', 'image'],
+      [PDF, 'invoice.pdf', 'application/pdf', 'document'],
+      [OGG, 'note.ogg', 'audio/ogg', 'audio'],
+      [WEBP, 'smile.webp', 'image/webp', 'sticker'],
+      // A generic declared type is read from the bytes.
+      [JPEG, 'photo', 'application/octet-stream', 'image'],
+    ] as const) {
+      const res = await upload(bytes, name, type);
+      assert.equal(res.status, 201, `${name}: ${res.text}`);
+      assert.match(res.body.id, /^media_/);
+      assert.equal(res.body.kind, kind);
+      assert.equal(res.body.size, bytes.length);
+    }
+    const res = await upload(PDF, 'invoice.pdf', 'application/pdf');
+    const got = await t.call('GET', `/v1/media/${res.body.id}`, { key: ws.live });
+    assert.equal(got.status, 200);
+    assert.equal(got.body.mime_type, 'application/pdf');
+    const content = await t.call('GET', `/v1/media/${res.body.id}/content`, { key: ws.live });
+    assert.equal(content.status, 200);
+    assert.equal(content.headers['content-type'], 'application/pdf');
+    assert.equal(content.text, PDF.toString());
+    assert.equal((await t.call('GET', `/v1/media/${res.body.id}`, { key: other.live })).status, 404);
+    assert.equal((await t.call('GET', `/v1/media/${res.body.id}`, { key: ws.test })).status, 404);
+  });
+
+  it('refuses a type WhatsApp does not carry, a declared type the bytes contradict, and a file over its kind limit', async () => {
+    const exe = await upload(EXE, 'menu.jpg', 'image/jpeg');
+    assert.equal(exe.status, 415, exe.text);
+    assert.equal(exe.body.error.code, 'unsupported_media_type');
+    const lying = await upload(PDF, 'photo.png', 'image/png');
+    assert.equal(lying.status, 415);
+    assert.match(lying.body.error.message, /declared image\/png but its bytes are application\/pdf/);
+    // An image over WhatsApp's 5 MB (the server takes 8 MB).
+    const big = Buffer.concat([JPEG, Buffer.alloc(5 * 1024 * 1024, 1)]);
+    const tooBig = await upload(big, 'big.jpg', 'image/jpeg');
+    assert.equal(tooBig.status, 413, tooBig.text);
+    assert.match(tooBig.body.error.message, /at most 5 MB/);
+    const sticker = await upload(
+      Buffer.concat([WEBP, Buffer.alloc(600 * 1024, 3)]),
+      'big.webp',
+      'image/webp',
+    );
+    assert.equal(sticker.status, 413);
+    const empty = await upload(Buffer.alloc(0), 'empty.jpg', 'image/jpeg');
+    assert.equal(empty.status, 400);
+    const notMultipart = await t.call('POST', '/v1/media', { key: ws.live, body: { file: 'x' } });
+    assert.equal(notMultipart.status, 415);
+  });
+});
