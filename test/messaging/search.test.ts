@@ -60,6 +60,31 @@ forEachStorage('search', (storage) => {
     }
   });
 
+  it('finds every word a prefix begins, whether it begins a few words or more than are spelled out', async () => {
+    const words = Array.from({ length: 20 }, (_, i) => `quokka${String.fromCharCode(97 + i)}x`);
+    const made = [];
+    for (const [i, word] of words.entries())
+      made.push(await inbound(w.test, `+91990000${3000 + i}`, `saw a ${word}`));
+    // One word of the twenty: only its own conversation, the prefix of none of the others.
+    assert.deepEqual(ids(await search('quokkakx')), [made[10]]);
+    // Every word must be found in one message: no message has all three.
+    const three = await search('quokkaa quokkab quokkac');
+    assert.deepEqual(ids(three), []);
+    // Every one of the twenty (more words than are spelled out: searched as a prefix).
+    const all = await search('quok', '&per_page=50');
+    assert.equal(all.body.meta.total, 20);
+    assert.deepEqual(new Set(ids(all)), new Set(made));
+    // A few of them, and a prefix that is also a whole word of another message.
+    await inbound(w.test, '+919900003100', 'a quokka at last');
+    const some = await search('quokka', '&per_page=50');
+    assert.equal(some.body.meta.total, 21);
+    const pleased = await inbound(w.test, '+919900003101', 'very pleased with the cleaning');
+    const please = await inbound(w.test, '+919900003102', 'please call me back');
+    assert.deepEqual(new Set(ids(await search('please'))), new Set([please, pleased]));
+    assert.deepEqual(ids(await search('pleased')), [pleased]);
+    assert.deepEqual(ids(await search('pleas cleaning')), [pleased]);
+  });
+
   it('needs every word, in any order; a missing word finds nothing', async () => {
     assert.deepEqual(ids(await search('5531 broken')), [refund]);
     assert.deepEqual(ids(await search('refund pizza')), []);

@@ -278,4 +278,13 @@ export const messagingMigrations: Record<string, ParleyMigration> = {
       await db.schema.createIndex('messages_created').on('messages').column('created_at').execute();
     },
   },
+  // SQLite: the terms of the search index, one row per occurrence, read a row at a time (search.ts
+  // seeks it to list the words a typed prefix stands for; an FTS5 prefix query would first merge
+  // the whole posting list of every such word: 35 ms for a word in half of 1,000,000 messages).
+  '0239_message_search_terms': {
+    async up(db, dialect) {
+      if (dialect !== 'sqlite') return;
+      await sql`CREATE VIRTUAL TABLE message_fts_terms USING fts5vocab(message_fts, 'instance')`.execute(db);
+    },
+  },
 };

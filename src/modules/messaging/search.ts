@@ -76,8 +76,50 @@ export function queryWords(q: string): string[] {
   return words.slice(0, MAX_WORDS).map((w) => w.slice(0, 64));
 }
 
-/** FTS5: each word quoted (so it is never an operator) and matched as a prefix. */
-const ftsQuery = (words: string[]) => words.map((w) => `"${w}"*`).join(' AND ');
+/** A prefix standing for more indexed words than this is searched as a prefix. */
+const MAX_TERMS = 16;
+
+/**
+ * The indexed words (FTS5 terms) starting with `prefix`, or null when there are more than
+ * MAX_TERMS. Each is one seek of the index's term list (`message_fts_terms`, 0239): the first
+ * term at or after the last one found plus \x01, so no posting list is read.
+ */
+async function termsStartingWith(ctx: AppContext, prefix: string): Promise<string[] | null> {
+  const last = prefix.codePointAt(prefix.length - 1) ?? 0;
+  const upper = prefix.slice(0, -1) + String.fromCodePoint(last + 1);
+  const terms: string[] = [];
+  let from = prefix;
+  while (terms.length <= MAX_TERMS) {
+    const row = (
+      await sql<{ term: string }>`select term from message_fts_terms
+        where term >= ${from} and term < ${upper} limit 1`.execute(ctx.db)
+    ).rows[0];
+    if (!row) return terms;
+    terms.push(row.term);
+    from = `${row.term}\x01`;
+  }
+  return null;
+}
+
+/**
+ * The FTS5 query for `words`, each word as the indexed words it begins spelled out
+ * (`("please" OR "pleased")`): FTS5 then reads their posting lists newest first and stops at the
+ * limit, where a prefix (`"please"*`) would merge them whole first. A word of no message matches
+ * nothing. Words with other than ASCII letters and digits (whose indexed form the tokenizer folds)
+ * and prefixes of more than MAX_TERMS words stay prefixes.
+ */
+async function ftsMatch(ctx: AppContext, words: string[]): Promise<string> {
+  const parts = await Promise.all(
+    words.map(async (w) => {
+      if (!/^[a-z0-9]+$/.test(w)) return `"${w}"*`;
+      const terms = await termsStartingWith(ctx, w);
+      if (terms === null) return `"${w}"*`;
+      if (terms.length === 0) return `"${w}"`;
+      return `(${terms.map((t) => `"${t}"`).join(' OR ')})`;
+    }),
+  );
+  return parts.join(' AND ');
+}
 /** tsquery: each word quoted as a lexeme, matched as a prefix. */
 const tsQuery = (words: string[]) => words.map((w) => `'${w}':*`).join(' & ');
 
@@ -111,7 +153,7 @@ async function messageHits(
         select m.id, m.conversation_id, m.direction, m.sender_type, m.type, m.created_at,
           bm25(message_fts) as score
         from message_fts join messages m on m.rowid = message_fts.rowid
-        where message_fts match ${ftsQuery(words)} and ${scopeSql(scope, 'm')}
+        where message_fts match ${await ftsMatch(ctx, words)} and ${scopeSql(scope, 'm')}
           and m.deleted_at is null ${inConversations} ${from} ${to}
         order by message_fts.rowid desc limit ${CANDIDATES}
       ) order by score, id desc`;
