@@ -4,7 +4,9 @@
  * something by calling an operation of its `index.ts`. It does not plug code into another module:
  *
  * - `slot`: no assignment into another module's instance (`ctx.modules.channels.receiver = ...`,
- *   a late-bound slot the other module calls back through);
+ *   a late-bound slot the other module calls back through), nor into `ctx.ports` (a module above
+ *   provides a port from its `Module` object's `provides`, which the platform gathers once:
+ *   src/platform/ports.ts);
  * - `hook`: no listener added to another module's hook (`ctx.modules.contacts.merge.add(...)`,
  *   `ctx.modules.messaging.hooks.inboundMessage.add(...)`);
  * - `register`: no `on...(ctx, listener)` registration helper imported from another module
@@ -49,6 +51,7 @@ export function crossings(): Map<string, string[]> {
   const instance = String.raw`ctx\.modules(?:\.([\w]+)|\[['"]([\w-]+)['"]\])`;
   const slot = new RegExp(String.raw`${instance}((?:\.\w+)+)\s*=(?!=)`, 'g');
   const hook = new RegExp(String.raw`${instance}((?:\.\w+)+)\.add\(`, 'g');
+  const portSlot = /ctx\.ports((?:\.\w+)+)\s*=(?!=)/g;
   const imported = /import\s*\{([^}]*)\}\s*from\s*'\.\.\/(?:\.\.\/)*([\w-]+)\/index\.ts'/g;
   for (const file of filesUnder(modulesDir)) {
     const mod = moduleOf(file);
@@ -65,6 +68,7 @@ export function crossings(): Map<string, string[]> {
         const target = ownerOf(m[1] ?? m[2]!);
         if (target !== mod) add(`${mod} -> ${target}${m[3]} (${kind})`, lineOf(m.index));
       }
+    for (const m of text.matchAll(portSlot)) add(`${mod} -> ports${m[1]} (slot)`, lineOf(m.index));
     for (const m of text.matchAll(imported)) {
       const from = m[2]!;
       if (from === mod) continue;

@@ -8,6 +8,7 @@ import type { Config } from './platform/config.ts';
 import { type AppContext, createContext } from './platform/context.ts';
 import { migrateToLatest } from './platform/db/migrate.ts';
 import { purgeExpiredIdempotencyKeys } from './platform/http/idempotency.ts';
+import { gatherPorts } from './platform/ports.ts';
 import type { RetentionKind, RetentionStep } from './platform/retention.ts';
 
 export interface Parley {
@@ -43,6 +44,9 @@ export async function startParley(
     for (const [kind, purge] of Object.entries(m.retain ?? {}) as Array<[RetentionKind, RetentionStep]>)
       ctx.retainers.push({ module: m.name, kind, purge });
   }
+  ctx.ports = gatherPorts(
+    modules.flatMap((m) => (m.provides ? [{ module: m.name, ports: m.provides(ctx) }] : [])),
+  );
   await ctx.queue.prepare?.();
 
   let firstRun: Parley['firstRun'];

@@ -4,6 +4,7 @@ import type { ParleyMigration } from '../platform/db/migrate.ts';
 import type { EraseStep } from '../platform/erasure.ts';
 import type { AnyRoute } from '../platform/http/route.ts';
 import type { SocketRoute } from '../platform/http/sockets.ts';
+import type { Ports } from '../platform/ports.ts';
 import type { RetentionKind, RetentionStep } from '../platform/retention.ts';
 
 /**
@@ -22,6 +23,11 @@ export interface Module {
    * What it returns is the module's instance for this app, kept as `ctx.modules[name]`.
    */
   setup?(ctx: AppContext): unknown;
+  /**
+   * Operations this module provides to modules below it, which declared them (src/platform/ports.ts).
+   * Called once every module is set up; the result is merged into `ctx.ports`.
+   */
+  provides?(ctx: AppContext): Partial<Ports>;
   /** Prometheus metrics this module keeps for the app, served on /metrics. */
   metrics?(ctx: AppContext): Metric[];
   /**

@@ -11,6 +11,7 @@ import { API_KEYS_CHANGED, ApiKeyCache } from './http/api-key-cache.ts';
 import type { Auth } from './http/route.ts';
 import { MemoryRateLimitStore, type RateLimitStore, RedisRateLimitStore } from './limits.ts';
 import { Metrics } from './metrics.ts';
+import type { Ports } from './ports.ts';
 import { createJobQueue } from './queue/index.ts';
 import type { JobQueue } from './queue/queue.ts';
 import type { QueueDepths } from './queue/stats.ts';
@@ -54,6 +55,8 @@ export interface AppContext {
   reactions: Reactions;
   /** The modules' instances (see AppModules). */
   modules: AppModules;
+  /** What modules provide to the modules below them (see ports.ts); set once every module is set up. */
+  ports: Partial<Ports>;
   /** Each module's part of an erasure, in module order (set when the app starts; see erasure.ts). */
   erasers: Eraser[];
   /** Each module's retention steps (set when the app starts; see retention.ts). */
@@ -172,6 +175,7 @@ export async function createContext(
     metrics: new Metrics(dbHandle.db, dbHandle.dialect, { queue: queue as Partial<QueueDepths> }),
     reactions,
     modules: {} as AppModules,
+    ports: {},
     erasers: [],
     retainers: [],
     sessionVerifier: undefined,

@@ -13,8 +13,9 @@ export interface AgentCsat {
 }
 
 /**
- * Where an agent's CSAT settings live: installed by the module that keeps them (teamtools, above
- * this one), so `PATCH /v1/agents/{id} {csat}` and `PUT /v1/csat/settings {agent_id}` are one setting.
+ * Where an agent's CSAT settings live: provided by the module that keeps them (teamtools, above
+ * this one: `ctx.ports.agentCsat`), so `PATCH /v1/agents/{id} {csat}` and `PUT /v1/csat/settings
+ * {agent_id}` are one setting.
  */
 export interface AgentCsatStore {
   /** The settings that apply to the agent's conversations (its own, else the workspace's). */
@@ -59,9 +60,16 @@ export async function withCsat<T extends { id: string }>(
   view: T,
   input?: z.output<typeof agentCsatInput>,
 ): Promise<T & { csat?: AgentCsat }> {
-  const store = ctx.modules.agents.csat;
+  const store = ctx.ports.agentCsat;
   if (!store) return view;
   if (input && (input.enabled !== undefined || input.question !== undefined))
     await store.write(ctx, scope, view.id, { enabled: input.enabled, question: input.question });
   return { ...view, csat: await store.read(ctx.db, scope, view.id) };
+}
+
+declare module '../../platform/ports.ts' {
+  interface Ports {
+    /** An agent's own CSAT settings (provided by the teamtools module, which keeps them). */
+    agentCsat: AgentCsatStore;
+  }
 }

@@ -1,6 +1,5 @@
 import { Hook } from '../../platform/hooks.ts';
 import type { Module } from '../module.ts';
-import type { AgentCsatStore } from './agents.csat.ts';
 import { agentsMigrations } from './agents.migrations.ts';
 import { agentRoutes } from './agents.routes.ts';
 import { type AgentDeleting, agentExists } from './agents.service.ts';
@@ -10,8 +9,6 @@ import { agentRoutingSettings } from './routing-settings.ts';
 export interface AgentsInstance {
   /** Runs inside an agent's delete (`onAgentDelete`): listeners may refuse it or let go of the agent. */
   deleting: Hook<AgentDeleting>;
-  /** Installed by the teamtools module: the agent's `csat` settings. */
-  csat?: AgentCsatStore;
 }
 
 declare module '../../platform/context.ts' {
@@ -24,9 +21,10 @@ export const agentsModule: Module = {
   name: 'agents',
   migrations: agentsMigrations,
   routes: agentRoutes,
-  setup(ctx) {
-    ctx.modules.conversations.agentSettings = agentRoutingSettings;
-    ctx.modules.channels.agentExists = agentExists;
+  setup() {
     return { deleting: new Hook<AgentDeleting>() } satisfies AgentsInstance;
   },
+  // Channels and routing sit below agents: a channel's `agent_id` is checked, and a handoff reads
+  // the agent's policy and hours, through these.
+  provides: () => ({ agentExists, agentRoutingSettings }),
 };

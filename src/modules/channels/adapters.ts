@@ -14,9 +14,10 @@ export function adapterFor(ctx: AppContext, provider: ProviderName): ChannelAdap
   return ctx.modules.channels.adapters.get(provider);
 }
 
-/** The app's inbound receiver (see InboundReceiver); it exists once the messaging module is set up. */
+/** The app's inbound receiver (see InboundReceiver), which the messaging module provides. */
 export function inboundReceiver(ctx: AppContext): InboundReceiver {
-  const receiver = ctx.modules.channels.receiver;
-  if (!receiver) throw new Error('No inbound receiver: the messaging module is not set up in this app');
+  const receiver = ctx.ports.inboundReceiver;
+  if (!receiver)
+    throw new Error('No inbound receiver: no module of this app provides it (the messaging module does)');
   return receiver;
 }

@@ -413,8 +413,8 @@ export interface ChannelAdapter {
 
 /**
  * Where channels hand inbound traffic (messages, delivery statuses, template verdicts). Channels sit
- * below messaging and never import it: the messaging module installs its receiver on the app's
- * channels instance at setup (`ctx.modules.channels.receiver`).
+ * below messaging and never import it: this module declares the port, the messaging module
+ * provides it (`ctx.ports.inboundReceiver`, src/platform/ports.ts).
  */
 export interface InboundReceiver {
   /** Stores a verified batch of inbound messages and statuses (deduplicated by provider id). */
@@ -463,4 +463,11 @@ export interface StoredTemplate {
   buttons: string | null;
   examples: string | null;
   status: string;
+}
+
+declare module '../../platform/ports.ts' {
+  interface Ports {
+    /** Where channels hand inbound traffic (provided by the messaging module). */
+    inboundReceiver: InboundReceiver;
+  }
 }

@@ -2,7 +2,7 @@ import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import type { Scope } from '../../platform/db/scope.ts';
 import type { Module } from '../module.ts';
-import type { ChannelAdapter, InboundReceiver, ProviderName } from './channel-adapter.ts';
+import type { ChannelAdapter, ProviderName } from './channel-adapter.ts';
 import { channelsMigrations } from './channels.migrations.ts';
 import { channelRoutes } from './channels.routes.ts';
 import { CHANNELS_CHANGED } from './channels.service.ts';
@@ -17,10 +17,13 @@ export interface ChannelsInstance {
   openedCredentials: Map<string, Record<string, string>>;
   /** Sending channels looked up recently (see findChannelForSendCached); cleared when any channel changes. */
   sendChannels: Map<string, { row: ChannelRow; expiresAt: number }>;
-  /** Takes what providers send us; the messaging module installs it in its setup (see inboundReceiver). */
-  receiver: InboundReceiver | undefined;
-  /** Whether an agent exists (a channel's `agent_id`); the agents module installs it in its setup. */
-  agentExists: ((db: Db | Trx, scope: Scope, agentId: string) => Promise<boolean>) | undefined;
+}
+
+declare module '../../platform/ports.ts' {
+  interface Ports {
+    /** Whether an agent exists in this workspace and mode (a channel's `agent_id`; provided by the agents module). */
+    agentExists: (db: Db | Trx, scope: Scope, agentId: string) => Promise<boolean>;
+  }
 }
 
 declare module '../../platform/context.ts' {
@@ -40,8 +43,6 @@ export const channelsModule: Module = {
       adapters: new Map([[sandboxAdapter.provider, sandboxAdapter]]),
       openedCredentials: new Map(),
       sendChannels,
-      receiver: undefined,
-      agentExists: undefined,
     };
   },
 };

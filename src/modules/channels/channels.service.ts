@@ -83,11 +83,11 @@ export async function channelHandoffTeam(
 }
 
 /**
- * Whether an agent exists in this workspace and mode: the agents module (above this one) installs
- * the check in its setup; without it there is no agent to bind.
+ * Whether an agent exists in this workspace and mode: the agents module (above this one) provides
+ * the check (`ctx.ports.agentExists`); without it there is no agent to bind.
  */
 function agentExists(ctx: AppContext, db: Db | Trx, scope: Scope, agentId: string): Promise<boolean> {
-  return ctx.modules.channels.agentExists?.(db, scope, agentId) ?? Promise.resolve(false);
+  return ctx.ports.agentExists?.(db, scope, agentId) ?? Promise.resolve(false);
 }
 
 function checkCredentials(

@@ -76,9 +76,7 @@ export const conversationMessageRoutes = [
     }) => {
       if (canned && (orbitText !== undefined || content.text !== undefined))
         throw invalidField('canned_response_id', 'give either a canned response or `text`, not both');
-      const text = canned
-        ? await ctx.modules.messaging.cannedText?.(auth, params.id, canned, auth.actor)
-        : orbitText;
+      const text = canned ? await ctx.ports.cannedText?.(auth, params.id, canned, auth.actor) : orbitText;
       return {
         status: 201,
         body: await replyToConversation(ctx, senderOf(auth), params.id, {

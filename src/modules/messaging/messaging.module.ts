@@ -25,8 +25,13 @@ export interface MessagingInstance {
   hooks: MessagingHooks;
   /** Writes plain sends of many requests together (see send-batch.ts). */
   sendWriter: SendWriter;
-  /** Fills a canned response for a reply (installed by the teamtools module, above this one). */
-  cannedText?: (scope: Scope, conversationId: string, cannedId: string, actor: Actor) => Promise<string>;
+}
+
+declare module '../../platform/ports.ts' {
+  interface Ports {
+    /** Fills a canned response for a reply (`canned_response_id`; provided by the teamtools module, above this one). */
+    cannedText: (scope: Scope, conversationId: string, cannedId: string, actor: Actor) => Promise<string>;
+  }
 }
 
 declare module '../../platform/context.ts' {
@@ -45,8 +50,11 @@ export const messagingModule: Module = {
     ctx.queue.registerBatch(sendJob, (items) => runSendBatch(ctx, items));
     ctx.queue.registerBatch(sandboxAdvanceJob, (items) => runSandboxAdvanceBatch(ctx, items));
     ctx.queue.register(keepMediaJob, (payload, job) => keepInboundMedia(ctx, payload.messageId, job));
-    // Channels sit below messaging: they hand what providers send to this receiver.
-    ctx.modules.channels.receiver = {
+    return { hooks: createMessagingHooks(), sendWriter: createSendWriter(ctx) };
+  },
+  // Channels sit below messaging: they hand what providers send to this receiver.
+  provides: (ctx) => ({
+    inboundReceiver: {
       ingest: async (channel, batch) => {
         await ingestInbound(ctx, channel, batch);
       },
@@ -59,7 +67,6 @@ export const messagingModule: Module = {
       template: (scope, id) => templateById(ctx.db, scope, id),
       adoptTemplates: (scope, templates) => adoptTemplates(ctx, scope, templates),
       templateChanged: (scope, ref, change) => applyTemplateChange(ctx, scope, ref, change),
-    };
-    return { hooks: createMessagingHooks(), sendWriter: createSendWriter(ctx) };
-  },
+    },
+  }),
 };

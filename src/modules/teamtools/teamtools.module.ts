@@ -30,16 +30,6 @@ export const teamtoolsModule: Module = {
         await moveContactRows(tx.db, 'csat_requests', scope, e.fromId, e.intoId);
       }),
     );
-    // Messaging sits below: its reply route fills `canned_response_id` through this.
-    ctx.modules.messaging.cannedText = (scope, conversationId, cannedId, actor) =>
-      renderCanned(ctx, scope, conversationId, cannedId, actor);
-    // `csat` on an agent (SPEC) is the agent's own CSAT settings.
-    ctx.modules.agents.csat = {
-      read: (db, scope, agentId) => effectiveCsat(db, scope, agentId),
-      write: async (c, scope, agentId, input) => {
-        await putCsatSettings(c, scope, { agent_id: agentId, ...input });
-      },
-    };
     ctx.queue.register(automationJob, (payload) => runAutomations(ctx, payload));
     ctx.queue.register(bookingReminderJob, (payload) => runReminder(ctx, payload));
     ctx.queue.register(csatAskJob, (payload) => askCsat(ctx, payload));
@@ -68,4 +58,16 @@ export const teamtoolsModule: Module = {
     ctx.modules.messaging.hooks.inboundMessage.add((tx, e) => onInboundCsat(ctx, tx, e));
     ctx.modules.messaging.hooks.inboundAnswer.add((tx, e) => claimCsatAnswer(ctx, tx, e));
   },
+  provides: (ctx) => ({
+    // Messaging sits below: its reply route fills `canned_response_id` through this.
+    cannedText: (scope, conversationId, cannedId, actor) =>
+      renderCanned(ctx, scope, conversationId, cannedId, actor),
+    // `csat` on an agent (SPEC) is the agent's own CSAT settings.
+    agentCsat: {
+      read: (db, scope, agentId) => effectiveCsat(db, scope, agentId),
+      write: async (c, scope, agentId, input) => {
+        await putCsatSettings(c, scope, { agent_id: agentId, ...input });
+      },
+    },
+  }),
 };

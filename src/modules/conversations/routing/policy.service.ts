@@ -20,12 +20,19 @@ export interface AgentRoutingSettings {
   hours: OpeningHours | null;
 }
 
-/** Installed by the agents module (a module above this one), so routing reads agents through it. */
+/** Provided by the agents module (a module above this one), so routing reads agents through it. */
 export type AgentSettingsLookup = (
   db: Db | Trx,
   scope: Scope,
   agentId: string,
 ) => Promise<AgentRoutingSettings | undefined>;
+
+declare module '../../../platform/ports.ts' {
+  interface Ports {
+    /** An agent's handoff policy override and opening hours (`ctx.ports.agentRoutingSettings`). */
+    agentRoutingSettings: AgentSettingsLookup;
+  }
+}
 
 export async function workspacePolicy(db: Db | Trx, scope: Scope): Promise<HandoffPolicy> {
   const row = await tenant(db, scope).selectFrom('handoff_settings').select('policy').executeTakeFirst();
@@ -56,7 +63,7 @@ export async function policyFor(
   row: Pick<ConversationRow, 'agent_id' | 'channel_id'>,
 ): Promise<{ policy: HandoffPolicy; hours: OpeningHours | null }> {
   const base = await workspacePolicy(db, scope);
-  const lookup = ctx.modules.conversations.agentSettings;
+  const lookup = ctx.ports.agentRoutingSettings;
   const agent = row.agent_id && lookup ? await lookup(db, scope, row.agent_id) : undefined;
   const policy = mergePolicy(base, agent?.handoffPolicy);
   const channelTeam = await channelHandoffTeam(db, scope, row.channel_id);

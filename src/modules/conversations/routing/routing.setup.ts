@@ -4,15 +4,12 @@ import type { Tx } from '../../../platform/events.ts';
 import { giveOut } from './assign.ts';
 import { handoffTimerJob } from './handoff.jobs.ts';
 import { handoffTimeout, rerouteReopened, startHandoff } from './handoff.timer.ts';
-import type { AgentSettingsLookup } from './policy.service.ts';
 import { routeQueueJob } from './routing.jobs.ts';
 import type { RoutingReactions } from './routing.listener.ts';
 
 /** The conversations module's instance: what modules above it plug into routing. */
 export interface ConversationsInstance {
   reactions: RoutingReactions;
-  /** The agents module installs it: an agent's handoff policy override and opening hours. */
-  agentSettings?: AgentSettingsLookup;
 }
 
 declare module '../../../platform/context.ts' {

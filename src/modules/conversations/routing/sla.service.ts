@@ -120,7 +120,7 @@ async function hoursOf(
   scope: Scope,
   row: ConversationRow,
 ): Promise<OpeningHours | null> {
-  const lookup = ctx.modules.conversations.agentSettings;
+  const lookup = ctx.ports.agentRoutingSettings;
   if (!row.agent_id || !lookup) return null;
   return (await lookup(tx.db, scope, row.agent_id))?.hours ?? null;
 }
