@@ -19,6 +19,35 @@ forEachStorage('voice flows', (storage) => {
   });
   after(() => t.close());
 
+  it('keeps a flow an unfinished campaign runs: 409 and nothing deleted, then deleted once the campaign is canceled', async () => {
+    const flow = await call('POST', '/v1/voice-flows', reminderFlow());
+    assert.equal(flow.status, 201, flow.text);
+    const contact = await call('POST', '/v1/contacts', { phone: '+919811110701' });
+    const audience = await call('POST', '/v1/audiences', { name: 'Reminders' });
+    await call('POST', `/v1/audiences/${audience.body.id}/contacts`, { contact_ids: [contact.body.id] });
+    const campaign = await call('POST', '/v1/campaigns', {
+      name: 'Reminder calls',
+      type: 'voice',
+      voice_flow_id: flow.body.id,
+      audience_id: audience.body.id,
+    });
+    assert.equal(campaign.status, 201, campaign.text);
+
+    const refused = await call('DELETE', `/v1/voice-flows/${flow.body.id}`);
+    assert.equal(refused.status, 409, refused.text);
+    assert.equal(refused.body.error.code, 'conflict');
+    assert.match(refused.body.error.message, new RegExp(campaign.body.id));
+    assert.equal(
+      (await call('GET', `/v1/voice-flows/${flow.body.id}`)).status,
+      200,
+      'the flow is still there',
+    );
+
+    assert.equal((await call('POST', `/v1/campaigns/${campaign.body.id}/cancel`)).status, 200);
+    assert.equal((await call('DELETE', `/v1/voice-flows/${flow.body.id}`)).status, 200);
+    assert.equal((await call('GET', `/v1/voice-flows/${flow.body.id}`)).status, 404);
+  });
+
   it('creates, lists, reads, changes and deletes a flow; the webhook secret is shown once', async () => {
     const created = await call('POST', '/v1/voice-flows', reminderFlow());
     assert.equal(created.status, 201, created.text);

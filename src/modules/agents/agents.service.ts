@@ -485,32 +485,35 @@ function withChanges(
   };
 }
 
-/** What listeners of `onAgentDelete` get, inside the delete's transaction. */
+/** What the `agentDeleting` port gets, inside the delete's transaction. */
 export interface AgentDeleting {
   scope: Scope;
   agentId: string;
   now: Date;
 }
 
-/**
- * Lets a module above this one act inside an agent's delete, before anything is written: refuse
- * it (throw an `ApiError`, e.g. a campaign that still needs the agent) or let go of the agent.
- */
-export function onAgentDelete(ctx: AppContext, listener: (tx: Tx, e: AgentDeleting) => Promise<void>) {
-  ctx.modules.agents.deleting.add(listener);
+declare module '../../platform/ports.ts' {
+  interface Ports {
+    /**
+     * A module above this one acts inside an agent's delete, before anything is written: refuses
+     * it (throws an `ApiError`: a campaign that still needs the agent) or lets go of the agent.
+     * Provided by the campaigns module.
+     */
+    agentDeleting: (tx: Tx, e: AgentDeleting) => Promise<void>;
+  }
 }
 
 /**
  * Soft delete: leads, bookings and calls keep pointing at the agent's id (their history), so the
  * row stays (with `deleted_at`) while the API, the default-agent choice and phone lookups no
  * longer see it; its phone number becomes free for another agent. In the same transaction the
- * `onAgentDelete` listeners may refuse it, and channels and conversations let go of the agent.
+ * `agentDeleting` port may refuse it, and channels and conversations let go of the agent.
  */
 export async function deleteAgent(ctx: AppContext, scope: Scope, id: string) {
   await ctx.transaction(async (tx) => {
     const row = await getAgentRow(tx.db, scope, id);
     const now = ctx.clock.now();
-    await ctx.modules.agents.deleting.run(tx, { scope, agentId: row.id, now });
+    await ctx.ports.agentDeleting?.(tx, { scope, agentId: row.id, now });
     // Its channels and conversations go on without it: the default agent answers on them.
     await unbindAgentChannels(ctx, tx, scope, row.id);
     await unlinkAgentConversations(tx, scope, row.id, now);

@@ -15,7 +15,6 @@ export {
   findAgentRow,
   getAgentRow,
   oldestActiveAgent,
-  onAgentDelete,
   parseBusiness,
   parseHandoff,
   type Scope,

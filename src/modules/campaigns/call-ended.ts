@@ -130,7 +130,7 @@ export async function flowInUse(db: Trx, scope: Scope, flowId: string): Promise<
     : null;
 }
 
-/** Agents a campaign still needs cannot be deleted (an `onAgentDelete` listener). */
+/** Agents a campaign still needs cannot be deleted (the `agentDeleting` port). */
 export async function refuseAgentInUse(tx: Tx, e: AgentDeleting): Promise<void> {
   const c = await tenant(tx.db, e.scope)
     .selectFrom('campaigns')

@@ -1,8 +1,6 @@
 import { moveContactRows } from '../../platform/db/rows.ts';
-import { onAgentDelete } from '../agents/index.ts';
 import { contactMergeReaction } from '../contacts/index.ts';
 import type { Module } from '../module.ts';
-import { onFlowDelete } from '../voice-flows/index.ts';
 import { eraseCampaignRecipients } from './campaigns.erase.ts';
 import { callEndedJob, dialJob, expandJob, tickJob } from './campaigns.jobs.ts';
 import { campaignsMigrations } from './campaigns.migrations.ts';
@@ -54,8 +52,8 @@ export const campaignsModule: Module = {
       step: 'record',
       run: campaignCallSink(ctx),
     });
-    onFlowDelete(ctx, flowInUse);
-    onAgentDelete(ctx, refuseAgentInUse);
     return { dialer: voiceDialer } satisfies CampaignsInstance;
   },
+  // A flow or an agent a campaign still needs is not deleted (409).
+  provides: () => ({ flowInUse, agentDeleting: refuseAgentInUse }),
 };

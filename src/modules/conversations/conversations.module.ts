@@ -1,7 +1,6 @@
 import { moveContactRows } from '../../platform/db/rows.ts';
 import { contactMergeReaction } from '../contacts/index.ts';
 import type { Module } from '../module.ts';
-import { onAssigneeDelete, onRoomMaybeFreed } from '../users/index.ts';
 import { eraseConversations } from './conversations.erase.ts';
 import { factsCohortMigrations } from './conversations.facts.cohort.migrations.ts';
 import { factsMigrations } from './conversations.facts.migrations.ts';
@@ -44,7 +43,6 @@ export const conversationsModule: Module = {
       factsReaction,
     );
     ctx.queue.register(wakeJob, (payload) => wakeConversation(ctx, payload.conversationId, payload.until));
-    onAssigneeDelete(ctx, unassignDeleted);
     const instance = routingSetup(ctx);
     // In this order: the timers after SLA, so they see the response times SLA records.
     ctx.reactions.add(
@@ -81,7 +79,9 @@ export const conversationsModule: Module = {
     );
     ctx.queue.register(slaTimerJob, (payload, job) => slaTimeout(ctx, payload, job.id));
     registerWindowHandoff(ctx);
-    onRoomMaybeFreed(ctx, roomListener(ctx));
     return instance;
   },
+  // Users sit below: a deleted user's or team's conversations are unassigned, and routing gives out
+  // what waits when people may take conversations.
+  provides: (ctx) => ({ assigneeDeleting: unassignDeleted, roomMaybeFreed: roomListener(ctx) }),
 };

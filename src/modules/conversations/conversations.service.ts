@@ -339,7 +339,7 @@ async function assignInTx(
 }
 
 /**
- * A user or a team is being deleted (an `onAssigneeDelete` listener): each conversation assigned
+ * A user or a team is being deleted (the `assigneeDeleting` port): each conversation assigned
  * to them is unassigned, with its `conversation.assigned` event, in the delete's transaction.
  */
 export async function unassignDeleted(tx: Tx, e: AssigneeDeleting) {

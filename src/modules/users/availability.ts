@@ -37,9 +37,11 @@ export interface RoomMaybeFreed {
   teamIds: string[];
 }
 
-/** Lets routing (a module above) give out waiting conversations when people may take them. */
-export function onRoomMaybeFreed(ctx: AppContext, listener: (tx: Tx, e: RoomMaybeFreed) => Promise<void>) {
-  ctx.modules.users.roomFreed.add(listener);
+declare module '../../platform/ports.ts' {
+  interface Ports {
+    /** Routing (a module above) gives out waiting conversations when people may take them (provided by the conversations module). */
+    roomMaybeFreed: (tx: Tx, e: RoomMaybeFreed) => Promise<void>;
+  }
 }
 
 /** The users of `ids` with a live presence row (an open inbox on some process). */
@@ -170,7 +172,8 @@ export async function userRow(db: Db | Trx, scope: Scope, id: string) {
 }
 
 async function announceRoom(ctx: AppContext, scope: Scope, userIds: string[], teamIds: string[]) {
-  await ctx.transaction((tx) => ctx.modules.users.roomFreed.run(tx, { scope, userIds, teamIds }));
+  const freed = ctx.ports.roomMaybeFreed;
+  if (freed) await ctx.transaction((tx) => freed(tx, { scope, userIds, teamIds }));
 }
 
 /** `PUT /v1/me/availability`: a signed-in user sets it by hand; `auto` goes back to presence. */

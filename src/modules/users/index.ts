@@ -4,7 +4,6 @@ export {
   type Availability,
   anyoneOnline,
   isOnline,
-  onRoomMaybeFreed,
   openPresence,
   type RoomMaybeFreed,
   type RoutingMember,
@@ -17,5 +16,5 @@ export {
 } from './availability.ts';
 export { listUserNames, teamMembers, userName } from './users.directory.ts';
 export { assignmentObject } from './users.schemas.ts';
-export { type AssigneeDeleting, onAssigneeDelete, teamExists } from './users.service.ts';
+export { type AssigneeDeleting, teamExists } from './users.service.ts';
 export type { TeamMembersTable, TeamsTable, UsersTable } from './users.tables.ts';

@@ -1,21 +1,15 @@
-import { Hook } from '../../platform/hooks.ts';
 import type { Module } from '../module.ts';
 import { availabilityRoutes } from './availability.routes.ts';
-import { PresenceTracker, type RoomMaybeFreed } from './availability.ts';
+import { PresenceTracker } from './availability.ts';
 import { usersMigrations } from './users.migrations.ts';
 import { userRoutes } from './users.routes.ts';
 import { securityRoutes } from './users.security.routes.ts';
-import type { AssigneeDeleting } from './users.service.ts';
 import { sessionSecret, verifySession } from './users.sessions.ts';
 
 /** The users module's instance for one app. */
 export interface UsersInstance {
   /** The key inbox session tokens are signed with (derived once per app). */
   sessionSecret: Uint8Array;
-  /** Runs inside a user's or a team's delete (`onAssigneeDelete`). */
-  deleting: Hook<AssigneeDeleting>;
-  /** Runs when people may take conversations (came online, capacity raised, a team's rule changed). */
-  roomFreed: Hook<RoomMaybeFreed>;
   /** This process's open inboxes (presence). */
   presence: PresenceTracker;
 }
@@ -36,8 +30,6 @@ export const usersModule: Module = {
     ctx.sessionVerifier = (c, token) => verifySession(c, secret, token);
     return {
       sessionSecret: secret,
-      deleting: new Hook<AssigneeDeleting>(),
-      roomFreed: new Hook<RoomMaybeFreed>(),
       presence: new PresenceTracker(ctx),
     };
   },

@@ -192,7 +192,7 @@ export async function updateUser(
   return presentUser(next, present.has(row.id));
 }
 
-/** What listeners of `onAssigneeDelete` get, inside the delete's transaction. */
+/** What the `assigneeDeleting` port gets, inside the delete's transaction. */
 export interface AssigneeDeleting {
   scope: Scope;
   type: 'user' | 'team';
@@ -201,17 +201,21 @@ export interface AssigneeDeleting {
   now: Date;
 }
 
-/**
- * Lets a module above this one act inside a user's or a team's delete: conversations assigned to
- * them are unassigned in the same transaction (they go back to Unassigned, not to nobody).
- */
-export function onAssigneeDelete(ctx: AppContext, listener: (tx: Tx, e: AssigneeDeleting) => Promise<void>) {
-  ctx.modules.users.deleting.add(listener);
+declare module '../../platform/ports.ts' {
+  interface Ports {
+    /**
+     * A module above this one acts inside a user's or a team's delete: conversations assigned to
+     * them are unassigned in the same transaction (they go back to Unassigned, not to nobody).
+     * Provided by the conversations module.
+     */
+    assigneeDeleting: (tx: Tx, e: AssigneeDeleting) => Promise<void>;
+  }
 }
 
-/** People may take conversations now: routing gives out what waits (see `onRoomMaybeFreed`). */
+/** People may take conversations now: routing gives out what waits (the `roomMaybeFreed` port). */
 async function roomFor(ctx: AppContext, scope: Scope, userIds: string[], teamIds: string[]) {
-  await ctx.transaction((tx) => ctx.modules.users.roomFreed.run(tx, { scope, userIds, teamIds }));
+  const freed = ctx.ports.roomMaybeFreed;
+  if (freed) await ctx.transaction((tx) => freed(tx, { scope, userIds, teamIds }));
 }
 
 const actorOf = (auth: Auth): Actor => ({ type: auth.kind, id: auth.principalId });
@@ -229,7 +233,7 @@ export async function deleteUser(ctx: AppContext, auth: Auth, id: string) {
         'conflict',
         'You cannot delete your own user while signed in as it. Another admin (or an API key) can.',
       );
-    await ctx.modules.users.deleting.run(tx, {
+    await ctx.ports.assigneeDeleting?.(tx, {
       scope: auth,
       type: 'user',
       id: row.id,
@@ -363,7 +367,7 @@ export async function updateTeam(
 export async function deleteTeam(ctx: AppContext, auth: Auth, id: string) {
   const row = await getTeamRow(ctx.db, auth, id);
   await ctx.transaction(async (tx) => {
-    await ctx.modules.users.deleting.run(tx, {
+    await ctx.ports.assigneeDeleting?.(tx, {
       scope: auth,
       type: 'team',
       id: row.id,

@@ -1,2 +1,2 @@
 /** The voice-flows module's public surface: what other modules may use. */
-export { getFlowRow, onFlowDelete } from './voice-flows.service.ts';
+export { type FlowInUseCheck, getFlowRow } from './voice-flows.service.ts';

@@ -169,10 +169,14 @@ export async function updateFlow(ctx: AppContext, scope: Scope, id: string, inpu
   return presentFlow({ ...row, ...patch });
 }
 
-/** Hooks other modules register to refuse deleting a flow they still need (a running campaign). */
+/** Why a flow may not be deleted now (a campaign that still needs it), or null. */
 export type FlowInUseCheck = (db: Trx, scope: Scope, flowId: string) => Promise<string | null>;
-export function onFlowDelete(ctx: AppContext, check: FlowInUseCheck) {
-  ctx.modules['voice-flows'].inUseChecks.push(check);
+
+declare module '../../platform/ports.ts' {
+  interface Ports {
+    /** Refuses deleting a flow a module above still needs (provided by the campaigns module). */
+    flowInUse: FlowInUseCheck;
+  }
 }
 
 /**
@@ -182,10 +186,8 @@ export function onFlowDelete(ctx: AppContext, check: FlowInUseCheck) {
 export async function deleteFlow(ctx: AppContext, scope: Scope, id: string) {
   await ctx.transaction(async (tx) => {
     const row = await getFlowRow(tx.db, scope, id);
-    for (const check of ctx.modules['voice-flows'].inUseChecks) {
-      const reason = await check(tx.db, scope, row.id);
-      if (reason) throw new ApiError('conflict', reason);
-    }
+    const reason = await ctx.ports.flowInUse?.(tx.db, scope, row.id);
+    if (reason) throw new ApiError('conflict', reason);
     const now = ctx.clock.now().toISOString();
     await tx.db
       .updateTable('voice_flows')

@@ -198,7 +198,7 @@ async function prepareItem(
   if (agentId) await once(lookups, `agent:${agentId}`, () => getAgentRow(ctx.db, scope, agentId));
   const flowId = item.voice_flow_id;
   if (flowId) {
-    const lookup = voiceRuntime(ctx).voiceFlowExists;
+    const lookup = ctx.ports.voiceFlowExists;
     if (!lookup || !(await once(lookups, `flow:${flowId}`, () => lookup(ctx.db, scope, flowId))))
       throw notFound('voice flow', flowId);
   }

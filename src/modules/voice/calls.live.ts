@@ -290,9 +290,9 @@ async function driverFor(
 ): Promise<CallDriver> {
   const { agentRow, stored, conversation, variables, defaultCountry } = parties;
   if (call.voice_flow_id) {
-    const rt = voiceRuntime(ctx);
-    if (!rt.voiceFlowDriver) throw new Error('Voice flows are not available on this server.');
-    return rt.voiceFlowDriver(ctx, call, { variables, defaultCountry });
+    const flowDriver = ctx.ports.voiceFlowDriver;
+    if (!flowDriver) throw new Error('Voice flows are not available on this server.');
+    return flowDriver(ctx, call, { variables, defaultCountry });
   }
   if (!agentRow || !conversation) throw new Error('The call has no agent or voice flow to speak for it.');
   const voicemail = stored.voicemail;

@@ -48,12 +48,6 @@ const HANGUP_CHANNEL = 'parley:voice:hangup';
 export class VoiceRuntime {
   readonly carriers = new Map<string, Carrier>();
   readonly mediaSessions = new Map<string, MediaSessionFactory>();
-  /** Set by the voice flows module: does this flow exist in this workspace and mode? */
-  voiceFlowExists:
-    | ((db: Db | Trx, scope: { workspaceId: string; livemode: boolean }, id: string) => Promise<boolean>)
-    | null = null;
-  /** Set by the voice flows module: the driver that runs a flow on a call. */
-  voiceFlowDriver: VoiceFlowDriverFactory | null = null;
   /** Who this process is as the owner of its calls (calls.owners.ts). */
   readonly ownership = new CallOwnership();
   /** The calls held here; each is claimed for this process the moment it is added. */
@@ -234,4 +228,17 @@ export function voiceRuntime(ctx: AppContext): VoiceRuntime {
   const rt = ctx.modules.voice;
   if (!rt) throw new Error('The voice module is not set up in this app');
   return rt;
+}
+
+declare module '../../platform/ports.ts' {
+  interface Ports {
+    /** Whether this flow exists in this workspace and mode (provided by the voice flows module). */
+    voiceFlowExists: (
+      db: Db | Trx,
+      scope: { workspaceId: string; livemode: boolean },
+      id: string,
+    ) => Promise<boolean>;
+    /** The driver that runs a flow on a call (provided by the voice flows module). */
+    voiceFlowDriver: VoiceFlowDriverFactory;
+  }
 }
