@@ -3,6 +3,7 @@ import type { Db } from '../../platform/db/database.ts';
 import { tenant } from '../../platform/db/scope.ts';
 import type { ParleyEvent, Tx } from '../../platform/events.ts';
 import type { Reaction } from '../../platform/reactions.ts';
+import type { TemplateCategoryChangedEvent } from '../messaging/index.ts';
 import { fanOutJob } from './broadcasts.jobs.ts';
 import { FREQUENCY_CAPPED } from './broadcasts.read.ts';
 
@@ -84,10 +85,10 @@ export async function releaseDueDeferrals(db: Db, broadcastId: string, now: Date
 
 /**
  * Meta moved a template to marketing (`template_category_update`): each scheduled broadcast of it
- * gets a warning, in the transaction that records the change.
+ * gets a warning, in the transaction that records the change (the `templateCategoryChanged` port).
  */
 export function flagTemplateTurnedMarketing(ctx: AppContext) {
-  ctx.modules.messaging.hooks.templateCategoryChanged.add(async (tx, e) => {
+  return async (tx: Tx, e: TemplateCategoryChangedEvent): Promise<void> => {
     if (e.template.category !== 'marketing') return;
     await tenant(tx.db, { workspaceId: e.workspaceId, livemode: e.livemode })
       .updateTable('broadcasts')
@@ -99,5 +100,5 @@ export function flagTemplateTurnedMarketing(ctx: AppContext) {
       .where('template_name', '=', e.template.name)
       .where('template_language', '=', e.template.language)
       .execute();
-  });
+  };
 }

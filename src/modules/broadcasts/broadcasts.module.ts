@@ -30,6 +30,7 @@ export const broadcastsModule: Module = {
       step: 'follow',
       run: frequencyCapListener(ctx),
     });
-    flagTemplateTurnedMarketing(ctx);
   },
+  // Messaging sits below: a template that Meta moved to marketing flags its scheduled broadcasts.
+  provides: (ctx) => ({ templateCategoryChanged: flagTemplateTurnedMarketing(ctx) }),
 };

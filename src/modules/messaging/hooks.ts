@@ -21,23 +21,6 @@ export interface InboundAnswerEvent {
   contact: ContactRow;
 }
 
-/**
- * A hook whose listeners may claim the event: the first that answers true takes it and the rest
- * are not asked. Listeners run inside the caller's transaction and must not do network I/O.
- */
-export class ClaimHook<E> {
-  readonly #listeners: Array<(tx: Tx, event: E) => Promise<boolean>> = [];
-
-  add(listener: (tx: Tx, event: E) => Promise<boolean>): void {
-    if (!this.#listeners.includes(listener)) this.#listeners.push(listener);
-  }
-
-  async claim(tx: Tx, event: E): Promise<boolean> {
-    for (const listener of this.#listeners) if (await listener(tx, event)) return true;
-    return false;
-  }
-}
-
 /** A provider moved a template to another category (Meta's `template_category_update`). */
 export interface TemplateCategoryChangedEvent {
   workspaceId: string;
@@ -53,20 +36,27 @@ export interface MessagingHooks {
    * enqueues its reply job here, so the reply exists if and only if the message does).
    */
   inboundMessage: Hook<InboundMessageEvent>;
-  /**
-   * Asked before a customer's text reopens a closed or snoozed conversation: a listener that
-   * claims it (the CSAT answer) has recorded it; the message is stored but the conversation stays
-   * as it is, nobody starts waiting and the AI does not answer (`inboundMessage` does not run).
-   */
-  inboundAnswer: ClaimHook<InboundAnswerEvent>;
-  /** Runs inside the transaction that records a provider's category change of a template. */
-  templateCategoryChanged: Hook<TemplateCategoryChangedEvent>;
+}
+
+declare module '../../platform/ports.ts' {
+  interface Ports {
+    /**
+     * Asked before a customer's text reopens a closed or snoozed conversation: true when the module
+     * above took it as an answer (the CSAT answer, provided by teamtools) and recorded it; the
+     * message is stored but the conversation stays as it is, nobody starts waiting and the AI does
+     * not answer (`inboundMessage` does not run).
+     */
+    claimAnswer: (tx: Tx, e: InboundAnswerEvent) => Promise<boolean>;
+    /**
+     * Runs inside the transaction that records a provider's category change of a template
+     * (provided by broadcasts: scheduled broadcasts of a template that turned marketing are flagged).
+     */
+    templateCategoryChanged: (tx: Tx, e: TemplateCategoryChangedEvent) => Promise<void>;
+  }
 }
 
 export function createMessagingHooks(): MessagingHooks {
   return {
     inboundMessage: new Hook(),
-    inboundAnswer: new ClaimHook(),
-    templateCategoryChanged: new Hook(),
   };
 }

@@ -166,13 +166,14 @@ async function storeInbound(
       !m.edit &&
       !m.revoke &&
       !!m.text &&
-      (await ctx.modules.messaging.hooks.inboundAnswer.claim(tx, {
+      ((await ctx.ports.claimAnswer?.(tx, {
         workspaceId: scope.workspaceId,
         livemode: scope.livemode,
         conversation,
         text: m.text,
         contact,
-      }));
+      })) ??
+        false);
     if (conversation.status !== 'active' && !notice && !answered) {
       conversation = await reopenInTx(
         tx,

@@ -1,6 +1,6 @@
 /** The messaging module's public surface: what other modules may use. */
 export { type InteractiveInput, parsePlaceholders, type TemplateRef } from './content.ts';
-export type { InboundAnswerEvent, InboundMessageEvent } from './hooks.ts';
+export type { InboundAnswerEvent, InboundMessageEvent, TemplateCategoryChangedEvent } from './hooks.ts';
 export { ingestInbound } from './inbound.service.ts';
 export {
   type AnswerGuard,

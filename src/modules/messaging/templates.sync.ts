@@ -112,7 +112,7 @@ async function updateOne(
 
 /**
  * Meta changed a template's category (`template_category_update`) or quality rating
- * (`message_template_quality_update`). A category change runs `templateCategoryChanged` (the
+ * (`message_template_quality_update`). A category change runs the `templateCategoryChanged` port (the
  * broadcasts module flags scheduled broadcasts of a template that turned marketing).
  */
 export async function applyTemplateChange(
@@ -136,7 +136,7 @@ export async function applyTemplateChange(
         .where('id', '=', row.id)
         .execute();
       if (patch.category)
-        await ctx.modules.messaging.hooks.templateCategoryChanged.run(tx, {
+        await ctx.ports.templateCategoryChanged?.(tx, {
           workspaceId: scope.workspaceId,
           livemode: scope.livemode,
           template: { ...row, ...patch },

@@ -56,9 +56,10 @@ export const teamtoolsModule: Module = {
       },
     );
     ctx.modules.messaging.hooks.inboundMessage.add((tx, e) => onInboundCsat(ctx, tx, e));
-    ctx.modules.messaging.hooks.inboundAnswer.add((tx, e) => claimCsatAnswer(ctx, tx, e));
   },
   provides: (ctx) => ({
+    // A bare answer to the CSAT question, before it would reopen the conversation.
+    claimAnswer: (tx, e) => claimCsatAnswer(ctx, tx, e),
     // Messaging sits below: its reply route fills `canned_response_id` through this.
     cannedText: (scope, conversationId, cannedId, actor) =>
       renderCanned(ctx, scope, conversationId, cannedId, actor),
