@@ -24,6 +24,7 @@ import {
 import { workspaceTerms } from '../workspaces/index.ts';
 import { applyConsentNotice, MARKETING_STOPPED_CODE, marketingStoppedBySend } from './consents.ts';
 import { previewOf } from './content.ts';
+import type { InboundAnswerEvent } from './hooks.ts';
 import { type InboundScope, identifySender, type Sender } from './inbound.sender.ts';
 import { messageByProviderId } from './messages.views.ts';
 import { keepMediaJob } from './messaging.jobs.ts';
@@ -106,6 +107,11 @@ export async function ingestInbound(
   return result;
 }
 
+/** Whether a module above took a customer's text as an answer (the CSAT answer: the `claimAnswer` port). */
+async function claimedAsAnswer(ctx: AppContext, tx: Tx, e: InboundAnswerEvent): Promise<boolean> {
+  return (await ctx.ports.claimAnswer?.(tx, e)) ?? false;
+}
+
 /** A provider's notice: a template verdict or change, or a customer's consent change. */
 async function applyNotice(
   ctx: AppContext,
@@ -166,14 +172,13 @@ async function storeInbound(
       !m.edit &&
       !m.revoke &&
       !!m.text &&
-      ((await ctx.ports.claimAnswer?.(tx, {
+      (await claimedAsAnswer(ctx, tx, {
         workspaceId: scope.workspaceId,
         livemode: scope.livemode,
         conversation,
         text: m.text,
         contact,
-      })) ??
-        false);
+      }));
     if (conversation.status !== 'active' && !notice && !answered) {
       conversation = await reopenInTx(
         tx,
