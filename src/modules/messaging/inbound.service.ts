@@ -25,6 +25,7 @@ import { workspaceTerms } from '../workspaces/index.ts';
 import { applyConsentNotice, MARKETING_STOPPED_CODE, marketingStoppedBySend } from './consents.ts';
 import { previewOf } from './content.ts';
 import { type InboundScope, identifySender, type Sender } from './inbound.sender.ts';
+import { insertMessages } from './messages.insert.ts';
 import { messageByProviderId } from './messages.views.ts';
 import { keepMediaJob } from './messaging.jobs.ts';
 import {
@@ -274,7 +275,7 @@ async function insertInbound(
     failed_at: null,
     send_started_at: null,
   };
-  await tx.db.insertInto('messages').values(row).execute();
+  await insertMessages(tx.db, [row]);
   for (const a of attachments) await tx.db.insertInto('message_attachments').values(a).execute();
   // A customer's media is fetched and kept while the provider still serves it (Meta: 30 days).
   if (m.media && (m.media.id || m.media.url) && !attachments.length && keepsMedia(channel))
