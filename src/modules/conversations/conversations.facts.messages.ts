@@ -130,7 +130,9 @@ export function recordMessageFacts(db: Db | Trx, rows: readonly MessageFactsInpu
         .forNoKeyUpdate()
         .execute()
     : undefined;
-  // The shares travel as one JSON parameter: one statement text whatever their number.
+  // The shares travel as one JSON parameter: one statement text whatever their number. PostgreSQL
+  // also gets the ids as an array, so that its plan finds the facts rows by their key (it guesses
+  // a set-returning function's rows and, on a table of a few thousand, would scan it).
   const json = JSON.stringify(shares);
   const source = pg
     ? sql`json_array_elements(cast(${json} as json)) as e(value)`
@@ -150,6 +152,8 @@ export function recordMessageFacts(db: Db | Trx, rows: readonly MessageFactsInpu
         ${int('person_messages')}, ${text('first_in')}, ${text('first_response')}, ${text('first_human')},
         ${text('replies')}
       from ${source}) as v
-    where f.conversation_id = v.conversation_id`.execute(db);
+    where f.conversation_id = v.conversation_id ${pg ? sql`and f.conversation_id = any(${ids})` : sql``}`.execute(
+    db,
+  );
   return settleAll([lock, update]);
 }
