@@ -22,6 +22,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { builtinAnalysis } from '../src/modules/analysis/builtin.ts';
+import { recordMessageFacts } from '../src/modules/conversations/index.ts';
 import { loadConfig } from '../src/platform/config.ts';
 import { newId } from '../src/platform/ids.ts';
 import { startParley } from '../src/server.ts';
@@ -200,7 +201,10 @@ async function run(storage: 'sqlite' | 'postgres') {
         convBatch = [];
       }
       while (msgBatch.length >= BATCH || (force && msgBatch.length)) {
-        await db.insertInto('messages').values(msgBatch.splice(0, BATCH)).execute();
+        // Written as the app writes them: the rows, then their conversations' reporting facts.
+        const rows = msgBatch.splice(0, BATCH);
+        await db.insertInto('messages').values(rows).execute();
+        await recordMessageFacts(db, rows);
       }
     };
     for (let i = 0; i < CONVERSATIONS; i++) {

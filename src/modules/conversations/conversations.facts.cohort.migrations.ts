@@ -9,11 +9,12 @@ import type { ParleyMigration } from '../../platform/db/migrate.ts';
  * (first response, first response by a person, resolution), so the overview is aggregated in SQL
  * over one indexed table and no row per conversation reaches the process (docs/reports.md).
  *
- * Kept by triggers like the rest of the row: the conversation's insert fills it, an update of one
+ * Kept by triggers: the conversation's insert fills it, an update of one
  * of those columns (`after update of`, and only when a value changed: an ordinary message's update
  * of the conversation sets none of them, or sets them unchanged) copies them again, and a change
- * of the first customer message or of a first response (the message trigger of 1101) works out
- * the milliseconds again. The backfill fills the rows an upgraded install already has.
+ * of the first customer message or of a first response (recordMessageFacts) works out the
+ * milliseconds again. The replies by person are counted by recordMessageFacts too (a trigger on
+ * the messages did it before 1105). The backfill fills the rows an upgraded install already has.
  */
 
 /** The conversation's columns copied as they are. */
@@ -77,16 +78,6 @@ function responseTimes(dialect: Dialect, r: string): Array<[string, string]> {
   ];
 }
 
-/** A person's reply (outbound, not a note, sender `user` with an id), counted per person. */
-const PERSON_REPLY = `new.sender_type = 'user' and new.sender_id is not null and new.direction = 'outbound' and new.type <> 'note'`;
-function countReply(dialect: Dialect): string {
-  if (dialect === 'postgres')
-    return `replies_by_user = jsonb_set(replies_by_user::jsonb, array[new.sender_id],
-      to_jsonb(coalesce((replies_by_user::jsonb ->> new.sender_id)::int, 0) + 1))::text`;
-  const path = `'$."' || new.sender_id || '"'`;
-  return `replies_by_user = json_set(replies_by_user, ${path}, coalesce(json_extract(replies_by_user, ${path}), 0) + 1)`;
-}
-
 const setList = (pairs: Array<[string, string]>) => pairs.map(([k, v]) => `${k} = ${v}`).join(', ');
 const changed = (cols: readonly string[], dialect: Dialect) =>
   cols.map((c) => `old.${c} is ${dialect === 'postgres' ? 'distinct from' : 'not'} new.${c}`).join(' or ');
@@ -102,8 +93,6 @@ async function sqliteTriggers(db: Kysely<any>) {
   await run(`create trigger conversation_facts_conversation after update of ${watched.join(', ')} on conversations
     when ${changed(watched, 'sqlite')} begin
     update conversation_facts set ${setList(conv)} where conversation_id = new.id; end`);
-  await run(`create trigger conversation_facts_person_reply after insert on messages when ${PERSON_REPLY} begin
-    update conversation_facts set ${countReply('sqlite')} where conversation_id = new.conversation_id; end`);
   // SQLite has no BEFORE trigger that changes the row: the times are set by a second update of the
   // row, only when a first message or first response moved (a conversation's first few messages).
   await run(`create trigger conversation_facts_times after update of ${timeSources.join(', ')} on conversation_facts
@@ -119,18 +108,11 @@ async function postgresTriggers(db: Kysely<any>) {
     insert into conversation_facts (conversation_id, ${conv.map(([k]) => k).join(', ')})
     values (new.id, ${conv.map(([, v]) => v).join(', ')}); return null; end $$`);
   // The update of the conversation holds its row already: the facts row is locked after it, the
-  // order the message and event triggers of 1101 keep.
+  // order recordMessageFacts and the reaction `conversations.facts` keep.
   await run(`create function parley_facts_conversation() returns trigger language plpgsql as $$ begin
     update conversation_facts set ${setList(conv)} where conversation_id = new.id; return null; end $$`);
   await run(`create trigger conversation_facts_conversation after update of ${watched.join(', ')} on conversations
     for each row when (${changed(watched, 'postgres')}) execute function parley_facts_conversation()`);
-  // A person's reply: the conversation's row is locked before its facts (1101's order).
-  await run(`create function parley_facts_person_reply() returns trigger language plpgsql as $$ begin
-    perform 1 from conversations where id = new.conversation_id for no key update;
-    update conversation_facts set ${countReply('postgres')} where conversation_id = new.conversation_id;
-    return null; end $$`);
-  await run(`create trigger conversation_facts_person_reply after insert on messages
-    for each row when (${PERSON_REPLY}) execute function parley_facts_person_reply()`);
   const times = responseTimes('postgres', 'new')
     .map(([k, v]) => `new.${k} := ${v};`)
     .join(' ');

@@ -5,9 +5,11 @@ import type { ParleyMigration } from '../../platform/db/migrate.ts';
 /**
  * `conversation_facts`: one row per conversation with what reports count about it that is not a
  * column of the conversation itself (docs/reports.md), kept in the transaction of the write that
- * changes it, on both storages. A message inserted (counts, first customer message, first
- * response, first response by a person) updates it by a trigger, whatever code writes, inside the
- * insert's own round trip. The events (`conversation.escalated` / `resolved` / `reopened`:
+ * changes it, on both storages. The messages written (counts, first customer message, first
+ * response, first response by a person, replies by person) update it through `recordMessageFacts`
+ * (conversations.facts.messages.ts), which the messaging module's one insert path calls in the
+ * insert's transaction; the triggers on the messages this migration and 1102 made before are
+ * dropped by 1105 on the installs that have them. The events (`conversation.escalated` / `resolved` / `reopened`:
  * handoffs and their reasons, the last resolve, a reopen within 24 hours of one; `lead.captured`,
  * `booking.created`: the leads and bookings made in the conversation) update it through the
  * conversations module's reaction `conversations.facts` (conversations.facts.reactions.ts); their
@@ -18,38 +20,10 @@ import type { ParleyMigration } from '../../platform/db/migrate.ts';
 
 const DAY = { sqlite: (ts: string) => `strftime('%Y-%m-%dT%H:%M:%fZ', ${ts}, '+1 day')` };
 
-/** The `set` of the update a new message makes (`new` is the message; SQLite and PostgreSQL alike). */
-function messageUpdate(dialect: Dialect): string {
-  const b = (cond: string) => (dialect === 'postgres' ? `(${cond})::int` : `(${cond})`);
-  const reply = `new.direction = 'outbound' and new.type <> 'note'`;
-  const lowersFirstIn = `new.direction = 'inbound' and (first_in_at is null or new.created_at < first_in_at)`;
-  // A customer message earlier than any before (the first, or one written out of order): the
-  // responses are looked up again from the messages (once per conversation, by its index).
-  const firstAfter = (who: string) =>
-    `(select min(m.created_at) from messages m where m.conversation_id = new.conversation_id
-       and m.direction = 'outbound' and m.type <> 'note' and ${who} and m.created_at >= new.created_at)`;
-  const keepEarliest = (col: string, who: string) =>
-    `${col} = case
-       when ${lowersFirstIn} then ${firstAfter(who.replaceAll('new.', 'm.'))}
-       when ${reply} and ${who} and first_in_at is not null and new.created_at >= first_in_at
-         and (${col} is null or new.created_at < ${col}) then new.created_at
-       else ${col} end`;
-  return `update conversation_facts set
-      messages_in = messages_in + ${b(`new.direction = 'inbound'`)},
-      messages_out = messages_out + ${b(reply)},
-      person_messages = person_messages + ${b(`new.sender_type = 'user' and new.type <> 'note'`)},
-      ${keepEarliest('first_response_at', `new.sender_type <> 'system'`)},
-      ${keepEarliest('human_first_response_at', `new.sender_type = 'user'`)},
-      first_in_at = case when ${lowersFirstIn} then new.created_at else first_in_at end
-    where conversation_id = new.conversation_id`;
-}
-
 async function sqliteTriggers(db: Kysely<any>) {
   const run = (s: string) => sql.raw(s).execute(db);
   await run(`create trigger conversation_facts_new after insert on conversations begin
     insert into conversation_facts (conversation_id) values (new.id); end`);
-  await run(`create trigger conversation_facts_message after insert on messages begin
-    ${messageUpdate('sqlite')}; end`);
 }
 
 async function postgresTriggers(db: Kysely<any>) {
@@ -58,16 +32,9 @@ async function postgresTriggers(db: Kysely<any>) {
     run(
       `create function ${name}() returns trigger language plpgsql as $$ begin ${body}; return null; end $$`,
     );
-  // The conversation's row is locked before its facts, as the writes that update the conversation
-  // lock it first: a message inserted before the conversation's update would otherwise take the
-  // facts row first and deadlock with a writer that holds the conversation and wants it.
-  const lockFirst = (id: string) => `perform 1 from conversations where id = ${id} for no key update`;
   await fn('parley_facts_new', 'insert into conversation_facts (conversation_id) values (new.id)');
   await run(`create trigger conversation_facts_new after insert on conversations
     for each row execute function parley_facts_new()`);
-  await fn('parley_facts_message', `${lockFirst('new.conversation_id')}; ${messageUpdate('postgres')}`);
-  await run(`create trigger conversation_facts_message after insert on messages
-    for each row execute function parley_facts_message()`);
 }
 
 /** The facts of the conversations that exist when the table is made (an upgraded install's history). */
@@ -161,6 +128,22 @@ export const factsMigrations: Record<string, ParleyMigration> = {
       for (const t of ['leads', 'bookings'])
         for (const op of ['insert', 'delete', 'update']) triggers.push(`conversation_facts_${t}_${op}`);
       for (const name of triggers) await run(`drop trigger if exists ${name}`);
+    },
+  },
+  // The messages' facts are recorded by the messaging module's writes in their transaction
+  // (recordMessageFacts, conversations.facts.messages.ts): the triggers on the messages that 1101
+  // (counts, first message, first responses) and 1102 (replies by person) made go. The rows keep
+  // what they hold.
+  '1105_message_facts_from_app': {
+    async up(db, dialect) {
+      const run = (s: string) => sql.raw(s).execute(db);
+      if (dialect === 'postgres') {
+        for (const fn of ['parley_facts_message', 'parley_facts_person_reply'])
+          await run(`drop function if exists ${fn}() cascade`);
+        return;
+      }
+      for (const name of ['conversation_facts_message', 'conversation_facts_person_reply'])
+        await run(`drop trigger if exists ${name}`);
     },
   },
 };

@@ -14,7 +14,8 @@ import type { Reaction } from '../../platform/reactions.ts';
  *   lead's or booking's conversation is set when it is made and never changes, and neither row is
  *   deleted (a contact merge moves their contact, not their conversation), so these are the only
  *   changes to the counts.
- * The messages' facts are still kept by the triggers of 1101/1102 (docs/reports.md says why).
+ * The messages' facts are recorded by the messaging module's insert (recordMessageFacts,
+ * conversations.facts.messages.ts): a message written for sending has no event in its transaction.
  */
 export const factsReaction: Reaction = {
   name: 'conversations.facts',
@@ -84,7 +85,7 @@ function reasonOf(reason: unknown): string {
 
 /**
  * PostgreSQL: the conversation's row is locked before its facts row, the order of the writes that
- * update the conversation (and of the message triggers of 1101): taking the facts row first could
+ * update the conversation (and of recordMessageFacts): taking the facts row first could
  * deadlock with a writer that holds the conversation and wants its facts. SQLite's write lock is
  * the whole database's.
  */

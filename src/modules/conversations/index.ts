@@ -18,6 +18,7 @@ export {
   type PersonFigures,
   type SeriesKey,
 } from './conversations.facts.cohort.ts';
+export { type MessageFactsInput, recordMessageFacts } from './conversations.facts.messages.ts';
 export {
   type ConversationFactRow,
   conversationFactPage,

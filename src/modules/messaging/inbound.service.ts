@@ -26,6 +26,7 @@ import { applyConsentNotice, MARKETING_STOPPED_CODE, marketingStoppedBySend } fr
 import { previewOf } from './content.ts';
 import type { InboundAnswerEvent } from './hooks.ts';
 import { type InboundScope, identifySender, type Sender } from './inbound.sender.ts';
+import { insertMessages } from './messages.insert.ts';
 import { messageByProviderId } from './messages.views.ts';
 import { keepMediaJob } from './messaging.jobs.ts';
 import {
@@ -280,7 +281,7 @@ async function insertInbound(
     failed_at: null,
     send_started_at: null,
   };
-  await tx.db.insertInto('messages').values(row).execute();
+  await insertMessages(tx.db, [row]);
   for (const a of attachments) await tx.db.insertInto('message_attachments').values(a).execute();
   // A customer's media is fetched and kept while the provider still serves it (Meta: 30 days).
   if (m.media && (m.media.id || m.media.url) && !attachments.length && keepsMedia(channel))

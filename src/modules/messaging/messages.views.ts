@@ -5,6 +5,7 @@
  */
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { type Scope, tenant } from '../../platform/db/scope.ts';
+import { insertMessages } from './messages.insert.ts';
 import type { MessageRow, TemplateRow } from './messaging.tables.ts';
 
 /**
@@ -19,7 +20,7 @@ export function messageStatuses(db: Db | Trx) {
 
 /** Stores a message another module composed (a call's transcript turn), in the caller's transaction. */
 export async function insertMessageRow(db: Db | Trx, row: MessageRow): Promise<void> {
-  await db.insertInto('messages').values(row).execute();
+  await insertMessages(db, [row]);
 }
 
 /**

@@ -1,6 +1,5 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Trx } from '../../platform/db/database.ts';
-import { insertRows } from '../../platform/db/rows.ts';
 import { livemodeValue, type Scope } from '../../platform/db/scope.ts';
 import { ApiError, validationFailed } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
@@ -34,6 +33,7 @@ import {
 } from '../conversations/index.ts';
 import { type ContentInput, checkContent, resolveContentType } from './content.ts';
 import { type AnswerGuard, answeredAlready } from './messages.history.ts';
+import { insertMessages } from './messages.insert.ts';
 import {
   isPerson,
   lastMessageOf,
@@ -492,7 +492,7 @@ export async function writeSend(ctx: AppContext, send: PreparedSend): Promise<Me
     const row = newMessageRow(send, conversation, channel, content);
     // An email reply cites the customer's last message, so mail clients keep the thread.
     if (channel.type === 'email') row.reply_to_provider_id = await lastCustomerMessageId(tx, conversation.id);
-    await insertRows(tx.db, 'messages', [row]).execute();
+    await insertMessages(tx.db, [row]);
     if (isOrderMessage(content.interactive))
       await recordOrderMessage(tx, scope, row, contact.id, content.interactive!);
     await patchConversation(tx.db, conversation.id, {

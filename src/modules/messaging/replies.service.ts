@@ -6,6 +6,7 @@ import { channelById } from '../channels/index.ts';
 import { getConversationRow } from '../conversations/index.ts';
 import { type ContentDraft, type MessageType, messageTypes } from './content.ts';
 import type { AnswerGuard } from './messages.history.ts';
+import { insertMessages } from './messages.insert.ts';
 import {
   type MessageObject,
   presentMessage,
@@ -85,7 +86,7 @@ export async function addNote(
       ...unsentColumns(at),
       queued_at: null,
     };
-    await tx.db.insertInto('messages').values(row).execute();
+    await insertMessages(tx.db, [row]);
     const message = presentMessage(row);
     await tx.emit({
       workspaceId: scope.workspaceId,

@@ -1,6 +1,5 @@
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
-import { insertRows } from '../../platform/db/rows.ts';
 import { livemodeValue, type Scope } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { Tx } from '../../platform/events.ts';
@@ -24,6 +23,7 @@ import {
   setLastMessages,
 } from '../conversations/index.ts';
 import type { TemplateRef } from './content.ts';
+import { messageWrites } from './messages.insert.ts';
 import { sendJob } from './messaging.jobs.ts';
 import {
   bringsContext,
@@ -214,12 +214,10 @@ async function writeInTx(
           data: presentConversation(row, contact),
         })),
       ]),
-      ...chunked(messages).map((part) =>
-        insertRows(
-          tx.db,
-          'messages',
-          part.map((m) => m.row),
-        ).execute(),
+      // The messages and their conversations' reporting facts (one update for the batch).
+      ...messageWrites(
+        tx.db,
+        messages.map((m) => m.row),
       ),
       // New threads were stored with their last message; the others are updated.
       setLastMessages(

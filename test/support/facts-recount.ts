@@ -1,0 +1,34 @@
+import { backfillCohortColumns } from '../../src/modules/conversations/conversations.facts.cohort.migrations.ts';
+import { backfillConversationFacts } from '../../src/modules/conversations/conversations.facts.migrations.ts';
+import type { TestApp } from './harness.ts';
+
+/**
+ * Every `conversation_facts` row as stored, and as the backfill of 1101/1102 recounts it from the
+ * raw rows (messages, events, leads, bookings, conversations) in a transaction rolled back, so the
+ * stored rows stay; both ordered by conversation, with the JSON columns in a comparable form.
+ */
+export async function storedAndRecountedFacts(t: TestApp) {
+  const all = (db: TestApp['ctx']['db']) =>
+    db.selectFrom('conversation_facts').selectAll().orderBy('conversation_id').execute();
+  const norm = (rows: Awaited<ReturnType<typeof all>>) =>
+    rows.map((r) => ({
+      ...r,
+      handoff_reasons: (JSON.parse(r.handoff_reasons) as unknown[]).map(String).sort(),
+      replies_by_user: Object.entries(JSON.parse(r.replies_by_user) as Record<string, number>).sort(),
+    }));
+  const ROLLBACK = new Error('rollback');
+  let recounted: Awaited<ReturnType<typeof all>> = [];
+  await t.ctx.db
+    .transaction()
+    .execute(async (trx) => {
+      await trx.deleteFrom('conversation_facts').execute();
+      await backfillConversationFacts(trx, t.ctx.dialect);
+      await backfillCohortColumns(trx, t.ctx.dialect);
+      recounted = await all(trx);
+      throw ROLLBACK;
+    })
+    .catch((err) => {
+      if (err !== ROLLBACK) throw err;
+    });
+  return { stored: norm(await all(t.ctx.db)), recounted: norm(recounted) };
+}
