@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { sql } from 'kysely';
 import { factsMigrations } from '../../src/modules/conversations/conversations.facts.migrations.ts';
-import { storedAndRecountedFacts } from '../support/facts-recount.ts';
+import { factsRow, okCall, storedAndRecountedFacts } from '../support/facts-recount.ts';
 import {
   eventually,
   forEachStorage,
@@ -28,11 +28,8 @@ forEachStorage('reports facts from events', (storage) => {
   let offsetMs = 0;
   const HOUR = 3_600_000;
 
-  const call = async (method: string, url: string, body?: unknown, key?: string) => {
-    const r = await t.call(method, url, { key: key ?? w.test, body });
-    assert.ok(r.status < 300, `${method} ${url}: ${r.status} ${r.text}`);
-    return r.body;
-  };
+  const call = (method: string, url: string, body?: unknown, key?: string) =>
+    okCall(t, key ?? w.test, method, url, body);
   const inbound = async (from: string, text: string) =>
     (await call('POST', '/v1/sandbox/inbound', { from, text })).conversation_id as string;
   const answered = async (id: string) =>
@@ -41,12 +38,7 @@ forEachStorage('reports facts from events', (storage) => {
         (m: { direction: string; type: string }) => m.direction === 'outbound' && m.type !== 'note',
       ),
     );
-  const facts = (id: string) =>
-    t.ctx.db
-      .selectFrom('conversation_facts')
-      .selectAll()
-      .where('conversation_id', '=', id)
-      .executeTakeFirstOrThrow();
+  const facts = (id: string) => factsRow(t, id);
   const contactOf = async (id: string) => (await call('GET', `/v1/conversations/${id}`)).contact.id as string;
 
   let a: string;

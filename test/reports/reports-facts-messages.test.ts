@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { sql } from 'kysely';
 import { factsMigrations } from '../../src/modules/conversations/conversations.facts.migrations.ts';
-import { storedAndRecountedFacts } from '../support/facts-recount.ts';
+import { factsRow, okCall, storedAndRecountedFacts } from '../support/facts-recount.ts';
 import {
   eventually,
   forEachStorage,
@@ -27,23 +27,15 @@ forEachStorage('reports facts from messages', (storage) => {
   let offsetMs = 0;
   const HOUR = 3_600_000;
 
-  const call = async (method: string, url: string, body?: unknown, key?: string) => {
-    const r = await t.call(method, url, { key: key ?? w.test, body });
-    assert.ok(r.status < 300, `${method} ${url}: ${r.status} ${r.text}`);
-    return r.body;
-  };
+  const call = (method: string, url: string, body?: unknown, key?: string) =>
+    okCall(t, key ?? w.test, method, url, body);
   const messagesOf = async (id: string) =>
     (await call('GET', `/v1/conversations/${id}/messages`)).data as Array<{
       direction: string;
       type: string;
       sender: { type: string };
     }>;
-  const facts = (id: string) =>
-    t.ctx.db
-      .selectFrom('conversation_facts')
-      .selectAll()
-      .where('conversation_id', '=', id)
-      .executeTakeFirstOrThrow();
+  const facts = (id: string) => factsRow(t, id);
   const batchedSends = async () =>
     (await t.ctx.metrics.sendWrites.get()).values.find((v) => v.labels.path === 'batched')?.value ?? 0;
 

@@ -32,3 +32,18 @@ export async function storedAndRecountedFacts(t: TestApp) {
     });
   return { stored: norm(await all(t.ctx.db)), recounted: norm(recounted) };
 }
+
+/** The stored facts row of one conversation (throws when there is none). */
+export const factsRow = (t: TestApp, conversationId: string) =>
+  t.ctx.db
+    .selectFrom('conversation_facts')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .executeTakeFirstOrThrow();
+
+/** An API call that must succeed (any status of 300 or more fails the test); its body. */
+export async function okCall(t: TestApp, key: string, method: string, url: string, body?: unknown) {
+  const r = await t.call(method, url, { key, body });
+  if (r.status >= 300) throw new Error(`${method} ${url}: ${r.status} ${r.text}`);
+  return r.body;
+}
