@@ -263,8 +263,7 @@ forEachStorage('calls over the media WebSocket', (storage) => {
       key: ws.test,
       body: {
         name: 'Long greeter',
-        greeting:
-          'Hello, Glow Salon here. We are open every day from ten until seven.',
+        greeting: 'Hello, Glow Salon here. We are open every day from ten until seven.',
         voice: { stt: { provider: 'sandbox' }, tts: { provider: 'sandbox' } },
       },
     });
