@@ -346,6 +346,11 @@ export interface Config {
     pgPools?: { db: number; queue: number };
     /** How often pg-boss counts queue depths for the metrics (default 30 s). */
     queueMonitorSeconds?: number;
+    /**
+     * Time limit of each request to Meta's Graph API, read as each request starts (default: each
+     * request kind's own, 15 s for a send): a test of a send that times out sets it for that send.
+     */
+    graphTimeoutMs?: number;
   };
 }
 

@@ -42,8 +42,10 @@ forEachStorage('ai agent', (storage) => {
       testing: { now: () => held ?? new Date() },
       modules: modules.map((m) =>
         // The LLM case's reply is two provider round trips and a knowledge search: on a loaded
-        // machine that can take seconds, so the time limit is not what that case tests.
-        m.name === 'ai' ? createAiModule({ replyDebounceMs: 500, llm: { timeoutMs: 15_000 } }) : m,
+        // machine that can take seconds, so the time limit is not what that case tests. The reply
+        // waits 100 ms for more messages (the burst case holds the clock, not the window, open;
+        // a reply that must not come would come within the checks' 500 ms waits).
+        m.name === 'ai' ? createAiModule({ replyDebounceMs: 100, llm: { timeoutMs: 15_000 } }) : m,
       ),
     });
     ws = await t.workspace();

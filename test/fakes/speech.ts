@@ -14,7 +14,7 @@ import { speechLikeMulaw, speechLikePcm8k } from './callee-audio.ts';
  * - Deepgram speech: `POST /v1/speak?model&encoding&sample_rate&container=none` with `{"text"}`.
  * - ElevenLabs: `POST /v1/text-to-speech/{voice_id}/stream?output_format=ulaw_8000`, `xi-api-key`.
  * Both speech routes stream the asked format back (μ-law 8 kHz or 16-bit PCM 16 kHz) in chunks,
- * 25 ms of audio per character.
+ * `msPerChar` of audio per character (25 ms, about a real voice's pace, unless a test sets less).
  */
 export class FakeSpeech {
   readonly deepgramKey = randomBytes(12).toString('hex');
@@ -23,6 +23,11 @@ export class FakeSpeech {
   readonly transcripts: string[] = [];
   /** How much caller audio makes one scripted utterance (a final result with speech_final). */
   msPerUtterance = 1000;
+  /**
+   * Audio per character of synthesized text (25: about a real voice). A call on a real-time line
+   * plays every ms of it, so a test whose point is not the audio's length may set it lower.
+   */
+  msPerChar = 25;
   /**
    * `down`: refuse everything with 503; `slow`: accept, then stall (no bytes) after the first chunk;
    * `hold`: send the first chunk, then the rest only once `release()` is called.
@@ -153,7 +158,7 @@ export class FakeSpeech {
     const format = dg
       ? `${url.searchParams.get('encoding')}/${url.searchParams.get('sample_rate')}`
       : url.searchParams.get('output_format');
-    const ms = Math.max(100, String(body.text ?? '').length * 25);
+    const ms = Math.max(100, String(body.text ?? '').length * this.msPerChar);
     let audio: Uint8Array;
     if (format === 'mulaw/8000' || format === 'ulaw_8000') audio = speechLikeMulaw(ms);
     else if (format === 'linear16/16000' || format === 'pcm_16000') {

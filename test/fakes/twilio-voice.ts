@@ -30,6 +30,8 @@ export type CalleeStep =
   | { waitForAgentAudioMs: number }
   /** Wait until Parley has sent this many marks (spoken this many segments). */
   | { waitForMarks: number }
+  /** Wait until this holds (checked every 20 ms frame): something outside this call happened. */
+  | { until: () => boolean }
   | { hangup: true };
 
 export interface CallScript {
@@ -118,6 +120,8 @@ export class FakeTwilioVoice extends EventEmitter {
   readonly createdAt: number[] = [];
   /** Conference rooms by name (`<Dial><Conference>` in a call's TwiML or a redirect). */
   readonly conferences = new Map<string, FakeConference>();
+  /** How long a `<Say>` takes to speak, per word (60 ms: a brisk voice; a test may set less). */
+  sayMsPerWord = 60;
   #server: Server | undefined;
   #sockets = new Set<WebSocket>();
   #timers = new Set<NodeJS.Timeout>();
@@ -476,7 +480,7 @@ export class FakeTwilioVoice extends EventEmitter {
     }
     if (call.streamUrl) this.#openStream(call, script);
     else {
-      // `<Say>` (about 60 ms a word here) then `<Dial><Conference>`: a warm transfer's leg.
+      // `<Say>` (sayMsPerWord a word) then `<Dial><Conference>`: a warm transfer's leg.
       const room = conferenceOf(call.form.Twiml ?? '');
       const said = call.form.Twiml?.match(/<Say>([\s\S]*?)<\/Say>/)?.[1] ?? '';
       if (room) {
@@ -485,7 +489,7 @@ export class FakeTwilioVoice extends EventEmitter {
           if (call.status !== 'in-progress') return;
           if (script.declineAfterSay) void this.#end(call, 'completed');
           else void this.#enterRoom(call, room);
-        }, 60 * said.split(/\s+/).length);
+        }, this.sayMsPerWord * said.split(/\s+/).length);
         this.#timers.add(t);
       }
     }
@@ -658,6 +662,7 @@ export class FakeTwilioVoice extends EventEmitter {
         const step = steps[stepIndex];
         if ('waitForAgentAudioMs' in step && call.playedMs < step.waitForAgentAudioMs) break;
         if ('waitForMarks' in step && call.marksReceived.length < step.waitForMarks) break;
+        if ('until' in step && !step.until()) break;
         stepIndex++;
         if ('say' in step) {
           call.sayAt.push(now - openedAt);

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { DateTime } from 'luxon';
+import { createAiModule } from '../../src/modules/ai/ai.module.ts';
 import { backfillCohortColumns } from '../../src/modules/conversations/conversations.facts.cohort.migrations.ts';
 import { backfillConversationFacts } from '../../src/modules/conversations/conversations.facts.migrations.ts';
+import { modules } from '../../src/modules/index.ts';
 import {
   eventually,
   forEachStorage,
@@ -185,7 +187,12 @@ forEachStorage('reports facts: stored = recount', (storage) => {
 
   before(
     async () => {
-      t = await startTestApp(storage, { env: { PARLEY_VOICE_SANDBOX_PACE: 'virtual' } });
+      t = await startTestApp(storage, {
+        env: { PARLEY_VOICE_SANDBOX_PACE: 'virtual' },
+        // The AI answers 100 ms after a customer's last message, not 2 s (a burst's wait is not
+        // what this file counts): the seeding waits for each of its 12 first replies.
+        modules: modules.map((m) => (m.name === 'ai' ? createAiModule({ replyDebounceMs: 100 }) : m)),
+      });
       t.ctx.clock = realClock;
       w = await t.workspace();
       await call('POST', '/v1/agents', { name: 'Desk', business: { timezone: 'Asia/Kolkata' } });

@@ -38,6 +38,11 @@ forEachStorage('warm transfer on a Twilio call', (storage) => {
   let n = 0;
 
   before(async () => {
+    // The agent's lines and the whisper play in real time on the line: shorter audio than a real
+    // voice's (their words, not their length, are what these tests check).
+    speech.msPerChar = 8;
+    speech.msPerUtterance = 600;
+    twilio.sayMsPerWord = 20;
     await Promise.all([twilio.start(), speech.start()]);
     const port = await freePort();
     t = await startTestApp(storage, {
@@ -81,8 +86,11 @@ forEachStorage('warm transfer on a Twilio call', (storage) => {
     await Promise.all([twilio.stop(), speech.stop()]);
   });
 
-  /** The caller asks for a person, then waits (or hangs up after `hangupAfterMarks` marks). */
-  const run = async (leg: CallScript, hangupAfterMarks?: number, pauseBeforeHangup = 0) => {
+  /**
+   * The caller asks for a person, then waits (or hangs up after `hangupAfterMarks` marks, once
+   * `beforeHangup` holds when given).
+   */
+  const run = async (leg: CallScript, hangupAfterMarks?: number, beforeHangup?: () => boolean) => {
     const to = `+1415555${String(200 + ++n).padStart(3, '0')}0`;
     // Its first two words (the recogniser's interim result) already ask for a person.
     speech.transcripts.length = 0; // each recognition stream reads from the first
@@ -92,9 +100,13 @@ forEachStorage('warm transfer on a Twilio call', (storage) => {
       {
         steps: [
           { waitForMarks: 2 },
-          { say: 1200 },
+          { say: 700 },
           ...(hangupAfterMarks
-            ? [{ waitForMarks: hangupAfterMarks }, { pause: pauseBeforeHangup }, { hangup: true as const }]
+            ? [
+                { waitForMarks: hangupAfterMarks },
+                ...(beforeHangup ? [{ until: beforeHangup }] : []),
+                { hangup: true as const },
+              ]
             : []),
           { pause: 60_000 },
         ],
@@ -179,8 +191,18 @@ forEachStorage('warm transfer on a Twilio call', (storage) => {
   }
 
   it('the caller hangs up while the person is still ringing: the second leg is hung up at once', async () => {
-    // Marks: greeting 2, "putting you through" 2; then the caller waits a moment on hold and hangs up.
-    const { call, person } = await run({ outcome: 'answer', ringMs: 20_000 }, 4, 6000);
+    // Marks: greeting 2, "putting you through" 2; then the caller waits on hold until the person's
+    // phone rings (Parley has the leg's `ringing` callback) and hangs up.
+    const legs = new Set(twilio.calls.keys());
+    const ringing = () =>
+      [...twilio.calls.values()].some(
+        (c) =>
+          !legs.has(c.sid) &&
+          c.form.To === TRANSFER_TO &&
+          c.status === 'ringing' &&
+          c.callbacks.some((cb) => cb.form.CallStatus === 'ringing' && cb.status >= 200 && cb.status < 300),
+      );
+    const { call, person } = await run({ outcome: 'answer', ringMs: 20_000 }, 4, ringing);
     assert.equal(call.ended_reason, 'customer_ended_call');
     assert.ok(person, 'the person was being called');
     const leg = await twilio.waitFor((c) => c === person && c.updates.some((u) => u.Status === 'completed'));

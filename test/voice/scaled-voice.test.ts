@@ -58,6 +58,9 @@ describe('scaled shape: phone calls across two api processes and a worker (Postg
   let channelId = '';
 
   before(async () => {
+    // The agent's speech plays in real time on the line: 10 ms of audio a character, not a real
+    // voice's 25 (what is said, and where, is the point here, not how long).
+    speech.msPerChar = 10;
     await Promise.all([twilio.start(), speech.start()]);
     db = await createPgDatabase();
     // Until the processes are up the balancer has nowhere to send anything; routes are set per test.

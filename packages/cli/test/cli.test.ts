@@ -7,6 +7,8 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { verifyWebhook } from '@parley/sdk';
+import { createAiModule } from '../../../src/modules/ai/ai.module.ts';
+import { modules } from '../../../src/modules/index.ts';
 import { startReceiver, startServer, type TestServer } from '../../sdk/test/support/server.ts';
 import { run } from '../src/cli.ts';
 
@@ -24,7 +26,10 @@ describe('parley CLI against a real server [sqlite]', () => {
   let dir: string;
 
   before(async () => {
-    server = await startServer();
+    // The AI answers 100 ms after a customer's last message, not 2 s: `chat` waits for two replies.
+    server = await startServer({
+      modules: modules.map((m) => (m.name === 'ai' ? createAiModule({ replyDebounceMs: 100 }) : m)),
+    });
     ws = await server.workspace();
     dir = mkdtempSync(join(tmpdir(), 'parley-cli-test-'));
   });
@@ -324,7 +329,8 @@ describe('parley CLI against a real server [sqlite]', () => {
     const r = await cli(
       ['call', agent.id, '--api-key', ws.test],
       {},
-      { stdin: 'What are your opening hours?\n' },
+      // A turn with a short answer: the call speaks it at a person's pace, in real time.
+      { stdin: 'Thank you\n' },
     );
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n');

@@ -57,7 +57,14 @@ export const providersModule: Module = {
   ],
   setup(ctx) {
     const base = (ctx.config.publicUrl ?? `http://localhost:${ctx.config.port}`).replace(/\/$/, '');
-    const graph = { graphUrl: ctx.config.metaGraphUrl, version: ctx.config.metaGraphVersion };
+    const graph = {
+      graphUrl: ctx.config.metaGraphUrl,
+      version: ctx.config.metaGraphVersion,
+      // Unset but in a test (config.testing), read at each request.
+      get timeoutMs() {
+        return ctx.config.testing?.graphTimeoutMs;
+      },
+    };
     // One `meta` adapter: WhatsApp channels on the Cloud API, Messenger and Instagram on the Send API.
     registerAdapter(ctx, createMetaAdapter(createWhatsAppAdapter(graph), createMetaDirectAdapter(graph)));
     registerAdapter(

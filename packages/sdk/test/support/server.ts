@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Module } from '../../../../src/modules/module.ts';
 import { loadConfig } from '../../../../src/platform/config.ts';
 import { startParley } from '../../../../src/server.ts';
 
@@ -21,7 +22,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(): Promise<TestServer> {
+/** `modules`: the app's modules, when a test needs one set up otherwise (default: the server's). */
+export async function startServer(opts: { modules?: Module[] } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-sdk-test-'));
   const config = loadConfig({
     PARLEY_DATA_DIR: dataDir,
@@ -32,7 +34,7 @@ export async function startServer(): Promise<TestServer> {
     PORT: '0',
     HOST: '127.0.0.1',
   });
-  const parley = await startParley(config, { listen: true, bootstrap: false });
+  const parley = await startParley(config, { listen: true, bootstrap: false, modules: opts.modules });
   const url = parley.url!.replace('0.0.0.0', '127.0.0.1');
   const doc = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
   return {
