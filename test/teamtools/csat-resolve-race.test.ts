@@ -89,6 +89,16 @@ forEachStorage('csat: resolved while the AI answer is pending', (storage) => {
     clock += 1000;
     const closed = await t.call('POST', `/v1/conversations/${id}/close`, { key: ws.test });
     assert.equal(closed.status, 200, closed.text);
+    // The question is recorded by the job the close queued (its message may still be on its way):
+    // from then on a score is its answer. (Before that job runs, nothing has been asked.)
+    await eventually(() =>
+      t.ctx.db
+        .selectFrom('csat_requests')
+        .select('id')
+        .where('conversation_id', '=', id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst(),
+    );
     await inbound(from, '5');
     clock += 5000;
     const c = await eventually(async () => {
