@@ -22,6 +22,12 @@ export interface RetentionBatch {
   /** ISO time: what is older goes. */
   before: string;
   limit: number;
+  /**
+   * Where the step's last batch of this run stopped (an ISO time), kept by the step: the next
+   * batch starts there instead of walking, from the oldest, past every row the run has deleted
+   * (on PostgreSQL their index entries stay until a vacuum, and each batch walked them all).
+   */
+  after?: string;
 }
 
 /**

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { sql } from 'kysely';
+import { purgeOldMessages } from '../../src/modules/messaging/messaging.retention.ts';
 import { retentionJob, runRetention } from '../../src/modules/privacy/privacy.retention.ts';
 import {
   eventually,
@@ -53,6 +54,58 @@ forEachStorage('retention', (storage) => {
     assert.equal(more.body.audit_log_days, null);
     // The live mode has its own settings.
     assert.equal((await t.call('GET', '/v1/retention', { key: ws.live })).body.messages_days, null);
+  });
+
+  it('deletes batch after batch from where the last stopped, messages of one instant across a batch edge included', async () => {
+    const w = await t.workspace();
+    const r = await t.call('POST', '/v1/sandbox/inbound', {
+      key: w.test,
+      body: { from: '+14155550178', text: 'a' },
+    });
+    assert.equal(r.status, 200, r.text);
+    const template = await t.ctx.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', r.body.conversation_id)
+      .executeTakeFirstOrThrow();
+    delete (template as Record<string, unknown>).search_tsv;
+    // Three instants 100, 99 and 98 days ago, three messages each: batches of 2 cut through each.
+    const old = [100, 100, 100, 99, 99, 99, 98, 98, 98];
+    await t.ctx.db
+      .insertInto('messages')
+      .values(
+        old.map((days, i) => ({
+          ...template,
+          id: `msg_batch${String(i).padStart(2, '0')}`,
+          provider_message_id: null,
+          created_at: new Date(Date.parse('2026-01-01T00:00:00Z') - days * DAY).toISOString(),
+        })),
+      )
+      .execute();
+    const batch = {
+      workspaceId: w.id,
+      livemode: false,
+      before: new Date(Date.parse('2026-01-01T00:00:00Z') - 50 * DAY).toISOString(),
+      limit: 2,
+    };
+    let deleted = 0;
+    let batches = 0;
+    for (let n = 2; n === 2; batches++) {
+      n = await purgeOldMessages(t.ctx, batch);
+      deleted += n;
+    }
+    assert.equal(deleted, old.length);
+    assert.equal(batches, 5);
+    const left = await t.ctx.db
+      .selectFrom('messages')
+      .select('id')
+      .where('workspace_id', '=', w.id)
+      .execute();
+    assert.deepEqual(
+      left.map((m) => m.id),
+      [template.id],
+      'every old message is gone, the recent one stays',
+    );
   });
 
   it('deletes what is older, once per day, with the search index and attachments, keeping counts', async () => {

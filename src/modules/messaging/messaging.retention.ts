@@ -10,18 +10,21 @@ import type { RetentionBatch } from '../../platform/retention.ts';
  */
 export async function purgeOldMessages(ctx: AppContext, batch: RetentionBatch): Promise<number> {
   return ctx.transaction(async (tx) => {
-    const rows = await tx.db
+    let q = tx.db
       .selectFrom('messages')
-      .select('id')
+      .select(['id', 'created_at'])
       .where(inScope(batch))
       .where('created_at', '<', batch.before)
       .orderBy('created_at')
-      .limit(batch.limit)
-      .execute();
+      .limit(batch.limit);
+    // From where the last batch stopped (`>=`: messages of that same instant may be left).
+    if (batch.after) q = q.where('created_at', '>=', batch.after);
+    const rows = await q.execute();
     if (!rows.length) return 0;
     const ids = rows.map((r) => r.id);
     await tx.db.deleteFrom('message_attachments').where('message_id', 'in', ids).execute();
     await tx.db.deleteFrom('messages').where('id', 'in', ids).execute();
+    batch.after = rows[rows.length - 1]!.created_at;
     return ids.length;
   });
 }

@@ -193,7 +193,8 @@ async function applyRetention(ctx: AppContext, row: RetentionSettingsTable, paus
     };
     deleted[kind] = 0;
     for (const r of ctx.retainers.filter((x) => x.kind === kind))
-      deleted[kind] += await drain(ctx, r.purge, batch, pauseMs);
+      // A batch of its own per step: the step keeps its place in it (`after`) for this run.
+      deleted[kind] += await drain(ctx, r.purge, { ...batch }, pauseMs);
   }
   await ctx.db
     .updateTable('retention_settings')
