@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { SttEngine, TtsEngine } from '../engine/types.ts';
-import { wavOf, wavStreamPcm } from './builtin.ts';
+import { wavHeaderOf, wavStreamPcm } from './builtin.ts';
 import { utteranceStream } from './utterances.ts';
 
 /**
@@ -33,6 +34,31 @@ async function failure(res: Response, what: string): Promise<Error> {
   return new Error(`${what} answered ${res.status}${body ? `: ${body}` : ''}`);
 }
 
+/**
+ * The transcription request's multipart body (`file` as turn.wav, then the fields), made in one
+ * buffer with one copy of the audio: fetch's `FormData` with a `Blob` copies the audio three times
+ * and streams it through web streams in small chunks, about 2 ms of CPU per utterance. The same
+ * parts as `FormData` encodes them (string values' line breaks as CRLF).
+ */
+export function transcriptionForm(
+  pcm: Int16Array,
+  rate: number,
+  fields: ReadonlyArray<readonly [string, string]>,
+): { body: Buffer; type: string } {
+  const boundary = `----ParleyFormBoundary${randomUUID().replaceAll('-', '')}`;
+  const part = (name: string, extra = '') =>
+    `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${extra}\r\n\r\n`;
+  let tail = '\r\n';
+  for (const [name, value] of fields) tail += `${part(name)}${value.replace(/\r\n|\r|\n/g, '\r\n')}\r\n`;
+  tail += `--${boundary}--\r\n`;
+  const data = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+  const head = Buffer.from(part('file', '; filename="turn.wav"\r\nContent-Type: audio/wav'));
+  return {
+    body: Buffer.concat([head, wavHeaderOf(data.length, rate), data, Buffer.from(tail)]),
+    type: `multipart/form-data; boundary=${boundary}`,
+  };
+}
+
 export function openAiStt(cfg: OpenAiAudioConfig): SttEngine {
   return {
     name: cfg.name,
@@ -42,21 +68,17 @@ export function openAiStt(cfg: OpenAiAudioConfig): SttEngine {
       const hints = [...(options.hints?.phrases ?? []), ...(options.hints?.keywords ?? [])];
 
       const transcribe = async (pcm: Int16Array): Promise<string> => {
-        const form = new FormData();
-        form.set(
-          'file',
-          new Blob([new Uint8Array(wavOf(pcm, options.sampleRate))], { type: 'audio/wav' }),
-          'turn.wav',
-        );
-        form.set('model', cfg.model ?? 'whisper-1');
-        form.set('response_format', 'json');
-        if (language) form.set('language', language);
-        if (hints.length) form.set('prompt', hints.join(', ').slice(0, 800));
+        const form = transcriptionForm(pcm, options.sampleRate, [
+          ['model', cfg.model ?? 'whisper-1'],
+          ['response_format', 'json'],
+          ...(language ? [['language', language] as const] : []),
+          ...(hints.length ? [['prompt', hints.join(', ').slice(0, 800)] as const] : []),
+        ]);
         const signal = AbortSignal.any([inflight.signal, AbortSignal.timeout(cfg.timeoutMs ?? 15_000)]);
         const res = await fetch(url(cfg.baseUrl, '/audio/transcriptions'), {
           method: 'POST',
-          headers: auth(cfg.apiKey),
-          body: form,
+          headers: { ...auth(cfg.apiKey), 'content-type': form.type },
+          body: form.body,
           signal,
         });
         if (!res.ok) throw await failure(res, `Speech-to-text (${cfg.name})`);
