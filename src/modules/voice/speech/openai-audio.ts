@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { SttEngine, TtsEngine } from '../engine/types.ts';
 import { wavHeaderOf, wavStreamPcm } from './builtin.ts';
 import { utteranceStream } from './utterances.ts';
@@ -59,6 +61,40 @@ export function transcriptionForm(
   };
 }
 
+/**
+ * POSTs `body` and reads the whole answer as text, over node:http(s) (the global agent keeps
+ * connections alive): fetch's request, header and response objects, body copies and web streams
+ * cost several times the CPU for one small JSON answer per utterance.
+ */
+function post(
+  target: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  signal: AbortSignal,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(target);
+    const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(
+      u,
+      { method: 'POST', headers: { ...headers, 'content-length': String(body.length) }, signal },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+        res.on('close', () => {
+          if (!res.complete) reject(signal.reason ?? new Error('The answer was cut off.'));
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 export function openAiStt(cfg: OpenAiAudioConfig): SttEngine {
   return {
     name: cfg.name,
@@ -75,14 +111,19 @@ export function openAiStt(cfg: OpenAiAudioConfig): SttEngine {
           ...(hints.length ? [['prompt', hints.join(', ').slice(0, 800)] as const] : []),
         ]);
         const signal = AbortSignal.any([inflight.signal, AbortSignal.timeout(cfg.timeoutMs ?? 15_000)]);
-        const res = await fetch(url(cfg.baseUrl, '/audio/transcriptions'), {
-          method: 'POST',
-          headers: { ...auth(cfg.apiKey), 'content-type': form.type },
-          body: form.body,
-          signal,
-        });
-        if (!res.ok) throw await failure(res, `Speech-to-text (${cfg.name})`);
-        const body = (await res.json()) as { text?: unknown };
+        const target = url(cfg.baseUrl, '/audio/transcriptions');
+        const headers = { ...auth(cfg.apiKey), 'content-type': form.type };
+        let res = await post(target, headers, form.body, signal);
+        // A redirect (rare for an API) is followed as fetch would.
+        if (res.status >= 300 && res.status < 400 && res.status !== 304) {
+          const r = await fetch(target, { method: 'POST', headers, body: form.body, signal });
+          res = { status: r.status, text: await r.text() };
+        }
+        if (res.status < 200 || res.status >= 300)
+          throw new Error(
+            `Speech-to-text (${cfg.name}) answered ${res.status}${res.text ? `: ${res.text.slice(0, 200)}` : ''}`,
+          );
+        const body = JSON.parse(res.text) as { text?: unknown };
         if (typeof body.text !== 'string') throw new Error(`Speech-to-text (${cfg.name}) gave no text.`);
         return body.text.trim();
       };
