@@ -31,6 +31,38 @@ describe('GroupCommit', () => {
     ]);
   });
 
+  it('with gatherMs, items submitted within that time after the first share its group', async () => {
+    const groups: number[][] = [];
+    const gc = new GroupCommit<number, number>(
+      async (items) => {
+        groups.push(items);
+        return items.map((n) => ({ ok: true, value: n }));
+      },
+      { maxItems: 10, concurrency: 1, gatherMs: 40 },
+    );
+    const first = gc.submit(1);
+    await new Promise((r) => setTimeout(r, 5));
+    const second = gc.submit(2);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(groups, [], 'nothing is written before the gather time');
+    assert.deepEqual(await Promise.all([first, second]), [1, 2]);
+    assert.deepEqual(groups, [[1, 2]]);
+  });
+
+  it('with gatherMs, a whole group waiting is written at once', async () => {
+    const groups: number[][] = [];
+    const gc = new GroupCommit<number, number>(
+      async (items) => {
+        groups.push(items);
+        return items.map((n) => ({ ok: true, value: n }));
+      },
+      { maxItems: 2, concurrency: 1, gatherMs: 10_000 },
+    );
+    const all = Promise.all([1, 2].map((n) => gc.submit(n)));
+    assert.deepEqual(await all, [1, 2]);
+    assert.deepEqual(groups, [[1, 2]]);
+  });
+
   it('caps a group at maxItems', async () => {
     const sizes: number[] = [];
     const gc = new GroupCommit<number, number>(

@@ -17,17 +17,30 @@ export class GroupCommit<T, R> {
   readonly #write: (items: T[]) => Promise<GroupResult<R>[]>;
   readonly #maxItems: number;
   readonly #concurrency: number;
+  readonly #gatherMs: number;
   #pending: Waiter<T, R>[] = [];
   #running = 0;
   #scheduled = false;
+  /** The timer of a group gathering items (`gatherMs`). */
+  #gather: NodeJS.Timeout | null = null;
 
   constructor(
     write: (items: T[]) => Promise<GroupResult<R>[]>,
-    opts: { maxItems: number; concurrency: number },
+    opts: {
+      maxItems: number;
+      concurrency: number;
+      /**
+       * How long a group waits for more items once its first is submitted (default 0: only those
+       * of the same turn of the event loop). For writers whose items come spread out, one at a
+       * time, and may wait that long to be written.
+       */
+      gatherMs?: number;
+    },
   ) {
     this.#write = write;
     this.#maxItems = Math.max(1, opts.maxItems);
     this.#concurrency = Math.max(1, opts.concurrency);
+    this.#gatherMs = Math.max(0, opts.gatherMs ?? 0);
   }
 
   submit(item: T): Promise<R> {
@@ -38,10 +51,17 @@ export class GroupCommit<T, R> {
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#running >= this.#concurrency || this.#pending.length === 0) return;
+    if (this.#running >= this.#concurrency || this.#pending.length === 0) return;
+    const full = this.#pending.length >= this.#maxItems;
+    // A group gathering for `gatherMs` goes at once when it fills up.
+    if (this.#scheduled && !(full && this.#gather)) return;
+    if (this.#gather) clearTimeout(this.#gather);
+    this.#gather = null;
     this.#scheduled = true;
-    // Items that arrive in the same turn of the event loop (requests parsed together) join in.
-    setImmediate(() => {
+    // Items that arrive in the same turn of the event loop (requests parsed together) join in,
+    // or those of the next `gatherMs` (unless a whole group is waiting already).
+    const run = () => {
+      this.#gather = null;
       this.#scheduled = false;
       while (this.#running < this.#concurrency && this.#pending.length > 0) {
         const group = this.#pending.splice(0, this.#maxItems);
@@ -51,7 +71,9 @@ export class GroupCommit<T, R> {
           this.#schedule();
         });
       }
-    });
+    };
+    if (this.#gatherMs > 0 && !full) this.#gather = setTimeout(run, this.#gatherMs);
+    else setImmediate(run);
   }
 
   async #run(group: Waiter<T, R>[]): Promise<void> {

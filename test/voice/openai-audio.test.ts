@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { openAiStt, openAiTts } from '../../src/modules/voice/speech/openai-audio.ts';
+import { wavOf } from '../../src/modules/voice/speech/builtin.ts';
+import { openAiStt, openAiTts, transcriptionForm } from '../../src/modules/voice/speech/openai-audio.ts';
 import { FakeOpenAiAudio } from '../fakes/openai-audio.ts';
 import {
   eventually,
@@ -23,6 +24,27 @@ function frame(voiced: boolean, t0: number): Int16Array {
     }
   return pcm;
 }
+
+it("the transcription's multipart body reads back as the FormData it stands for", async () => {
+  const pcm = frame(true, 0);
+  const form = transcriptionForm(pcm, 16_000, [
+    ['model', 'whisper-1'],
+    ['prompt', 'opening hours,\nGlow "Salon"\r\nnails'],
+  ]);
+  const parsed = await new Request('http://x/', {
+    method: 'POST',
+    headers: { 'content-type': form.type },
+    body: form.body,
+  }).formData();
+  assert.deepEqual([...parsed.keys()], ['file', 'model', 'prompt']);
+  const file = parsed.get('file') as File;
+  assert.equal(file.name, 'turn.wav');
+  assert.equal(file.type, 'audio/wav');
+  assert.ok(Buffer.from(await file.arrayBuffer()).equals(wavOf(pcm, 16_000)));
+  assert.equal(parsed.get('model'), 'whisper-1');
+  // As FormData sends a value: its line breaks as CRLF (the parser reads them back as they came).
+  assert.equal(parsed.get('prompt'), 'opening hours,\r\nGlow "Salon"\r\nnails');
+});
 
 describe('openai_compatible speech engines against a local fake of the audio endpoints', () => {
   let fake: FakeOpenAiAudio;

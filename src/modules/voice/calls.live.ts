@@ -13,6 +13,7 @@ import { agentDriver } from './agent.driver.ts';
 import { callScreener } from './call-screening.ts';
 import { agentVoice, callSpeech, noSttNotice } from './call-speech.ts';
 import { advanceCall, saveCallRecord } from './calls.lifecycle.ts';
+import { lineWriter } from './calls.line-writer.ts';
 import { type CallLatency, type EndedReason, isTerminal, type TranscriptEntry } from './calls.service.ts';
 import { RealScheduler, VirtualScheduler } from './engine/scheduler.ts';
 import { CallSession, type SessionRecorder, type TurnTiming } from './engine/session.ts';
@@ -387,6 +388,7 @@ function percentile(sorted: number[], p: number): number | null {
  */
 function callRecorder(ctx: AppContext, call: CallRow, at: () => Date, machine: boolean): SessionRecorder {
   const rt = voiceRuntime(ctx);
+  const writeLine = lineWriter(ctx);
   const transcript: TranscriptEntry[] = [];
   const timings: TurnTiming[] = [];
   const counts = emptyTurnCounts();
@@ -420,7 +422,8 @@ function callRecorder(ctx: AppContext, call: CallRow, at: () => Date, machine: b
         const iso = now.toISOString();
         const customer = entry.role === 'customer';
         const row = turnMessage(call, entry.text, customer, iso);
-        await ctx.transaction(async (tx) => {
+        // In a transaction shared with other calls' lines (calls.line-writer.ts).
+        await writeLine(async (tx) => {
           await insertMessageRow(tx.db, row);
           await noteLastMessage(tx.db, call.conversation_id!, {
             text: entry.text,

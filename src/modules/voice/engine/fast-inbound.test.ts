@@ -55,7 +55,7 @@ function maskedFrame(payload: Buffer, opcode = 0x2, fin = true): Buffer {
   return Buffer.concat([head, mask, body]);
 }
 
-test('a read of one whole binary frame skips ws; text, split, joined and fragmented frames go through ws unchanged', async () => {
+test('whole binary frames at the start of a read skip ws; text, split and fragmented frames, and what follows them in the read, go through ws unchanged', async () => {
   const s = await served();
   assert.equal(s.installed, true);
 
@@ -90,11 +90,40 @@ test('a read of one whole binary frame skips ws; text, split, joined and fragmen
   raw.write(split.subarray(100));
   await s.until(() => s.messages.length === before + 1);
   assert.ok(s.messages.at(-1)!.data.equals(a));
-  before = s.messages.length;
+  // Two whole frames in one read: both the direct way, in order.
+  let directBefore = s.direct.length;
   raw.write(Buffer.concat([maskedFrame(b), maskedFrame(c)]));
-  await s.until(() => s.messages.length === before + 2);
-  assert.ok(s.messages.at(-2)!.data.equals(b));
-  assert.ok(s.messages.at(-1)!.data.equals(c));
+  await s.until(() => s.direct.length === directBefore + 2);
+  assert.ok(s.direct.at(-2)!.equals(b));
+  assert.ok(s.direct.at(-1)!.equals(c));
+  // A whole frame, then a text frame and the start of another binary one in the same read: the
+  // first the direct way, the rest (and the next read, the binary frame's end) through ws, in order.
+  const e = randomBytes(640);
+  const f = randomBytes(640);
+  const g = randomBytes(640);
+  const tail = maskedFrame(g);
+  directBefore = s.direct.length;
+  before = s.messages.length;
+  raw.write(
+    Buffer.concat([
+      maskedFrame(e),
+      maskedFrame(Buffer.from('{"type":"x"}'), 0x1),
+      maskedFrame(f),
+      tail.subarray(0, 50),
+    ]),
+  );
+  await new Promise((r) => setTimeout(r, 30));
+  raw.write(tail.subarray(50));
+  await s.until(() => s.messages.length === before + 3);
+  assert.equal(s.direct.length, directBefore + 1);
+  assert.ok(s.direct.at(-1)!.equals(e));
+  assert.deepEqual(
+    s.messages.slice(-3).map((m) => m.binary),
+    [false, true, true],
+  );
+  assert.equal(s.messages.at(-3)!.data.toString(), '{"type":"x"}');
+  assert.ok(s.messages.at(-2)!.data.equals(f));
+  assert.ok(s.messages.at(-1)!.data.equals(g));
   // A first fragment alone in its read is not final: ws holds it until the last one.
   const d = randomBytes(400);
   before = s.messages.length;

@@ -17,13 +17,14 @@ const GET_INFO = 0;
 
 /**
  * A media socket's binary frames read straight from the TCP socket, past `ws`'s parser: a caller's
- * audio comes as one small masked binary frame per read (50 a second a call), and `ws` spends per
- * frame a stream write, several buffer views, an array and two events on it. When a read holds
- * exactly one whole unfragmented binary frame of a client (FIN, binary, masked, a length under
- * 64 KiB) and `ws`'s parser holds nothing, the frame is unmasked in place (the read's buffer is
- * the socket's own) and its payload handed to `onBinary`; every other read (text, control frames,
- * a frame split over reads or several in one, anything after the socket started closing) goes to
- * `ws`'s parser as before, so its checks and close codes are unchanged.
+ * audio comes as small masked binary frames (50 a second a call), one per read or, when the
+ * server's loop was busy, several in one read, and `ws` spends per frame a stream write, several
+ * buffer views, an array and two events on it. While `ws`'s parser holds nothing, each whole
+ * unfragmented binary frame of a client (FIN, binary, masked, a length under 64 KiB) at the start
+ * of a read, and each one after it, is unmasked in place (the read's buffer is the socket's own)
+ * and its payload handed to `onBinary`; the rest of the read from the first thing that is not such
+ * a frame (text, control frames, a frame that goes on in the next read, anything after the socket
+ * started closing) goes to `ws`'s parser as before, so its checks and close codes are unchanged.
  *
  * Returns false (nothing changed) when the socket is not a served `ws` socket of the shape this
  * knows (a test's stand-in, another `ws` version).
@@ -43,22 +44,24 @@ export function readBinaryFramesDirectly(ws: WebSocket, onBinary: (payload: Buff
   const wsOnData = socket.listeners('data').find((f) => (f as { name?: string }).name === 'socketOnData');
   if (!wsOnData) return false;
   const OPEN = ws.OPEN;
+  const idle = () =>
+    ws.readyState === OPEN &&
+    receiver._state === GET_INFO &&
+    receiver._bufferedBytes === 0 &&
+    receiver._fragmented === 0 &&
+    receiver.writableLength === 0;
   const onData = (chunk: Buffer) => {
-    if (
-      ws.readyState === OPEN &&
-      receiver._state === GET_INFO &&
-      receiver._bufferedBytes === 0 &&
-      receiver._fragmented === 0 &&
-      receiver.writableLength === 0
-    ) {
-      const payload = wholeBinaryFrame(chunk);
-      if (payload) {
-        onBinary(payload);
-        return;
-      }
+    let at = 0;
+    while (at < chunk.length && idle()) {
+      const size = wholeBinaryFrame(chunk, at);
+      if (!size) break;
+      // The payload after the header: 2 bytes (or 4 with a 16-bit length) and the 4-byte mask.
+      onBinary(chunk.subarray(at + ((chunk[at + 1]! & 0x7f) === 126 ? 8 : 6), at + size));
+      at += size;
     }
+    if (at === chunk.length) return;
     // As `ws` itself does with a read.
-    if (!receiver.write(chunk)) socket.pause();
+    if (!receiver.write(at === 0 ? chunk : chunk.subarray(at))) socket.pause();
   };
   socket.removeListener('data', wsOnData as (chunk: Buffer) => void);
   socket.on('data', onData);
@@ -66,23 +69,27 @@ export function readBinaryFramesDirectly(ws: WebSocket, onBinary: (payload: Buff
   return true;
 }
 
-/** The unmasked payload when `chunk` is exactly one final, masked binary frame (≤ 65,535 bytes), else null. */
-function wholeBinaryFrame(chunk: Buffer): Buffer | null {
-  const n = chunk.length;
+/**
+ * When `chunk` holds from `at` one whole final, masked binary frame (≤ 65,535 bytes): unmasks its
+ * payload in place and returns the frame's size (header included); else 0, nothing changed.
+ */
+function wholeBinaryFrame(chunk: Buffer, at: number): number {
+  const n = chunk.length - at;
   // FIN + binary, no reserved bits (no compression on the media socket).
-  if (n < 6 || chunk[0] !== 0x82) return null;
-  const b1 = chunk[1]!;
-  if ((b1 & 0x80) === 0) return null; // a client's frame must be masked: ws refuses it
+  if (n < 6 || chunk[at] !== 0x82) return 0;
+  const b1 = chunk[at + 1]!;
+  if ((b1 & 0x80) === 0) return 0; // a client's frame must be masked: ws refuses it
   let len = b1 & 0x7f;
-  let at = 2;
+  let head = 2;
   if (len === 126) {
-    if (n < 8) return null;
-    len = (chunk[2]! << 8) | chunk[3]!;
-    at = 4;
-  } else if (len === 127) return null;
-  if (n !== at + 4 + len) return null;
-  unmask(chunk, at + 4, len);
-  return chunk.subarray(at + 4);
+    if (n < 8) return 0;
+    len = (chunk[at + 2]! << 8) | chunk[at + 3]!;
+    head = 4;
+  } else if (len === 127) return 0;
+  const size = head + 4 + len;
+  if (n < size) return 0;
+  unmask(chunk, at + head + 4, len);
+  return size;
 }
 
 /** Unmasks `len` bytes of `chunk` from `at` in place, with the 4-byte key just before them. */

@@ -219,9 +219,14 @@ export function jsgfOf(phrases: string[]): string | null {
 
 export function wavOf(pcm: Int16Array, rate: number): Buffer {
   const data = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+  return Buffer.concat([wavHeaderOf(data.length, rate), data]);
+}
+
+/** The 44-byte header of a WAV file of `bytes` bytes of 16-bit mono PCM at `rate`. */
+export function wavHeaderOf(bytes: number, rate: number): Buffer {
   const h = Buffer.alloc(44);
   h.write('RIFF', 0, 'ascii');
-  h.writeUInt32LE(36 + data.length, 4);
+  h.writeUInt32LE(36 + bytes, 4);
   h.write('WAVEfmt ', 8, 'ascii');
   h.writeUInt32LE(16, 16);
   h.writeUInt16LE(1, 20);
@@ -231,8 +236,8 @@ export function wavOf(pcm: Int16Array, rate: number): Buffer {
   h.writeUInt16LE(2, 32);
   h.writeUInt16LE(16, 34);
   h.write('data', 36, 'ascii');
-  h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
+  h.writeUInt32LE(bytes, 40);
+  return h;
 }
 
 /** Runs pocketsphinx over one WAV file; its stdout is one line per utterance it found. */
