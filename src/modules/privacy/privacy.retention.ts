@@ -192,8 +192,8 @@ async function applyRetention(ctx: AppContext, row: RetentionSettingsTable, paus
       limit: RETENTION_BATCH,
     };
     deleted[kind] = 0;
+    // A batch of its own per step: the step keeps its place in it (`after`) for this run.
     for (const r of ctx.retainers.filter((x) => x.kind === kind))
-      // A batch of its own per step: the step keeps its place in it (`after`) for this run.
       deleted[kind] += await drain(ctx, r.purge, { ...batch }, pauseMs);
   }
   await ctx.db
