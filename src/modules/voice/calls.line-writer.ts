@@ -1,6 +1,7 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Tx } from '../../platform/events.ts';
 import { GroupCommit, type GroupResult } from '../../platform/group-commit.ts';
+import { voiceRuntime } from './voice.runtime.ts';
 
 /** One transcript line's writes, in a transaction it may share with other calls' lines. */
 export type LineWrite = (tx: Tx) => Promise<void>;
@@ -21,8 +22,6 @@ export const LINE_GATHER_MS = 50;
  */
 const MAX_LINES = 4;
 
-const writers = new WeakMap<AppContext, GroupCommit<LineWrite, void>>();
-
 /**
  * The app's writer of transcript lines: each call submits its lines in order (its recorder chains
  * them), and the lines of all calls submitted within `LINE_GATHER_MS` are written in one
@@ -30,18 +29,18 @@ const writers = new WeakMap<AppContext, GroupCommit<LineWrite, void>>();
  * so a line fails only for itself (the rolled-back lines wrote nothing).
  */
 export function lineWriter(ctx: AppContext): (write: LineWrite) => Promise<void> {
-  let group = writers.get(ctx);
-  if (!group) {
-    group = new GroupCommit<LineWrite, void>((lines) => writeLines(ctx, lines), {
+  const rt = voiceRuntime(ctx);
+  if (!rt.lineWriter) {
+    const group = new GroupCommit<LineWrite, void>((lines) => writeLines(ctx, lines), {
       maxItems: MAX_LINES,
       // SQLite has one writer; on PostgreSQL one transaction at a time keeps the groups large.
       concurrency: 1,
       gatherMs: LINE_GATHER_MS,
     });
-    writers.set(ctx, group);
+    // Kept on the app's voice runtime: one writer per app, none shared between two apps in a process.
+    rt.lineWriter = (write) => group.submit(write);
   }
-  const writer = group;
-  return (write) => writer.submit(write);
+  return rt.lineWriter;
 }
 
 async function writeLines(ctx: AppContext, lines: LineWrite[]): Promise<GroupResult<void>[]> {

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, type Metric, Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
+import type { Tx } from '../../platform/events.ts';
 import { CallOwnership } from './calls.ownership.ts';
 import type { CallDriver, Carrier } from './engine/types.ts';
 import { MediaMetrics } from './media-metrics.ts';
@@ -52,6 +53,8 @@ export class VoiceRuntime {
   readonly ownership = new CallOwnership();
   /** The calls held here; each is claimed for this process the moment it is added. */
   readonly live = new OwnedCalls(this.ownership);
+  /** The writer of every call's transcript lines, made on first use (calls.line-writer.ts). */
+  lineWriter: ((write: (tx: Tx) => Promise<void>) => Promise<void>) | undefined;
   /** Set when the app starts closing: no new call starts here (see startCall). */
   closing = false;
   /** Set when the process drains before a shutdown: no new call starts here; live ones go on. */
