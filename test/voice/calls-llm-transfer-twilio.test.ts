@@ -1,30 +1,16 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, it } from 'node:test';
 import { FakeSpeech } from '../fakes/speech.ts';
 import { FakeTwilioVoice } from '../fakes/twilio-voice.ts';
 import { type FakeLlm, say, startFakeLlm } from '../support/fake-llm.ts';
-import {
-  eventually,
-  forEachStorage,
-  startTestApp,
-  type TestApp,
-  type Workspace,
-} from '../support/harness.ts';
+import { eventually, forEachStorage, type TestApp, type Workspace } from '../support/harness.ts';
+import { startPhoneApp } from '../support/phone-app.ts';
 
 /**
  * An LLM agent's `transfer` tool on a phone call: the carrier's transfer path (a Twilio call
  * update with `<Dial>`), through the app with fakes of Twilio (REST, callbacks, Media Streams),
  * Deepgram/ElevenLabs and an OpenAI-compatible chat completions server.
  */
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 forEachStorage('LLM transfer on a Twilio call', (storage) => {
   let t: TestApp;
@@ -40,20 +26,7 @@ forEachStorage('LLM transfer on a Twilio call', (storage) => {
     speech.msPerChar = 10;
     await Promise.all([twilio.start(), speech.start()]);
     llm = await startFakeLlm();
-    const port = await freePort();
-    t = await startTestApp(storage, {
-      env: {
-        PARLEY_TWILIO_API_URL: twilio.url,
-        PARLEY_PUBLIC_URL: `http://127.0.0.1:${port}`,
-        PARLEY_VOICE_STT: 'deepgram',
-        PARLEY_VOICE_TTS: 'elevenlabs',
-        PARLEY_DEEPGRAM_URL: speech.url,
-        PARLEY_DEEPGRAM_API_KEY: speech.deepgramKey,
-        PARLEY_ELEVENLABS_URL: speech.url,
-        PARLEY_ELEVENLABS_API_KEY: speech.elevenLabsKey,
-      },
-    });
-    await t.parley.app.listen({ port, host: '127.0.0.1' });
+    ({ t } = await startPhoneApp(storage, { twilio, speech }));
     ws = await t.workspace({ default_country: 'US' });
     const agent = await t.call('POST', '/v1/agents', {
       key: ws.live,

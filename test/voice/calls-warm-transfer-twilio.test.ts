@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, it } from 'node:test';
 import { FakeSpeech } from '../fakes/speech.ts';
 import { type CallScript, FakeTwilioVoice } from '../fakes/twilio-voice.ts';
-import {
-  eventually,
-  forEachStorage,
-  startTestApp,
-  type TestApp,
-  type Workspace,
-} from '../support/harness.ts';
+import { eventually, forEachStorage, type TestApp, type Workspace } from '../support/harness.ts';
+import { startPhoneApp } from '../support/phone-app.ts';
 
 /**
  * A warm transfer on a Twilio call, against the Twilio fake speaking the documented protocol:
@@ -18,14 +12,6 @@ import {
  * callback says they heard who is calling, and only then is the caller's call redirected into the
  * room. A leg that is busy, not answered, declined or invalid: the caller is told, the call goes on.
  */
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const TRANSFER_TO = '+14155550188';
 
@@ -44,20 +30,7 @@ forEachStorage('warm transfer on a Twilio call', (storage) => {
     speech.msPerUtterance = 600;
     twilio.sayMsPerWord = 20;
     await Promise.all([twilio.start(), speech.start()]);
-    const port = await freePort();
-    t = await startTestApp(storage, {
-      env: {
-        PARLEY_TWILIO_API_URL: twilio.url,
-        PARLEY_PUBLIC_URL: `http://127.0.0.1:${port}`,
-        PARLEY_VOICE_STT: 'deepgram',
-        PARLEY_VOICE_TTS: 'elevenlabs',
-        PARLEY_DEEPGRAM_URL: speech.url,
-        PARLEY_DEEPGRAM_API_KEY: speech.deepgramKey,
-        PARLEY_ELEVENLABS_URL: speech.url,
-        PARLEY_ELEVENLABS_API_KEY: speech.elevenLabsKey,
-      },
-    });
-    await t.parley.app.listen({ port, host: '127.0.0.1' });
+    ({ t } = await startPhoneApp(storage, { twilio, speech }));
     ws = await t.workspace({ default_country: 'US' });
     const agent = await t.call('POST', '/v1/agents', {
       key: ws.live,

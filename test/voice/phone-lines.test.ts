@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { FakeLiveKit } from '../fakes/livekit.ts';
 import { FakeSpeech } from '../fakes/speech.ts';
 import { FakeTwilioVoice } from '../fakes/twilio-voice.ts';
-import {
-  eventually,
-  forEachStorage,
-  startTestApp,
-  type TestApp,
-  type Workspace,
-} from '../support/harness.ts';
+import { eventually, forEachStorage, type TestApp, type Workspace } from '../support/harness.ts';
+import { startPhoneApp } from '../support/phone-app.ts';
 
 /**
  * Phone calls end to end through the app: a Twilio voice channel (fake Twilio speaking the REST,
@@ -18,14 +12,6 @@ import {
  * speech (fakes of their protocols), and LiveKit rooms with SIP (a Twirp fake). Calls are live
  * mode: test-mode calls go to the sandbox callee.
  */
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 forEachStorage('phone lines', (storage) => {
   let t: TestApp;
@@ -42,23 +28,7 @@ forEachStorage('phone lines', (storage) => {
     // voice's 25 (the thresholds on frames played below are in proportion).
     speech.msPerChar = 10;
     await Promise.all([twilio.start(), speech.start(), livekit.start()]);
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    t = await startTestApp(storage, {
-      env: {
-        PARLEY_TWILIO_API_URL: twilio.url,
-        PARLEY_PUBLIC_URL: base,
-        PARLEY_LIVEKIT_URL: livekit.url,
-        // The server's default engines (an agent's own voice settings would name them the same way).
-        PARLEY_VOICE_STT: 'deepgram',
-        PARLEY_VOICE_TTS: 'elevenlabs',
-        PARLEY_DEEPGRAM_URL: speech.url,
-        PARLEY_DEEPGRAM_API_KEY: speech.deepgramKey,
-        PARLEY_ELEVENLABS_URL: speech.url,
-        PARLEY_ELEVENLABS_API_KEY: speech.elevenLabsKey,
-      },
-    });
-    await t.parley.app.listen({ port, host: '127.0.0.1' });
+    ({ t, base } = await startPhoneApp(storage, { twilio, speech, livekit }));
     ws = await t.workspace({ default_country: 'US' });
     const agent = await t.call('POST', '/v1/agents', {
       key: ws.live,
