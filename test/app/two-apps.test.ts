@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { adapterFor, registerAdapter } from '../../src/modules/channels/adapters.ts';
 import type { ChannelAdapter, OutboundMessage } from '../../src/modules/channels/channel-adapter.ts';
-import type { InboundMessageEvent } from '../../src/modules/messaging/hooks.ts';
+import { type CustomerMessage, customerMessageOf } from '../../src/modules/messaging/index.ts';
 import {
   eventually,
   postgresAvailable,
@@ -13,7 +13,7 @@ import {
 
 /**
  * Two apps in one process, each on its own storage (SQLite and, when reachable, PostgreSQL): an
- * app's adapters, hooks, caches, session keys and events belong to it alone.
+ * app's adapters, reactions, caches, session keys and events belong to it alone.
  */
 describe('two apps in one process', () => {
   let a: TestApp;
@@ -30,19 +30,28 @@ describe('two apps in one process', () => {
     verifyInbound: () => true,
     parseInbound: () => ({ messages: [], statuses: [], notices: [] }),
   };
-  const hookCalls: Record<'a' | 'b', InboundMessageEvent[]> = { a: [], b: [] };
+  const hookCalls: Record<'a' | 'b', CustomerMessage[]> = { a: [], b: [] };
   const eventsSeen: Record<'a' | 'b', string[]> = { a: [], b: [] };
 
   before(async () => {
     a = await startTestApp('sqlite');
     b = await startTestApp((await postgresAvailable()) ? 'postgres' : 'sqlite');
     registerAdapter(a.ctx, fakeTwilio);
-    a.ctx.modules.messaging.hooks.inboundMessage.add(async (_tx, e) => {
-      hookCalls.a.push(e);
-    });
-    b.ctx.modules.messaging.hooks.inboundMessage.add(async (_tx, e) => {
-      hookCalls.b.push(e);
-    });
+    for (const [app, calls] of [
+      [a, hookCalls.a],
+      [b, hookCalls.b],
+    ] as const)
+      app.ctx.reactions.add({
+        name: 'test.customer_message',
+        hears: ['message.received'],
+        step: 'follow',
+        run: async (_tx, events) => {
+          for (const e of events) {
+            const m = customerMessageOf(e);
+            if (m) calls.push(m);
+          }
+        },
+      });
     a.ctx.reactions.add({
       name: 'test.seen',
       hears: ['*'],

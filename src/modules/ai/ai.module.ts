@@ -4,7 +4,7 @@ import { eraseAiReplies } from './ai.erase.ts';
 import { autoResolveJob, holdingJob, replyJob } from './ai.jobs.ts';
 import { aiMigrations } from './ai.migrations.ts';
 import { aiRoutes } from './ai.routes.ts';
-import { type AiOptions, answerConversation, handBackSink, onInbound } from './ai.service.ts';
+import { type AiOptions, answerConversation, answerSink, handBackSink } from './ai.service.ts';
 import { autoResolve } from './auto-resolve.ts';
 import { sendHoldingMessage } from './holding.ts';
 import { sendHandoffNotice, sendOutOfHoursNotice } from './out-of-hours.ts';
@@ -23,7 +23,13 @@ export function createAiModule(options: Partial<AiOptions> = {}): Module {
     migrations: aiMigrations,
     routes: aiRoutes(opts),
     setup(ctx) {
-      ctx.modules.messaging.hooks.inboundMessage.add((tx, e) => onInbound(ctx, opts, tx, e));
+      // A customer's message stored: the reply job (debounced per conversation) or the holding look.
+      ctx.reactions.add({
+        name: 'ai.answer',
+        hears: ['message.received'],
+        step: 'follow',
+        run: answerSink(ctx, opts),
+      });
       ctx.queue.register(replyJob, (payload, job) => answerConversation(ctx, payload, opts, job));
       ctx.queue.register(holdingJob, (payload, job) => sendHoldingMessage(ctx, payload, opts, job));
       ctx.queue.register(outOfHoursJob, (payload) => sendOutOfHoursNotice(ctx, payload));

@@ -14,8 +14,9 @@ import type { ContactRow, Scope as ContactScope } from '../contacts/index.ts';
 import { findContactRow } from '../contacts/index.ts';
 import type { ConversationJob, ConversationRow } from '../conversations/index.ts';
 import { getConversationRow, markAiHandled, setConversationAgent } from '../conversations/index.ts';
-import type { InboundMessageEvent, MessageRow } from '../messaging/index.ts';
+import type { CustomerMessage, MessageRow } from '../messaging/index.ts';
 import {
+  customerMessageOf,
   inboundMessageIdsAfter,
   isAlreadyAnswered,
   recentMessages,
@@ -100,45 +101,50 @@ export async function agentFor(
 }
 
 /**
- * Runs inside the transaction that stores an inbound customer message: when an active agent
- * answers this conversation and its AI is not paused, enqueue one reply for the burst.
+ * Hears each customer message as it is stored (`message.received`, in the transaction that stores
+ * it): when an active agent answers this conversation and its AI is not paused, it enqueues one
+ * reply for the burst; when a person has the conversation, a look at whether the customer waits
+ * too long. Runs after the conversation's own reactions (routing, SLA): module order.
  */
-export async function onInbound(
+export function answerSink(ctx: AppContext, opts: AiOptions): Reaction['run'] {
+  return async (tx, events) => {
+    for (const e of events) {
+      const m = customerMessageOf(e);
+      if (m) await onCustomerMessage(ctx, opts, tx, m);
+    }
+  };
+}
+
+async function onCustomerMessage(
   ctx: AppContext,
   opts: AiOptions,
   tx: Tx,
-  e: InboundMessageEvent,
+  m: CustomerMessage,
 ): Promise<void> {
-  const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
-  if (e.conversation.ai_paused === 1) {
+  const scope = { workspaceId: m.workspaceId, livemode: m.livemode };
+  const conversation = await getConversationRow(tx.db, scope, m.conversationId);
+  const job = { workspaceId: m.workspaceId, livemode: m.livemode, conversationId: conversation.id };
+  if (conversation.ai_paused === 1) {
     // Handed off: no AI reply, but a look at whether the customer waits too long for a person.
-    const agent = await agentFor(tx.db, scope, e.conversation);
+    const agent = await agentFor(tx.db, scope, conversation);
     if (!agent) return;
     const afterMs = parseHandoff(agent.handoff).holding_message_after_minutes * 60_000;
-    await ctx.queue.enqueue(
-      tx.db,
-      holdingJob,
-      { workspaceId: e.workspaceId, livemode: e.livemode, conversationId: e.conversation.id },
-      {
-        singletonKey: `ai-holding:${e.conversation.id}`,
-        delayMs: Math.min(afterMs, opts.holdingRecheckMs ?? afterMs),
-      },
-    );
+    await ctx.queue.enqueue(tx.db, holdingJob, job, {
+      singletonKey: `ai-holding:${conversation.id}`,
+      delayMs: Math.min(afterMs, opts.holdingRecheckMs ?? afterMs),
+    });
     return;
   }
   // A contact who opted out (maybe with this very message: STOP) gets no answer.
-  if (e.contact.opted_out === 1) return;
-  const agent = await agentFor(tx.db, scope, e.conversation);
+  const contact = await findContactRow(tx.db, scope, m.contactId);
+  if (!contact || contact.opted_out === 1) return;
+  const agent = await agentFor(tx.db, scope, conversation);
   if (agent?.status !== 'active') return;
-  if (!e.conversation.agent_id) {
-    await setConversationAgent(tx.db, e.conversation.id, agent.id);
-  }
-  await ctx.queue.enqueue(
-    tx.db,
-    replyJob,
-    { workspaceId: e.workspaceId, livemode: e.livemode, conversationId: e.conversation.id },
-    { singletonKey: `ai-reply:${e.conversation.id}`, delayMs: opts.replyDebounceMs },
-  );
+  if (!conversation.agent_id) await setConversationAgent(tx.db, conversation.id, agent.id);
+  await ctx.queue.enqueue(tx.db, replyJob, job, {
+    singletonKey: `ai-reply:${conversation.id}`,
+    delayMs: opts.replyDebounceMs,
+  });
 }
 
 /**

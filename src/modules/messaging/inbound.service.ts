@@ -24,11 +24,11 @@ import {
 import { workspaceTerms } from '../workspaces/index.ts';
 import { applyConsentNotice, MARKETING_STOPPED_CODE, marketingStoppedBySend } from './consents.ts';
 import { previewOf } from './content.ts';
-import type { InboundAnswerEvent } from './hooks.ts';
 import { type InboundScope, identifySender, type Sender } from './inbound.sender.ts';
 import { insertMessages } from './messages.insert.ts';
 import { messageByProviderId } from './messages.views.ts';
 import { keepMediaJob } from './messaging.jobs.ts';
+import type { InboundAnswerEvent } from './messaging.ports.ts';
 import {
   applyStatusInTx,
   type MessageObject,
@@ -63,7 +63,7 @@ function isUniqueViolation(err: unknown): boolean {
  * Parley. Each customer message is stored once per (channel, provider id) and, in the same
  * transaction: creates the contact and conversation as needed, reopens a closed or wakes a
  * snoozed conversation (a customer writing is always worth a look), opens the WhatsApp 24-hour
- * window, emits `message.received` and runs the inbound hooks (the AI agent's reply).
+ * window, emits `message.received` (which the AI agent's reply and the CSAT answer hear: `customerMessageOf`).
  */
 export async function ingestInbound(
   ctx: AppContext,
@@ -210,21 +210,14 @@ async function storeInbound(
     // A claimed answer (a CSAT score) was emitted as what it is (`csat.received`): it is kept in the
     // thread, but it is no customer message to react to (automations, webhooks on message.received).
     if (answered) return message;
+    // The AI's reply and the CSAT answer react to it (`customerMessageOf` says which messages are
+    // answered: not an edit or a deletion of a message Parley never saw, nor a notice).
     await tx.emit({
       workspaceId: scope.workspaceId,
       livemode: scope.livemode,
       type: 'message.received',
       actor,
       data: message,
-    });
-    // An edit or a deletion of a message Parley never saw is kept, but is nothing to answer.
-    if (m.edit || m.revoke) return message;
-    await ctx.modules.messaging.hooks.inboundMessage.run(tx, {
-      workspaceId: scope.workspaceId,
-      livemode: scope.livemode,
-      conversation,
-      message: row,
-      contact,
     });
     return message;
   });

@@ -1,6 +1,5 @@
 /** The messaging module's public surface: what other modules may use. */
 export { type InteractiveInput, parsePlaceholders, type TemplateRef } from './content.ts';
-export type { InboundAnswerEvent, InboundMessageEvent, TemplateCategoryChangedEvent } from './hooks.ts';
 export { ingestInbound } from './inbound.service.ts';
 export {
   type AnswerGuard,
@@ -11,6 +10,12 @@ export {
 } from './messages.history.ts';
 export { insertMessageRow, messageStatuses } from './messages.views.ts';
 export { attachmentsOfConversations, type ExportedAttachment, messagesAfter } from './messaging.export.ts';
+export {
+  type CustomerMessage,
+  customerMessageOf,
+  type InboundAnswerEvent,
+  type TemplateCategoryChangedEvent,
+} from './messaging.ports.ts';
 export { senderOf } from './messaging.routes.ts';
 export { messageObject, replyBody, templateRef } from './messaging.schemas.ts';
 export {

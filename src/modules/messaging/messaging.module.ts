@@ -3,7 +3,6 @@ import type { Scope } from '../../platform/db/scope.ts';
 import type { Actor } from '../../platform/events.ts';
 import type { Module } from '../module.ts';
 import { conversationMessageRoutes } from './conversation-messages.routes.ts';
-import { createMessagingHooks, type MessagingHooks } from './hooks.ts';
 import { ingestInbound, purgeEarlyStatuses } from './inbound.service.ts';
 import { keepInboundMedia } from './media.service.ts';
 import { messageByProviderId, templateById } from './messages.views.ts';
@@ -22,7 +21,6 @@ import { adoptTemplates, applyTemplateChange } from './templates.sync.ts';
 
 /** The messaging module's state for one app. */
 export interface MessagingInstance {
-  hooks: MessagingHooks;
   /** Writes plain sends of many requests together (see send-batch.ts). */
   sendWriter: SendWriter;
 }
@@ -50,7 +48,7 @@ export const messagingModule: Module = {
     ctx.queue.registerBatch(sendJob, (items) => runSendBatch(ctx, items));
     ctx.queue.registerBatch(sandboxAdvanceJob, (items) => runSandboxAdvanceBatch(ctx, items));
     ctx.queue.register(keepMediaJob, (payload, job) => keepInboundMedia(ctx, payload.messageId, job));
-    return { hooks: createMessagingHooks(), sendWriter: createSendWriter(ctx) };
+    return { sendWriter: createSendWriter(ctx) };
   },
   // Channels sit below messaging: they hand what providers send to this receiver.
   provides: (ctx) => ({

@@ -1,9 +1,10 @@
 import type { AppContext } from '../../platform/context.ts';
 import { type Scope, scopeOf, tenant } from '../../platform/db/scope.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
+import type { Reaction } from '../../platform/reactions.ts';
 import { findContactRow } from '../contacts/index.ts';
 import { recordCsatInTx } from '../conversations/index.ts';
-import type { InboundAnswerEvent, InboundMessageEvent } from '../messaging/index.ts';
+import { customerMessageOf, type InboundAnswerEvent } from '../messaging/index.ts';
 import type { CsatRequestsTable } from './teamtools.tables.ts';
 
 /** A question is answered within 7 days; later messages are ordinary messages. */
@@ -59,14 +60,27 @@ async function pendingRequest(ctx: AppContext, tx: Tx, scope: Scope, conversatio
 }
 
 /** Inside the inbound message's transaction: a reply to a pending question records the score. */
-export async function onInboundCsat(ctx: AppContext, tx: Tx, e: InboundMessageEvent) {
-  const scope = { workspaceId: e.workspaceId, livemode: e.livemode };
-  const pending = await pendingRequest(ctx, tx, scope, e.conversation.id);
-  if (!pending) return;
-  const parsed = parseCsatAnswer(e.message.text ?? '');
-  if (!parsed) return;
-  const at = ctx.clock.now().toISOString();
-  await answer(tx, pending, parsed, e.contact, at, { type: 'customer', id: e.contact.id });
+/**
+ * Hears each customer message as it is stored (`message.received`): a score to the
+ * conversation's pending CSAT question, written while the conversation is still active, is the
+ * answer (a closed one's answer is claimed before it would reopen it: `claimCsatAnswer`).
+ */
+export function csatAnswerSink(ctx: AppContext): Reaction['run'] {
+  return async (tx, events) => {
+    for (const e of events) {
+      const m = customerMessageOf(e);
+      const parsed = m?.text ? parseCsatAnswer(m.text) : null;
+      if (!m || !parsed) continue;
+      const scope = { workspaceId: m.workspaceId, livemode: m.livemode };
+      const pending = await pendingRequest(ctx, tx, scope, m.conversationId);
+      const contact = pending && (await findContactRow(tx.db, scope, m.contactId));
+      if (!pending || !contact) continue;
+      await answer(tx, pending, parsed, contact, ctx.clock.now().toISOString(), {
+        type: 'customer',
+        id: contact.id,
+      });
+    }
+  };
 }
 
 /**

@@ -6,7 +6,7 @@ import { automationRoutes } from './automations.routes.ts';
 import { automationSink, runAutomations, runReminder } from './automations.run.ts';
 import { renderCanned } from './canned.render.ts';
 import { cannedRoutes } from './canned.routes.ts';
-import { claimCsatAnswer, onInboundCsat } from './csat.answer.ts';
+import { claimCsatAnswer, csatAnswerSink } from './csat.answer.ts';
 import { askCsat, csatSink } from './csat.ask.ts';
 import { csatAskJob } from './csat.jobs.ts';
 import { csatRoutes } from './csat.routes.ts';
@@ -55,7 +55,13 @@ export const teamtoolsModule: Module = {
         run: csatSink(ctx),
       },
     );
-    ctx.modules.messaging.hooks.inboundMessage.add((tx, e) => onInboundCsat(ctx, tx, e));
+    // After the AI's (module order): a score to a pending question is recorded as the answer.
+    ctx.reactions.add({
+      name: 'teamtools.csat_answer',
+      hears: ['message.received'],
+      step: 'follow',
+      run: csatAnswerSink(ctx),
+    });
   },
   provides: (ctx) => ({
     // A bare answer to the CSAT question, before it would reopen the conversation.
