@@ -62,7 +62,7 @@ forEachStorage('accounts', (storage) => {
     assert.equal((await login('hash@acc.test')).status, 200, 'the new hash verifies');
   });
 
-  it('enrols a second factor, asks for it, refuses replays, and takes a recovery code once', async () => {
+  it('enrols a second factor, asks for it, refuses replays, and takes a recovery code once', async (test) => {
     await user('totp@acc.test');
     const first = await login('totp@acc.test');
     const session = first.body.token as string;
@@ -71,7 +71,15 @@ forEachStorage('accounts', (storage) => {
     assert.match(enrol.body.otpauth_uri, /^otpauth:\/\/totp\/.*secret=[A-Z2-7]+/);
     assert.match(enrol.body.qr_svg, /^<svg[\s\S]*<\/svg>\s*$/);
     const secret = base32Decode(enrol.body.secret);
-    const code = (offset = 0) => hotp(secret, stepAt(Date.now()) + offset);
+    // The app's clock stands still for the rest of the test: on a loaded machine the 30-second
+    // step could turn between confirming and the replay, and the replayed code would be a new one.
+    const frozenAt = t.ctx.clock.now();
+    const realClock = t.ctx.clock;
+    t.ctx.clock = { now: () => new Date(frozenAt) };
+    test.after(() => {
+      t.ctx.clock = realClock;
+    });
+    const code = (offset = 0) => hotp(secret, stepAt(frozenAt.getTime()) + offset);
 
     const bad = await t.call('POST', '/v1/me/two-factor/confirm', {
       key: session,

@@ -55,7 +55,14 @@ describe('voice: a SIGTERM drains the process before it ends', { skip }, () => {
     const key = (created.body.api_keys as Array<{ mode: string; key: string }>).find(
       (k) => k.mode === 'test',
     )!.key;
-    const flow = await httpCall(a.url, 'POST', '/v1/voice-flows', { key, body: reminderFlow() });
+    // The question is asked again and again (retries), so the unanswered call outlasts the drain
+    // even on a loaded machine: only the drain ends it.
+    const reminder = reminderFlow();
+    const patient = {
+      ...reminder,
+      nodes: { ...reminder.nodes, confirm: { ...reminder.nodes.confirm, retries: 5 } },
+    };
+    const flow = await httpCall(a.url, 'POST', '/v1/voice-flows', { key, body: patient });
     assert.equal(flow.status, 201, flow.text);
     // A real-time sandbox call waiting for an answer that never comes: live in process A.
     const place = async (base: string, to: string) => {
@@ -75,14 +82,12 @@ describe('voice: a SIGTERM drains the process before it ends', { skip }, () => {
       assert.equal(res.status, 201, res.text);
       return res.body.results[0].call.id as string;
     };
-    const status = async (id: string) =>
-      (await httpCall(b?.url ?? a.url, 'GET', `/v1/calls/${id}`, { key })).body;
-    let b: ServerProcess | undefined;
+    const status = async (id: string) => (await httpCall(b.url, 'GET', `/v1/calls/${id}`, { key })).body;
+    // B is up before the call is placed, so the call is as young as it can be when A is told to stop.
+    const b: ServerProcess = spawnParley({ ...shared, PORT: String(await freePort()) });
+    await b.waitFor(/^API docs: /m);
     const first = await place(a.url, '+919800070015');
     await eventually(async () => (await status(first)).status === 'in_progress', 20_000, 100);
-
-    b = spawnParley({ ...shared, PORT: String(await freePort()) });
-    await b.waitFor(/^API docs: /m);
     assert.equal((await httpCall(a.url, 'GET', '/readyz')).status, 200);
 
     a.child.kill('SIGTERM');
