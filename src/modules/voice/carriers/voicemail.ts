@@ -37,8 +37,10 @@ export async function answerMachine(
     endedReason: 'voicemail',
     answeredBy: 'machine',
   });
-  // Stops the conversation (its own hangup is held back by the takeover).
-  voiceRuntime(ctx).live.get(callId)?.stop();
+  // Stops the conversation (its own hangup is held back by the takeover) and waits for it to have
+  // written what was said: its last save of the transcript must come before the message's line,
+  // not after it (on a loaded machine it came after, and the line was lost).
+  await voiceRuntime(ctx).live.get(callId)?.stop();
   if (!ended || !message) {
     await transport.endCall();
     return;
@@ -89,11 +91,16 @@ export async function answerMachine(
     durationMs: Math.round((total / ENGINE_SAMPLE_RATE) * 1000) || message.split(/\s+/).length * 350,
   });
   await played;
+  const saved = await ctx.db
+    .selectFrom('calls')
+    .select('transcript')
+    .where('id', '=', callId)
+    .executeTakeFirst();
   await ctx.db
     .updateTable('calls')
     .set({
       transcript: JSON.stringify([
-        ...fromJson<unknown[]>(ended.transcript, []),
+        ...fromJson<unknown[]>(saved?.transcript ?? ended.transcript, []),
         { role: 'agent', text: message, start_ms: 0, end_ms: 0, interrupted: false },
       ]),
     })
