@@ -207,7 +207,13 @@ function bareList(path: string) {
   const page = Number(params.get('page') ?? 1);
   const status = params.get('status');
   return () => {
-    let q = db.selectFrom('conversations').selectAll().where('workspace_id', '=', wsId);
+    // The scope the API reads (workspace and mode): without the mode, no index gives this order and
+    // every query sorted the 100,000 rows (the limit printed 18-21 s beside a 1.8 ms request).
+    let q = db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('workspace_id', '=', wsId)
+      .where('livemode', '=', 0);
     if (status) q = q.where('status', '=', status as never);
     const rows = q
       .orderBy('last_message_at', 'desc')
