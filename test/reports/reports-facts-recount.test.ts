@@ -250,6 +250,14 @@ forEachStorage('reports facts: stored = recount', (storage) => {
         await call('POST', `/v1/conversations/${id}/close`);
         closed.push({ id, within });
       }
+      // One handed off to a person and one the AI resolved and nobody reopened, whatever the draw
+      // (seed 11 drew neither: the pair above are both reopened).
+      const handed = await inbound('+919810099300', 'Hello');
+      await eventually(async () => (await outbound(handed)) > 0);
+      await call('POST', `/v1/conversations/${handed}/handoff`, { reason: 'billing' });
+      const solved = await inbound('+919810099400', 'Do you do haircuts?');
+      await eventually(async () => (await outbound(solved)) > 0);
+      await call('POST', `/v1/conversations/${solved}/close`);
       // Reopens 2 hours after the resolve (not an AI resolution), then 26 hours after (still one).
       offsetMs = 2 * 3_600_000;
       for (const c of closed.filter((x) => x.within)) {
