@@ -1,15 +1,20 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import { z } from 'zod';
 import { openDatabase } from '../../src/platform/db/database.ts';
+import { migrateToLatest } from '../../src/platform/db/migrate.ts';
+import { platformMigrations } from '../../src/platform/db/platform.migrations.ts';
 import { PgJobLeases } from '../../src/platform/queue/pg-leases.ts';
 import { PgBossJobQueue } from '../../src/platform/queue/pgboss-queue.ts';
 import { defineJob } from '../../src/platform/queue/queue.ts';
+import { SqliteJobQueue } from '../../src/platform/queue/sqlite-queue.ts';
 import { createPgDatabase, eventually, postgresAvailable } from '../support/harness.ts';
 
 const pgOn = process.env.PARLEY_TEST_PG !== '0' && process.env.PARLEY_TEST_SKIP_PG !== '1';
@@ -168,6 +173,51 @@ describe('pg-boss: jobs of a worker killed with SIGKILL', {
       await boss.stop({ graceful: false }).catch(() => {});
       await sender.stop();
       await handle.close();
+    }
+  });
+});
+
+describe('the embedded queue (SQLite): jobs of a worker killed with SIGKILL', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-queue-crash-'));
+  const path = join(dir, 'parley.db');
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('are run again at once by the next worker on the machine, never while their worker lives', async () => {
+    const setup = await openDatabase({ sqlitePath: path });
+    await migrateToLatest(setup.db, 'sqlite', platformMigrations);
+    const name = `crash_${randomBytes(3).toString('hex')}`;
+    // A job of a minute: its lock lasts 61 s, so only seeing its worker gone runs it sooner.
+    const job = defineJob({ name, payload: z.object({ n: z.number() }), timeoutMs: 60_000 });
+    const doomed = startDoomedWorker(`sqlite:${path}`, name);
+    await doomed.ready;
+    const sender = new SqliteJobQueue({ db: setup.db, pollMs: 50 });
+    const id = await sender.enqueue(setup.db, job, { n: 7 });
+    const first = await doomed.running;
+    assert.deepEqual(first, { id, attempt: 1 });
+    const row = () => setup.db.selectFrom('jobs').selectAll().where('id', '=', id!).executeTakeFirstOrThrow();
+    assert.equal((await row()).locked_by, `${hostname()}:${doomed.child.pid}`);
+    // While the worker lives, nobody may take its job.
+    assert.equal(await sender.reapDeadOwners(), 0, 'a live worker’s job was freed');
+    assert.equal((await row()).state, 'active');
+
+    await killed(doomed.child);
+    const killedAt = Date.now();
+    // The next worker (a restarted server) looks at once when it starts.
+    const survivor = new SqliteJobQueue({ db: setup.db, pollMs: 50 });
+    const ran: Array<{ id: string; attempt: number }> = [];
+    survivor.register(job, async (_p, ctx) => {
+      ran.push({ id: ctx.id, attempt: ctx.attempt });
+    });
+    await survivor.start();
+    try {
+      await eventually(async () => (await row()).state === 'completed', 15_000);
+      assert.deepEqual(ran, [{ id, attempt: 2 }]);
+      process.stdout.write(
+        `# recovered in ${Date.now() - killedAt} ms after SIGKILL (the lock had 60 s left)\n`,
+      );
+    } finally {
+      await survivor.stop();
+      await setup.close();
     }
   });
 });

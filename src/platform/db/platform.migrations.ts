@@ -106,4 +106,11 @@ export const platformMigrations: Record<string, ParleyMigration> = {
     },
   },
   '0005_platform_audit_log': auditMigration,
+  '0006_platform_jobs_locked_by': {
+    // Who holds an active job's lock (host and process id): a process that died holding jobs is
+    // seen gone at once by the next one on its machine, instead of at the locks' expiry.
+    async up(db, dialect) {
+      if (dialect === 'sqlite') await db.schema.alterTable('jobs').addColumn('locked_by', 'text').execute();
+    },
+  },
 };

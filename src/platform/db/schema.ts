@@ -64,6 +64,8 @@ export interface JobsTable {
   attempts: number;
   max_attempts: number;
   locked_until: string | null;
+  /** `host:pid` of the process that claimed the active job (null before migration 0006). */
+  locked_by: string | null;
   last_error: string | null;
   singleton_key: string | null;
   created_at: string;

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { type ExpressionBuilder, sql } from 'kysely';
 import { chunked } from '../chunked.ts';
 import type { Db, Trx } from '../db/database.ts';
@@ -23,6 +24,29 @@ const LOCK_GRACE_MS = 1000;
 const DAY_MS = 86_400_000;
 /** Rows per INSERT in `enqueueMany`. */
 const ENQUEUE_CHUNK_ROWS = 500;
+/** How often a working queue looks for active jobs whose process has died (and at start). */
+const REAP_EVERY_MS = 5000;
+
+/** Who claims a job here: this machine and process (`locked_by`). */
+const thisOwner = () => `${hostname()}:${process.pid}`;
+
+/**
+ * Whether the process that claimed a job is known to be gone: it ran on this machine (a SQLite
+ * file is one machine's) and no process has its id now. A process of another machine, an owner
+ * written in another form, or a process id taken again by some other process counts as alive:
+ * its jobs wait for their locks to expire, as before, and are never run twice at once.
+ */
+export function ownerIsGone(owner: string): boolean {
+  const at = owner.lastIndexOf(':');
+  const pid = Number(owner.slice(at + 1));
+  if (at <= 0 || owner.slice(0, at) !== hostname() || !Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
 
 export interface SqliteJobQueueOptions {
   db: Db;
@@ -36,6 +60,8 @@ export interface SqliteJobQueueOptions {
   retainCompletedMs?: number;
   /** How often old jobs are purged while working (default hourly). */
   purgeIntervalMs?: number;
+  /** How often active jobs of dead processes are looked for while working (default 5 s). */
+  reapEveryMs?: number;
 }
 
 type JobsEb = ExpressionBuilder<Database, 'jobs'>;
@@ -50,7 +76,10 @@ type JobsEb = ExpressionBuilder<Database, 'jobs'>;
  *   expired (their worker died). Each claim bumps `attempts`, which doubles as a fencing token: a
  *   worker only settles a job still active at the attempt it claimed.
  * - A claimed job is locked for `timeoutMs` + 1 s; the worker itself gives up on the handler at
- *   `timeoutMs` and counts that as a failed attempt.
+ *   `timeoutMs` and counts that as a failed attempt. The lock names its process (`locked_by`,
+ *   host and pid): a working queue looks every 5 s, and at start, for active jobs whose process is
+ *   gone from this machine (killed, crashed) and ends their locks at once, so a restarted server
+ *   runs its predecessor's jobs within seconds instead of at their expiry (minutes for long jobs).
  * - Completions are one UPDATE for many jobs: a batch handler's, and single jobs that finished in
  *   the same turn of the event loop.
  */
@@ -61,7 +90,10 @@ export class SqliteJobQueue extends PooledJobQueue implements JobQueue {
   protected readonly pool: WorkerPool;
   readonly #retainCompletedMs: number;
   readonly #purgeIntervalMs: number;
+  readonly #reapEveryMs: number;
+  readonly #owner = thisOwner();
   #purgeTimer: ReturnType<typeof setInterval> | null = null;
+  #reapTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(opts: SqliteJobQueueOptions) {
     super();
@@ -70,6 +102,7 @@ export class SqliteJobQueue extends PooledJobQueue implements JobQueue {
     this.#logger = opts.logger ?? silentLogger;
     this.#retainCompletedMs = opts.retainCompletedMs ?? DAY_MS;
     this.#purgeIntervalMs = opts.purgeIntervalMs ?? 3_600_000;
+    this.#reapEveryMs = opts.reapEveryMs ?? REAP_EVERY_MS;
     const store: JobStore = {
       claim: (def, limit) => this.#claim(def, limit),
       complete: (_def, job) => this.#complete(job),
@@ -185,11 +218,51 @@ export class SqliteJobQueue extends PooledJobQueue implements JobQueue {
     this.#purge();
     this.#purgeTimer = setInterval(() => this.#purge(), this.#purgeIntervalMs);
     this.#purgeTimer.unref();
+    const reap = () =>
+      void this.reapDeadOwners().catch((err) =>
+        this.#logger.warn({ err: errorText(err) }, 'looking for jobs of dead processes failed'),
+      );
+    reap();
+    this.#reapTimer = setInterval(reap, this.#reapEveryMs);
+    this.#reapTimer.unref();
+  }
+
+  /**
+   * Ends the locks of active jobs whose process is gone from this machine (`ownerIsGone`): the
+   * next claim takes them as it takes expired ones (the attempt they died in counts). Returns how
+   * many were freed.
+   */
+  async reapDeadOwners(): Promise<number> {
+    const owners = await this.#db
+      .selectFrom('jobs')
+      .select('locked_by')
+      .distinct()
+      .where('state', '=', 'active')
+      .where('locked_by', 'is not', null)
+      .execute();
+    const gone = owners.map((o) => o.locked_by!).filter((o) => o !== this.#owner && ownerIsGone(o));
+    if (gone.length === 0) return 0;
+    const past = new Date(this.#now().getTime() - 1).toISOString();
+    const r = await this.#db
+      .updateTable('jobs')
+      .set({ locked_until: past })
+      .where('state', '=', 'active')
+      .where('locked_by', 'in', gone)
+      .where('locked_until', '>', past)
+      .executeTakeFirst();
+    const freed = Number(r.numUpdatedRows);
+    if (freed) {
+      this.#logger.warn({ jobs: freed, processes: gone }, 'jobs of a process that is gone are run again');
+      this.pool.pollAll();
+    }
+    return freed;
   }
 
   async stop(): Promise<void> {
     if (this.#purgeTimer) clearInterval(this.#purgeTimer);
     this.#purgeTimer = null;
+    if (this.#reapTimer) clearInterval(this.#reapTimer);
+    this.#reapTimer = null;
     await this.pool.stop();
   }
 
@@ -238,6 +311,7 @@ export class SqliteJobQueue extends PooledJobQueue implements JobQueue {
         state: 'active',
         attempts: eb('attempts', '+', 1),
         locked_until: new Date(now.getTime() + def.timeoutMs + LOCK_GRACE_MS).toISOString(),
+        locked_by: this.#owner,
         updated_at: nowIso,
       }))
       // Still due when updated: another process may have claimed some of them in between.
