@@ -59,7 +59,9 @@ describe('a pass at the pace', () => {
     // Queued the full 2 s ahead, or more: no room in this pass.
     assert.equal(paceOf(T0, new Date(T0 + 2000).toISOString(), 50).room, 0);
     assert.equal(paceOf(T0, new Date(T0 + 9000).toISOString(), 50).room, 0);
-    // A slow pace still gets its one dial (ceil): 0.5/s is 2000 ms apart.
+    // A part of a spacing left counts as a dial (ceil): 2 s at 334 ms holds 6 dials (the sixth
+    // at 1670 ms); a slow pace still gets its one dial: 0.5/s is 2000 ms apart.
+    assert.equal(paceOf(T0, null, 334).room, 6);
     assert.equal(paceOf(T0, null, 2000).room, 1);
   });
 
@@ -94,6 +96,8 @@ describe('a pass at the pace', () => {
     assert.equal(slotsLeft({ ...base, maxConcurrency: 3 }), 3);
     assert.equal(slotsLeft({ ...base, maxConcurrency: 30 }), 10, 'never above the plan');
     assert.equal(slotsLeft({ ...base, maxConcurrency: 3, held: 2 }), 1);
+    // A max_concurrency above the plan is cut to the plan before what the campaign holds counts.
+    assert.equal(slotsLeft({ ...base, maxConcurrency: 30, held: 5 }), 5);
     assert.equal(slotsLeft({ ...base, active: 6, claimedInWorkspace: 3 }), 1, 'calls of the workspace count');
     // Full, or over (a plan lowered while calls run): none, never negative.
     assert.equal(slotsLeft({ ...base, maxConcurrency: 3, held: 3 }), 0);

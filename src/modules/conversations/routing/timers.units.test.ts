@@ -149,6 +149,11 @@ describe('a handoff: its reply timer, its notice and its timeout', () => {
     );
     assert.equal(quiet.aiContinues, false);
     assert.equal(quiet.notice?.outOfHours?.nextOpening, '2026-05-18T04:30:00.000Z');
+    // Routed again out of hours (not a new handoff), though the AI made it: the notice goes out.
+    assert.equal(
+      handoffStart(office, policy(), saturday, false, true).notice?.outOfHours?.nextOpening,
+      '2026-05-18T04:30:00.000Z',
+    );
     // Made by the AI out of hours: its reply tells the customer (nothing queued), the AI still helps.
     assert.deepEqual(handoffStart(office, policy(), saturday, true, true), {
       notice: null,
