@@ -3,17 +3,6 @@ import { after, before, it } from 'node:test';
 import { dialSpacingMs, takeDialSlot } from '../../src/modules/campaigns/pace.ts';
 import { forEachStorage, startTestApp, type TestApp, type Workspace } from '../support/harness.ts';
 
-/** Most dials in any half-open window of one second. */
-function mostInOneSecond(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= 1000) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
-}
-
 forEachStorage('campaign dial pace', (storage) => {
   let t: TestApp;
   let ws: Workspace;
@@ -49,12 +38,14 @@ forEachStorage('campaign dial pace', (storage) => {
   });
   after(() => t.close());
 
-  it('on a virtual clock: dial attempts every 5 ms for 2 s at pace 20 get exactly one slot per 50 ms', async () => {
+  // At most calls_per_second dials in any second, and the wait a refused dial is told, are units
+  // (src/modules/campaigns/pace.test.ts); here the slot itself, taken by a conditional update.
+  it('on a virtual clock: dial attempts every 5 ms for 500 ms at pace 20 get exactly one slot per 50 ms', async () => {
     const id = await campaignRow(20);
     const start = Date.parse('2026-06-01T04:30:00.000Z');
     const granted: number[] = [];
     let waits = 0;
-    for (let at = start; at < start + 2000; at += 5) {
+    for (let at = start; at < start + 500; at += 5) {
       const wait = await takeDialSlot(t.ctx.db, id, 20, at);
       if (wait === 0) granted.push(at);
       else {
@@ -64,8 +55,7 @@ forEachStorage('campaign dial pace', (storage) => {
       }
     }
     assert.ok(waits > 0);
-    assert.equal(mostInOneSecond(granted), 20);
-    assert.equal(granted.length, 40);
+    assert.equal(granted.length, 10);
     // Neither faster nor slower: each slot is taken by the first attempt once the spacing has passed.
     for (let i = 1; i < granted.length; i++) assert.equal(granted[i]! - granted[i - 1]!, 50);
   });

@@ -214,19 +214,6 @@ forEachStorage('campaigns', (storage) => {
     assert.equal(await completedEvents(c.id), 1);
   });
 
-  it('an ambiguous +61 8 number is reached only when Adelaide and Perth are both open', async () => {
-    now = new Date('2026-06-01T23:45:00Z'); // 09:15 in Adelaide, 07:45 in Perth
-    const c = await campaign({ audience_id: await audience([await contact('+61855501234')]) });
-    assert.equal((await call('POST', `/v1/campaigns/${c.id}/start`)).status, 200);
-    const [r] = await eventually(async () => {
-      const list = await recipients(c.id, 'pending');
-      return list.length && list[0].next_attempt_at === '2026-06-02T00:00:00.000Z' ? list : null;
-    });
-    assert.deepEqual(r.timezones, ['Australia/Adelaide', 'Australia/Perth']);
-    now = new Date('2026-06-02T00:00:00Z');
-    assert.equal((await settle(c.id)).stats.sent, 1);
-  });
-
   it('pause stops new sends, resume continues; ignore_dnd reaches DND contacts but never opted-out ones', async () => {
     now = new Date('2026-06-02T02:00:00Z'); // 07:30 IST: closed
     const dnd = await contact('+919800000301', { dnd: true });

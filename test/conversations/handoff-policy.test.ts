@@ -21,7 +21,12 @@ const everyDay = {
   sun: allDay,
 };
 
-/** Handoff policy: a reply timer per handoff (a durable job), its fallback, and out-of-hours notices. */
+/**
+ * Handoff policy: a reply timer per handoff (a durable job), its fallback, and out-of-hours notices.
+ * The decisions (when a timer is due, what a timeout does, whether a fired timer still stands,
+ * the next opening) are units: src/modules/conversations/routing/timers.units.test.ts; a person's
+ * reply cancelling the timer's job is timers-cancel.test.ts.
+ */
 forEachStorage('handoff policy: reply timers and out of hours', (storage) => {
   let t: TestApp;
   let ws: Workspace;
@@ -133,25 +138,6 @@ forEachStorage('handoff policy: reply timers and out of hours', (storage) => {
     advance(6);
     await eventually(async () => ((await timeouts(other)).length >= 1 ? true : null), 15_000);
     assert.equal((await timeouts(id)).length, 2);
-  });
-
-  it('a person replying cancels the timer', async () => {
-    const id = await inbound();
-    const h = await t.call('POST', `/v1/conversations/${id}/handoff`, {
-      key: ws.test,
-      body: { reason: 'x' },
-    });
-    const assignee = people.find((p) => p.id === h.body.assignee.id)!;
-    const reply = await t.call('POST', `/v1/conversations/${id}/reply`, {
-      key: assignee.session,
-      body: { text: 'Hi, I am here' },
-    });
-    assert.ok(reply.status < 300, reply.text);
-    const control = await inbound();
-    await t.call('POST', `/v1/conversations/${control}/handoff`, { key: ws.test, body: { reason: 'x' } });
-    advance(6);
-    await eventually(async () => ((await timeouts(control)).length >= 1 ? true : null), 15_000);
-    assert.equal((await timeouts(id)).length, 0, 'answered: no timeout');
   });
 
   it('out of hours (a holiday): the customer is told the next opening; the AI keeps helping', async () => {

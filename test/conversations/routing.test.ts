@@ -319,8 +319,9 @@ forEachStorage('routing: availability, capacity, teams and queues', (storage) =>
     // All normal priority: the longest wait (the customer's first unanswered message) first.
     const waiting: string[] = queue.body.data.map((e: { waiting_since: string }) => e.waiting_since);
     assert.deepEqual([...waiting].sort(), waiting, 'longest wait first');
-    // Each resolve gives the head of the queue to the member who freed up, concurrently too.
-    for (let round = 0; round < 4; round++) {
+    // Each resolve gives the head of the queue to the member who freed up, concurrently too (two
+    // rounds here; who gets what as the queue drains is drainPlan's, in routing.units.test.ts).
+    for (let round = 0; round < 2; round++) {
       const held = await Promise.all(
         people.map(async (p) => {
           const r = await t.call('GET', `/v1/conversations?assignee=${p.id}&status=active&per_page=1`, {
@@ -339,7 +340,7 @@ forEachStorage('routing: availability, capacity, teams and queues', (storage) =>
       for (const p of people) assert.equal(await openOf(p.id), 3, 'nobody over capacity');
     }
     const rest = await t.call('GET', `/v1/teams/${team.body.id}/queue`, { key: ws.test });
-    assert.equal(rest.body.total, 165);
+    assert.equal(rest.body.total, 175);
     assert.equal(rest.body.data[0].conversation_id, order[0]);
   });
 });

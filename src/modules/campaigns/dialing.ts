@@ -13,7 +13,7 @@ import { completeIfDone } from './controls.ts';
 import { CountChanges } from './counts.ts';
 import { dialerOf } from './dialer.ts';
 import { PaceWait, takeDialSlot } from './pace.ts';
-import { type CallingWindow, isOpen, nextOpening, ruleFor } from './windows.ts';
+import { type CallingWindow, closedUntil, recipientRule } from './windows.ts';
 import { positional } from './write.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -93,14 +93,10 @@ export async function runDial(ctx: AppContext, recipientId: string, attempt: num
   const nowIso = now.toISOString();
   if (c.status === 'canceled') return;
   if (c.status !== 'running') return void (await release(ctx, r, nowIso, nowIso));
-  const rule = ruleFor(
-    { ...r, zones: r.timezones.split(','), source: r.timezone_source },
-    fromJson<CallingWindow[] | null>(c.windows, null),
-  );
-  if (!isOpen(rule, now)) {
+  const waitUntil = closedUntil(recipientRule(r, fromJson<CallingWindow[] | null>(c.windows, null)), now);
+  if (waitUntil) {
     // The window closed between the pass and this job (a clock edge): wait for it to open again.
-    const opening = nextOpening(rule, now);
-    await release(ctx, r, (opening ?? now).toISOString(), nowIso);
+    await release(ctx, r, waitUntil.toISOString(), nowIso);
     return;
   }
   const contact = await findContactRow(ctx.db, scopeOf(c), r.contact_id);

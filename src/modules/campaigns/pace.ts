@@ -45,6 +45,14 @@ export async function takeDialSlot(
     .select('last_dial_at')
     .where('id', '=', campaignId)
     .executeTakeFirst();
-  if (!row?.last_dial_at) return 1;
-  return Math.max(1, Date.parse(row.last_dial_at) + spacing - nowMs);
+  return slotWaitMs(row?.last_dial_at ?? null, spacing, nowMs);
+}
+
+/**
+ * How long a dial refused its slot waits: what is left of the spacing since the last dial, at
+ * least 1 ms (the slot was taken at `nowMs` by another dial, or the row went: try again shortly).
+ */
+export function slotWaitMs(lastDialAt: string | null, spacingMs: number, nowMs: number): number {
+  if (!lastDialAt) return 1;
+  return Math.max(1, Date.parse(lastDialAt) + spacingMs - nowMs);
 }

@@ -7,7 +7,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CampaignsTable } from './campaigns.tables.ts';
 import { type DueRow, newPlan, newSorting, planRecipient } from './plan.ts';
-import { type CallingWindow, isOpen, nextOpening, ruleFor, weekdays } from './windows.ts';
+import {
+  type CallingWindow,
+  closedUntil,
+  isOpen,
+  nextOpening,
+  recipientRule,
+  recipientZones,
+  ruleFor,
+  weekdays,
+} from './windows.ts';
 
 /** A virtual clock: the time a pass runs at, moved by the test. */
 class VirtualClock {
@@ -133,6 +142,75 @@ describe('a scheduler pass (planRecipient) on a virtual clock', () => {
     const { plan, sorting } = pass(rows, campaign(), now, 5);
     assert.equal(sorting.openings.size, 2);
     assert.deepEqual(plan.moves.get('2026-05-11T03:30:00.000Z'), [rows[0]!.id, rows[1]!.id]);
+  });
+});
+
+describe('an ambiguous number, and a window closing mid-batch', () => {
+  it('an ambiguous +61 8 number is reached only when Adelaide and Perth are both open', () => {
+    // Moved from test/campaigns/campaigns.test.ts: the zones a +61 8 number may be in, and its pass.
+    const zones = recipientZones('+61855501234', undefined);
+    assert.deepEqual(zones, {
+      zones: ['Australia/Adelaide', 'Australia/Perth'],
+      source: 'prefix',
+      country: 'AU',
+    });
+    const r = due({
+      timezones: zones.zones.join(','),
+      country: 'AU',
+      phone: '+61855501234',
+      timezone_source: 'prefix',
+    });
+    // 09:15 in Adelaide, 07:45 in Perth: waits for 08:00 in Perth.
+    const clock = new VirtualClock('2026-06-01T23:45:00Z');
+    assert.deepEqual(
+      [...pass([r], campaign(), clock.now(), 5).plan.moves],
+      [['2026-06-02T00:00:00.000Z', [r.id]]],
+    );
+    clock.set('2026-06-02T00:00:00Z');
+    assert.deepEqual(pass([r], campaign(), clock.now(), 5).plan.claim, [r.id]);
+    // 21:00 in Adelaide closes it, though Perth is open till 21:00 its time.
+    clock.set('2026-06-02T11:30:00Z');
+    assert.deepEqual(
+      [...pass([r], campaign(), clock.now(), 5).plan.moves.keys()],
+      ['2026-06-03T00:00:00.000Z'],
+    );
+  });
+
+  it('claimed at 20:59 IST, a dial due after 21:00 waits for tomorrow 09:00 instead of calling', () => {
+    // The pass claims at 20:59:30 (open); its dials are queued up to PASS_SECONDS later, and the
+    // dial job checks the window again when it runs (dialing.ts).
+    const claimedAt = new Date('2026-05-11T15:29:30Z');
+    const rows = [due(), due(), due()];
+    const { plan } = pass(rows, campaign(), claimedAt, 3);
+    assert.deepEqual(
+      plan.claim,
+      rows.map((r) => r.id),
+    );
+    const rule = recipientRule(rows[0]!, null);
+    assert.equal(closedUntil(rule, new Date('2026-05-11T15:29:59.999Z')), null, 'the last second is open');
+    assert.equal(
+      closedUntil(rule, new Date('2026-05-11T15:30:00Z'))?.toISOString(),
+      '2026-05-12T03:30:00.000Z',
+    );
+    // A window that never opens again (narrow windows in two zones) holds the dial at its time.
+    const never = recipientRule(due({ timezones: 'Asia/Kolkata,America/Los_Angeles', country: null }), [
+      { days: [...weekdays], start: '10:00', end: '11:00' },
+    ]);
+    const at = new Date('2026-05-11T15:30:00Z');
+    assert.equal(closedUntil(never, at)?.toISOString(), at.toISOString());
+  });
+
+  it('a pass with fewer slots than due recipients in an open window claims in due order, the rest wait', () => {
+    const now = new Date('2026-05-11T15:29:00Z'); // 20:59 IST
+    const rows = [due(), due(), due(), due()];
+    const { plan } = pass(rows, campaign(), now, 2);
+    assert.deepEqual(plan.claim, [rows[0]!.id, rows[1]!.id]);
+    // The two left are neither moved nor expired: the next pass sees them due (and, after 21:00,
+    // moves them to 09:00).
+    assert.equal(plan.moves.size, 0);
+    const later = pass(rows.slice(2), campaign(), new Date('2026-05-11T15:30:00Z'), 2).plan;
+    assert.deepEqual(later.claim, []);
+    assert.deepEqual([...later.moves], [['2026-05-12T03:30:00.000Z', [rows[2]!.id, rows[3]!.id]]]);
   });
 });
 

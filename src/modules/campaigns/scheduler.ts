@@ -15,8 +15,19 @@ import { completeIfDone, expandKey, lockCampaign, tickKey } from './controls.ts'
 import { CountChanges } from './counts.ts';
 import { dialerOf } from './dialer.ts';
 import { dialSpacingMs } from './pace.ts';
-import { newPlan, newSorting, type Plan, planRecipient } from './plan.ts';
-import { EXPANDING_POLL_MS, MAX_IDLE_MS, PAGE_MIN, PASS_SECONDS, SCAN_LIMIT } from './tuning.ts';
+import {
+  dialDelays,
+  idleDelay,
+  newPlan,
+  newSorting,
+  type PassPace,
+  type Plan,
+  paceOf,
+  passDelayOf,
+  planRecipient,
+  slotsLeft,
+} from './plan.ts';
+import { MAX_IDLE_MS, PAGE_MIN, PASS_SECONDS, SCAN_LIMIT } from './tuning.ts';
 import type { CallingWindow } from './windows.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -46,11 +57,14 @@ export async function freeSlots(ctx: AppContext, db: Db | Trx, c: CampaignsTable
     .where(inScope(scopeOf(c), 'k'))
     .where('k.status', 'in', ['running', 'paused'])
     .executeTakeFirst();
-  const plan = limits.concurrent_calls ?? Number.POSITIVE_INFINITY;
-  const active = await dialer.activeCalls(db, scopeOf(c));
-  const campaignCap = Math.min(c.max_concurrency ?? plan, plan) - Number(held?.own ?? 0);
-  const workspaceCap = plan - active - Number(waiting?.n ?? 0);
-  return Math.max(0, Math.min(perPass, campaignCap, workspaceCap));
+  return slotsLeft({
+    perPass,
+    plan: limits.concurrent_calls,
+    maxConcurrency: c.max_concurrency,
+    held: Number(held?.own ?? 0),
+    active: await dialer.activeCalls(db, scopeOf(c)),
+    claimedInWorkspace: Number(waiting?.n ?? 0),
+  });
 }
 
 export interface PassReport {
@@ -223,14 +237,12 @@ async function claimAndQueue(
     );
   claimed.sort((a, b) => (a.id < b.id ? -1 : 1));
   counts.moved({ state: 'pending' }, { state: 'scheduled' }, claimed.length).attempts(claimed.length);
-  const items = claimed.map((r) => {
-    const dueAt = cursor;
-    cursor += pace.spacingMs;
-    return {
-      payload: { recipientId: r.id, attempt: r.attempts },
-      opts: { delayMs: Math.max(0, Math.round(dueAt - pace.wall)) },
-    };
-  });
+  const due = dialDelays(cursor, pace.spacingMs, pace.wall, claimed.length);
+  cursor = due.cursor;
+  const items = claimed.map((r, i) => ({
+    payload: { recipientId: r.id, attempt: r.attempts },
+    opts: { delayMs: due.delays[i]! },
+  }));
   if (items.length) await ctx.queue.enqueueMany(tx.db, dialJob, items);
   return { claimed: items.length, cursor };
 }
@@ -239,23 +251,19 @@ async function claimAndQueue(
 async function nextPassDelay(
   tx: Tx,
   c: CampaignsTable,
-  s: { claimed: number; cursor: number; wall: number; spacingMs: number; slots: number; paceRoom: number },
+  s: PassPace,
   scannedAll: boolean,
   now: Date,
 ): Promise<number> {
-  if (s.claimed > 0) return Math.max(200, s.cursor - s.wall - s.spacingMs);
-  // Recipients are still being written: look again soon (each slice written also pokes the pass).
-  if (!c.expanded_at) return EXPANDING_POLL_MS;
-  if (s.slots === 0) return s.paceRoom === 0 ? Math.max(200, s.cursor - s.wall - PASS_SECONDS * 1000) : 1000;
-  if (!scannedAll) return 0;
+  const decided = passDelayOf(s, Boolean(c.expanded_at), scannedAll);
+  if (decided !== null) return decided;
   const soonest = await tx.db
     .selectFrom('campaign_recipients')
     .select((eb) => eb.fn.min('next_attempt_at').as('at'))
     .where('campaign_id', '=', c.id)
     .where('state', '=', 'pending')
     .executeTakeFirst();
-  if (!soonest?.at) return MAX_IDLE_MS;
-  return Math.min(MAX_IDLE_MS, Math.max(200, Date.parse(String(soonest.at)) - now.getTime()));
+  return idleDelay(soonest?.at ? String(soonest.at) : null, now);
 }
 
 /**
@@ -298,9 +306,7 @@ export async function runPass(ctx: AppContext, campaignId: string, job?: JobCont
     const spacingMs = dialSpacingMs(Number(c.calls_per_second));
     const wall = Date.now();
     // The campaign row's own cursor is where passes before migration 0964 kept it.
-    const since = c.countsPaceCursor ?? c.pace_cursor;
-    const start = Math.max(wall, since ? Date.parse(since) : 0);
-    const paceRoom = Math.max(0, Math.ceil((wall + PASS_SECONDS * 1000 - start) / spacingMs));
+    const { start, room: paceRoom } = paceOf(wall, c.countsPaceCursor ?? c.pace_cursor, spacingMs);
     const slots = paceRoom > 0 ? Math.min(paceRoom, await freeSlots(ctx, tx.db, c)) : 0;
     const plan = await planDue(tx, c, now, slots);
 

@@ -215,6 +215,23 @@ export function ruleFor(
   return { zones: r.zones, country: r.country, windows, ...(legalZones ? { legalZones } : {}) };
 }
 
+/** A stored recipient's rule (its row keeps the zones comma-separated, and where they came from). */
+export function recipientRule(
+  r: { timezones: string; country: string | null; phone?: string | null; timezone_source: string },
+  windows: CallingWindow[] | null,
+): WindowRule {
+  return ruleFor({ ...r, zones: r.timezones.split(','), source: r.timezone_source }, windows);
+}
+
+/**
+ * Until when a dial due at `at` must wait: null when the window is open, else its next opening
+ * (`at` itself when it never opens: the pass then expires the recipient).
+ */
+export function closedUntil(rule: WindowRule, at: Date): Date | null {
+  if (isOpen(rule, at)) return null;
+  return nextOpening(rule, at) ?? at;
+}
+
 /** A key under which recipients with the same rule share one computed opening. */
 export function ruleKey(rule: WindowRule): string {
   return `${rule.zones.join(',')}|${rule.country}|${rule.legalZones?.join(',') ?? ''}`;

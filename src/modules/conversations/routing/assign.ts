@@ -119,6 +119,31 @@ export function pickMember(
   );
 }
 
+/**
+ * Who gets each waiting conversation of the queue (`waiting` in queue order) while members have
+ * room: each pick counts in `open` (updated here) and moves the round-robin cursor on. A
+ * conversation is not given back to the person a reassignment just took it from (it waits for
+ * another member, and the rest of the queue goes on); the plan stops when nobody has room.
+ */
+export function drainPlan<R extends { handoff_taken_from: string | null }>(
+  team: RoutingTeam,
+  open: Map<string, number>,
+  waiting: readonly R[],
+): Array<{ row: R; userId: string }> {
+  const plan: Array<{ row: R; userId: string }> = [];
+  let at: RoutingTeam = team;
+  for (const row of waiting) {
+    if (!pickMember(at, open)) break;
+    // Not back to the person a reassignment just took it from (until its next round).
+    const userId = pickMember(at, open, new Set(row.handoff_taken_from ? [row.handoff_taken_from] : []));
+    if (!userId) continue;
+    plan.push({ row, userId });
+    open.set(userId, (open.get(userId) ?? 0) + 1);
+    at = { ...at, rrCursor: userId };
+  }
+  return plan;
+}
+
 /** The first id after `cursor` in id order, wrapping around. */
 function nextAfter(ids: string[], cursor: string | null): string {
   const sorted = [...ids].sort();
@@ -248,13 +273,8 @@ async function drain(
   if (!pickMember(team, open)) return 0;
   let given = 0;
   const waiting = await queuedRows(ctx, tx, scope, team.id, 200, except);
-  for (const row of waiting) {
-    if (!pickMember(team, open)) break;
-    // Not back to the person a reassignment just took it from (until its next round).
-    const userId = pickMember(team, open, new Set(row.handoff_taken_from ? [row.handoff_taken_from] : []));
-    if (!userId) continue;
+  for (const { row, userId } of drainPlan(team, open, waiting)) {
     await giveTo(tx, row, team, userId, now);
-    open.set(userId, (open.get(userId) ?? 0) + 1);
     given++;
   }
   // Rows another transaction held were skipped (a timer being armed holds a key lock on its

@@ -25,7 +25,8 @@ async function update(
   return { ...row, ...patch };
 }
 
-function dueAt(hours: OpeningHours | null, from: Date, minutes: number): Date {
+/** When a reply timer started at `from` runs out: in opening time when the business has hours. */
+export function dueAt(hours: OpeningHours | null, from: Date, minutes: number): Date {
   return hours ? addBusinessMinutes(hours, from, minutes) : new Date(from.getTime() + minutes * 60_000);
 }
 
@@ -83,24 +84,43 @@ export async function startHandoff(
         : policy.team_id;
   if (teamId) current = await routeToTeam(ctx, tx, scope, current, teamId, new Set(), { wait: false });
   const now = ctx.clock.now();
-  const closed = hours && !isOpen(hours, now);
-  // A new handoff made by the AI: its own reply tells the customer (out of hours, when a person answers).
-  const toldByAi = notify && byAi(current);
-  if ((notify || closed) && !toldByAi) {
+  const start = handoffStart(hours, policy, now, notify, byAi(current));
+  if (start.notice) {
     await ctx.queue.enqueue(tx.db, handoffNoticeJob, {
       ...scope,
       conversationId: current.id,
       handoffAt: current.handoff_at ?? now.toISOString(),
-      outOfHours: closed ? closedNotice(hours, policy, now) : null,
+      outOfHours: start.notice.outOfHours,
     });
   }
-  // Out of hours the AI keeps helping meanwhile (answering from its knowledge what it can); the
-  // handoff stays owned and its timer counts from the opening.
-  if (closed && policy.out_of_hours.ai_continues) current = await update(tx, current, { ai_paused: 0 });
+  if (start.aiContinues) current = await update(tx, current, { ai_paused: 0 });
   await startTimer(ctx, tx, scope, current, hours, policy, 0);
 }
 
-function closedNotice(hours: OpeningHours, policy: HandoffPolicy, now: Date) {
+/**
+ * What a handoff's start tells the customer and whether the AI keeps helping: a new handoff
+ * (`notify`) is announced unless the AI made it (its own reply says it); out of hours the
+ * customer is told when a person answers, and with `ai_continues` the AI keeps helping meanwhile
+ * (answering from its knowledge what it can; the handoff stays owned and its timer counts from
+ * the opening).
+ */
+export function handoffStart(
+  hours: OpeningHours | null,
+  policy: HandoffPolicy,
+  now: Date,
+  notify: boolean,
+  madeByAi: boolean,
+) {
+  const closed = hours !== null && !isOpen(hours, now);
+  const toldByAi = notify && madeByAi;
+  const notice =
+    (notify || closed) && !toldByAi
+      ? { outOfHours: closed && hours ? closedNotice(hours, policy, now) : null }
+      : null;
+  return { notice, aiContinues: closed && policy.out_of_hours.ai_continues };
+}
+
+export function closedNotice(hours: OpeningHours, policy: HandoffPolicy, now: Date) {
   return {
     nextOpening: nextOpening(hours, now)?.toISOString() ?? null,
     timezone: hours.timezone,
@@ -179,6 +199,32 @@ async function act(
   return { row, action };
 }
 
+/**
+ * Whether a fired reply timer still stands: the conversation is open, still waits on a person's
+ * reply, in the same handoff and the same round of reassignment the timer was armed for (a reply,
+ * an end, a resolve, a new handoff or an earlier firing make it moot).
+ */
+export function handoffTimerStands(
+  row: Pick<ConversationRow, 'status' | 'handoff_at' | 'waiting_since' | 'handoff_reassignments'>,
+  p: { handoffAt: string; round: number },
+): boolean {
+  return (
+    row.status !== 'closed' &&
+    row.handoff_at === p.handoffAt &&
+    row.waiting_since !== null &&
+    row.handoff_reassignments === p.round
+  );
+}
+
+/** What a reply timeout does: the policy's action, but only notify once the reassignments are used up. */
+export function timeoutAction(
+  policy: Pick<HandoffPolicy, 'on_timeout' | 'max_reassignments'>,
+  reassignments: number,
+): { wanted: Action; exhausted: boolean } {
+  const exhausted = policy.on_timeout === 'reassign' && reassignments >= policy.max_reassignments;
+  return { wanted: exhausted ? 'notify' : policy.on_timeout, exhausted };
+}
+
 /** The reply timer fired: nobody answered in time, so Parley acts as the policy says (once per round). */
 export async function handoffTimeout(
   ctx: AppContext,
@@ -188,10 +234,7 @@ export async function handoffTimeout(
   const scope = { workspaceId: p.workspaceId, livemode: p.livemode };
   await ctx.transaction(async (tx) => {
     const { row, early } = await firedTimerRow(ctx, tx.db, scope, p, jobId);
-    // Answered (a person replied), ended, resolved, or already acted on: nothing to do.
-    if (!row || row.status === 'closed' || row.handoff_at !== p.handoffAt || row.waiting_since === null)
-      return;
-    if (row.handoff_reassignments !== p.round) return;
+    if (!row || !handoffTimerStands(row, p)) return;
     if (early) {
       await armTimer(ctx, tx.db, p.conversationId, 'handoff', handoffTimerJob, p, {
         runAt: new Date(p.dueAt),
@@ -215,9 +258,7 @@ export async function handoffTimeout(
       return;
     }
     const { policy, hours } = await policyFor(ctx, tx.db, scope, row);
-    const exhausted =
-      policy.on_timeout === 'reassign' && row.handoff_reassignments >= policy.max_reassignments;
-    const wanted: Action = exhausted ? 'notify' : policy.on_timeout;
+    const { wanted, exhausted } = timeoutAction(policy, row.handoff_reassignments);
     const done = await act(ctx, tx, scope, row, wanted, policy, hours);
     await emitConversation(tx, done.row, 'conversation.handoff_timeout', timerActor, {
       handoff_timeout: {

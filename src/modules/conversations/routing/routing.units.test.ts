@@ -3,13 +3,15 @@
  * of a team (`pickMember`, every rule and tie), and reply timers counted in business hours
  * (`isOpen`, `nextOpening`, `addBusinessMinutes`) across nights, weekends, holidays and a change
  * of daylight saving time; and which SLA policy covers a conversation, from when its targets count,
- * and whether a fired SLA timer still breaches.
+ * and whether a fired SLA timer still breaches. How a team's queue is given out (`drainPlan`):
+ * oldest first, nobody over capacity (test/conversations/routing.test.ts keeps a burst of 200
+ * handoffs over HTTP for the lock and the dispatch job).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RoutingMember, RoutingTeam, TeamRule } from '../../users/index.ts';
 import type { ConversationRow } from '../conversations.tables.ts';
-import { pickMember } from './assign.ts';
+import { drainPlan, pickMember } from './assign.ts';
 import { addBusinessMinutes, isOpen, nextOpening, type OpeningHours } from './hours.ts';
 import { slaMatches, slaStart, stillDue } from './sla.service.ts';
 
@@ -73,6 +75,114 @@ describe('pickMember: who gets the next conversation of a team', () => {
     const members = [member('us_a'), member('us_b')];
     assert.equal(pickMember(team(members), load(), new Set(['us_a'])), 'us_b');
     assert.equal(pickMember(team(members), load(), new Set(['us_a', 'us_b'])), undefined);
+  });
+});
+
+describe('pickMember: ties and full teams', () => {
+  it('balanced: a tie among the least loaded goes to the first id after the cursor, skipping the busier', () => {
+    const members = [member('us_a'), member('us_b'), member('us_c'), member('us_d')];
+    const open = load({ us_a: 0, us_b: 2, us_c: 0, us_d: 0 });
+    assert.equal(pickMember(team(members, { mode: 'balanced' }, 'us_a'), open), 'us_c');
+    assert.equal(pickMember(team(members, { mode: 'balanced' }, 'us_c'), open), 'us_d');
+    assert.equal(pickMember(team(members, { mode: 'balanced' }, 'us_d'), open), 'us_a', 'wraps around');
+  });
+
+  it('a team with no members, or everyone offline, gives nothing', () => {
+    assert.equal(pickMember(team([]), load()), undefined);
+    assert.equal(pickMember(team([], { mode: 'balanced', only_online: false }), load()), undefined);
+    const away = [member('us_a', { availability: 'offline' }), member('us_b', { availability: 'offline' })];
+    assert.equal(pickMember(team(away), load()), undefined);
+    assert.equal(pickMember(team(away, { mode: 'balanced' }), load()), undefined);
+  });
+
+  it('a member over capacity (lowered while holding more) takes nothing; capacity null is no limit', () => {
+    const members = [member('us_a', { capacity: 1 }), member('us_b')];
+    assert.equal(pickMember(team(members), load({ us_a: 4, us_b: 50 }), new Set()), 'us_b');
+    assert.equal(pickMember(team(members, { mode: 'balanced' }), load({ us_a: 4, us_b: 50 })), 'us_b');
+  });
+});
+
+const queued = (count: number, takenFrom: Record<number, string> = {}) =>
+  Array.from({ length: count }, (_, i) => ({
+    id: `cv_${String(i).padStart(3, '0')}`,
+    handoff_taken_from: takenFrom[i] ?? null,
+  }));
+
+describe('drainPlan: a team queue given out while members have room', () => {
+  it('200 waiting, 5 members of capacity 3 (balanced): the first 15 in queue order, 3 each', () => {
+    const ids = ['us_1', 'us_2', 'us_3', 'us_4', 'us_5'];
+    const open = load();
+    const waiting = queued(200);
+    const plan = drainPlan(
+      team(
+        ids.map((id) => member(id, { capacity: 3 })),
+        { mode: 'balanced' },
+      ),
+      open,
+      waiting,
+    );
+    assert.deepEqual(
+      plan.map((p) => p.row.id),
+      waiting.slice(0, 15).map((r) => r.id),
+      'oldest first, none skipped',
+    );
+    for (const id of ids) assert.equal(open.get(id), 3, `${id} has exactly 3`);
+    // Balanced spreads them: each round of five goes to each member once.
+    assert.deepEqual(
+      plan.slice(0, 5).map((p) => p.userId),
+      ids,
+    );
+  });
+
+  it('one freed place gives the head of the queue to the member who freed it', () => {
+    const members = ['us_1', 'us_2'].map((id) => member(id, { capacity: 3 }));
+    const plan = drainPlan(team(members, { mode: 'balanced' }), load({ us_1: 3, us_2: 2 }), queued(10));
+    assert.deepEqual(
+      plan.map((p) => [p.row.id, p.userId]),
+      [['cv_000', 'us_2']],
+    );
+  });
+
+  it('round robin moves its cursor on with each conversation it gives', () => {
+    const members = ['us_a', 'us_b', 'us_c'].map((id) => member(id));
+    const plan = drainPlan(team(members, {}, 'us_b'), load(), queued(4));
+    assert.deepEqual(
+      plan.map((p) => p.userId),
+      ['us_c', 'us_a', 'us_b', 'us_c'],
+    );
+  });
+
+  it('a conversation is not given back to whom a reassignment took it from: it waits, the queue goes on', () => {
+    const members = [member('us_a', { capacity: 1 }), member('us_b', { capacity: 5 })];
+    const waiting = queued(3, { 0: 'us_b' });
+    const open = load({ us_b: 4 });
+    const plan = drainPlan(team(members, { mode: 'balanced' }), open, waiting);
+    // cv_000 goes to us_a (not us_b); us_a is then full and cv_001 goes to us_b, who is then full.
+    assert.deepEqual(
+      plan.map((p) => [p.row.id, p.userId]),
+      [
+        ['cv_000', 'us_a'],
+        ['cv_001', 'us_b'],
+      ],
+    );
+    // Only us_b has room, and cv_000 was taken from us_b: skipped, the next one is given.
+    const skipped = drainPlan(team(members, { mode: 'balanced' }), load({ us_a: 1 }), waiting);
+    assert.deepEqual(
+      skipped.map((p) => [p.row.id, p.userId]),
+      [
+        ['cv_001', 'us_b'],
+        ['cv_002', 'us_b'],
+      ],
+    );
+  });
+
+  it('gives nothing when everyone is full, offline, or the rule is manual', () => {
+    const full = [member('us_a', { capacity: 1 })];
+    assert.deepEqual(drainPlan(team(full), load({ us_a: 1 }), queued(3)), []);
+    const away = [member('us_a', { availability: 'offline' })];
+    assert.deepEqual(drainPlan(team(away), load(), queued(3)), []);
+    assert.deepEqual(drainPlan(team([member('us_a')], { mode: 'manual' }), load(), queued(3)), []);
+    assert.deepEqual(drainPlan(team([member('us_a')]), load(), []), []);
   });
 });
 

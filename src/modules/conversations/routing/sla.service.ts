@@ -125,6 +125,11 @@ async function hoursOf(
   return (await lookup(tx.db, scope, row.agent_id))?.hours ?? null;
 }
 
+/** `minutes` after `from`: in the business's opening time when the policy counts business hours and it has them. */
+export function slaDue(hours: OpeningHours | null, from: Date, minutes: number): Date {
+  return hours ? addBusinessMinutes(hours, from, minutes) : new Date(from.getTime() + minutes * 60_000);
+}
+
 async function dueAfter(
   ctx: AppContext,
   tx: Tx,
@@ -134,8 +139,28 @@ async function dueAfter(
   from: Date,
   minutes: number,
 ) {
-  const hours = policy.business_hours ? await hoursOf(ctx, tx, scope, row) : null;
-  return hours ? addBusinessMinutes(hours, from, minutes) : new Date(from.getTime() + minutes * 60_000);
+  return slaDue(policy.business_hours ? await hoursOf(ctx, tx, scope, row) : null, from, minutes);
+}
+
+/**
+ * A policy's targets for a conversation from `start` (when they count from): the first response
+ * already made (a people-only policy's is the first reply of a person since the handoff), and the
+ * due times of the first response (none once made) and of the resolution.
+ */
+export function slaTargets(
+  policy: Pick<SlaPoliciesTable, 'counts_ai_replies' | 'first_response_minutes' | 'resolution_minutes'>,
+  row: Pick<ConversationRow, 'first_response_at'>,
+  startIso: string,
+  due: (from: Date, minutes: number) => Date,
+) {
+  const start = new Date(startIso);
+  const firstAt =
+    policy.counts_ai_replies === 1 || (row.first_response_at ?? '') >= startIso
+      ? row.first_response_at
+      : null;
+  const first = policy.first_response_minutes && !firstAt ? due(start, policy.first_response_minutes) : null;
+  const resolution = policy.resolution_minutes ? due(start, policy.resolution_minutes) : null;
+  return { firstAt, first, resolution };
 }
 
 async function arm(
@@ -211,19 +236,10 @@ export async function applySla(
   if (!startIso) return;
   // Applied already (a new handoff restarts only a people-only policy's targets).
   if (row.sla_policy_id === policy.id && (!opts.handoff || policy.counts_ai_replies === 1)) return;
-  const start = new Date(startIso);
-  // A people-only policy's first response is the first reply of a person since the handoff.
-  const firstAt =
-    policy.counts_ai_replies === 1 || (row.first_response_at ?? '') >= startIso
-      ? row.first_response_at
-      : null;
-  const first =
-    policy.first_response_minutes && !firstAt
-      ? await dueAfter(ctx, tx, scope, row, policy, start, policy.first_response_minutes)
-      : null;
-  const resolution = policy.resolution_minutes
-    ? await dueAfter(ctx, tx, scope, row, policy, start, policy.resolution_minutes)
-    : null;
+  const hours = policy.business_hours ? await hoursOf(ctx, tx, scope, row) : null;
+  const { firstAt, first, resolution } = slaTargets(policy, row, startIso, (from, minutes) =>
+    slaDue(hours, from, minutes),
+  );
   await tx.db
     .updateTable('conversations')
     .set({

@@ -109,7 +109,7 @@ export async function firedTimerRow(
 export const handoffRef = (handoffAt: string, round: number) => `${handoffAt}#${round}`;
 
 /** Whether the timer still waits on something, given the conversation as it is now. */
-function stillWanted(row: ConversationRow, kind: ConversationTimerKind, ref: string): boolean {
+export function stillWanted(row: ConversationRow, kind: ConversationTimerKind, ref: string): boolean {
   if (kind === 'snooze') return row.status === 'snoozed' && row.snoozed_until === ref;
   if (row.status === 'closed') return false;
   if (kind === 'handoff')
@@ -166,7 +166,7 @@ const isPerson = (e: ParleyEvent) => {
 };
 
 /** The conversation whose timers this event may have made moot, or null. */
-function conversationOf(e: ParleyEvent): string | null {
+export function conversationOf(e: ParleyEvent): string | null {
   if (e.event === 'message.sent' && isPerson(e))
     return (e.data.conversation_id as string | undefined) ?? null;
   if (
