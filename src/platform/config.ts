@@ -351,6 +351,12 @@ export interface Config {
      * request kind's own, 15 s for a send): a test of a send that times out sets it for that send.
      */
     graphTimeoutMs?: number;
+    /**
+     * How long a retry waits for the first request with its Idempotency-Key to answer before its
+     * 409 (default 5 s), read as each request starts: a test of the wait running out sets it for
+     * that request.
+     */
+    idempotencyWaitMs?: number;
   };
 }
 

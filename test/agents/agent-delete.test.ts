@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createAiModule } from '../../src/modules/ai/ai.module.ts';
+import { modules } from '../../src/modules/index.ts';
 import {
   eventually,
   forEachStorage,
@@ -16,7 +18,12 @@ import {
 forEachStorage('deleting an agent', (storage) => {
   let t: TestApp;
   before(async () => {
-    t = await startTestApp(storage);
+    // An AI reply waits 100 ms for more messages instead of 2 s: what is tested here is which
+    // agent answers after a delete, not the burst (ai.test.ts); each test waits for the replies
+    // it counts before it goes on.
+    t = await startTestApp(storage, {
+      modules: modules.map((m) => (m.name === 'ai' ? createAiModule({ replyDebounceMs: 100 }) : m)),
+    });
   });
   after(() => t.close());
 
@@ -94,6 +101,7 @@ forEachStorage('deleting an agent', (storage) => {
       const a = await call('POST', '/v1/agents', { name: 'Only' });
       const opened = await call('POST', '/v1/sandbox/inbound', { from: '+919811110300', text: 'hi' });
       assert.equal(opened.status, 200, opened.text);
+      await eventually(async () => (await aiReplies(call, opened.body.conversation_id)) >= 1);
       assert.equal((await call('DELETE', `/v1/agents/${a.body.id}`)).status, 200);
       const { channels, conversations } = await snapshot(call);
       assert.deepEqual(
@@ -111,7 +119,7 @@ forEachStorage('deleting an agent', (storage) => {
       const next = await call('POST', '/v1/agents', { name: 'Next' });
       const back = await call('POST', '/v1/sandbox/inbound', { from: '+919811110300', text: 'hi again' });
       assert.equal(back.body.conversation_id, opened.body.conversation_id);
-      await eventually(async () => (await aiReplies(call, opened.body.conversation_id)) >= 1);
+      await eventually(async () => (await aiReplies(call, opened.body.conversation_id)) >= 2);
       const after = await snapshot(call);
       assert.deepEqual(
         after.channels.map((c) => [c.address, c.agent_id]),
@@ -171,6 +179,8 @@ forEachStorage('deleting an agent', (storage) => {
       const agent = await call('POST', '/v1/agents', { name: 'Caller' });
       const opened = await call('POST', '/v1/sandbox/inbound', { from: '+919811110600', text: 'hi' });
       assert.equal(opened.status, 200, opened.text);
+      // Answered before the snapshot below, so that the reply cannot change the conversation between.
+      await eventually(async () => (await aiReplies(call, opened.body.conversation_id)) >= 1);
       const contact = await call('POST', '/v1/contacts', { phone: '+919811110601' });
       const audience = await call('POST', '/v1/audiences', { name: 'Callers' });
       await call('POST', `/v1/audiences/${audience.body.id}/contacts`, { contact_ids: [contact.body.id] });

@@ -283,11 +283,21 @@ forEachStorage('idempotency around failures', (storage) => {
     // What a process that died mid-request leaves behind: a claimed key with no answer.
     const body = { phone: '+919811100003' };
     await claimedKey('in-flight-1', body, 20_000);
-    const r = await t.call('POST', '/v1/contacts', {
-      key: ws.test,
-      headers: { 'idempotency-key': 'in-flight-1' },
-      body,
-    });
+    // The retry waits for the first request's answer, then gives up: 500 ms here, not 5 s (the
+    // wait that ends in an answer is the next test's).
+    t.ctx.config.testing!.idempotencyWaitMs = 500;
+    const started = performance.now();
+    let r: Awaited<ReturnType<typeof t.call>>;
+    try {
+      r = await t.call('POST', '/v1/contacts', {
+        key: ws.test,
+        headers: { 'idempotency-key': 'in-flight-1' },
+        body,
+      });
+    } finally {
+      t.ctx.config.testing!.idempotencyWaitMs = undefined;
+    }
+    assert.ok(performance.now() - started >= 500, 'answered after the wait');
     assert.equal(r.status, 409);
     assert.equal(r.body.error.code, 'idempotency_conflict');
     assert.equal(r.body.error.retryable, true);

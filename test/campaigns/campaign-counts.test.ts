@@ -33,10 +33,16 @@ forEachStorage('campaign stats kept as counters', (storage) => {
   const get = async (id: string) => (await call('GET', `/v1/campaigns/${id}`)).body;
   const audience = async (contacts: Array<Record<string, unknown>>) => {
     const ids: string[] = [];
-    for (const c of contacts) {
-      const res = await call('POST', '/v1/contacts', { name: `Person ${n++}`, ...c });
-      assert.equal(res.status, 201, res.text);
-      ids.push(res.body.id);
+    // Twenty requests at a time, not one: the 260-contact audience below took seconds of
+    // one-by-one round trips.
+    for (let i = 0; i < contacts.length; i += 20) {
+      const made = await Promise.all(
+        contacts.slice(i, i + 20).map((c) => call('POST', '/v1/contacts', { name: `Person ${n++}`, ...c })),
+      );
+      for (const res of made) {
+        assert.equal(res.status, 201, res.text);
+        ids.push(res.body.id);
+      }
     }
     const aud = await call('POST', '/v1/audiences', { name: `Counts ${n++}` });
     assert.equal(

@@ -42,6 +42,8 @@ describe('team operations on 2 api processes + workers (PostgreSQL, Redis)', {
   let a: ServerProcess;
   let b: ServerProcess;
   let key: string;
+  /** A second workspace's, for the reply timers: its handoff policy (a 1-minute timer) is not key's. */
+  let timerKey: string;
   let n = 0;
 
   const api = (_role: 'api') => async () => {
@@ -68,14 +70,16 @@ describe('team operations on 2 api processes + workers (PostgreSQL, Redis)', {
       // The first creates the schema; the others start on it.
       a = await api('api')();
       [b] = await Promise.all([api('api')(), startWorker()]);
-      const created = await httpCall(a.url, 'POST', '/v1/admin/workspaces', {
-        key: admin,
-        body: { name: 'Team ops', plan: 'enterprise' },
-      });
-      assert.equal(created.status, 201, created.text);
-      key = (created.body.api_keys as Array<{ mode: string; key: string }>).find(
-        (k) => k.mode === 'test',
-      )!.key;
+      const testKey = async (name: string) => {
+        const created = await httpCall(a.url, 'POST', '/v1/admin/workspaces', {
+          key: admin,
+          body: { name, plan: 'enterprise' },
+        });
+        assert.equal(created.status, 201, created.text);
+        return (created.body.api_keys as Array<{ mode: string; key: string }>).find((k) => k.mode === 'test')!
+          .key;
+      };
+      [key, timerKey] = await Promise.all([testKey('Team ops'), testKey('Timer desk')]);
     },
     { timeout: STARTS_MS(3) },
   );
@@ -98,15 +102,16 @@ describe('team operations on 2 api processes + workers (PostgreSQL, Redis)', {
     httpCall(p.url, method, path, { key: auth, body, timeoutMs: 30_000 });
 
   /** A person (through `via`), signed in; online by hand unless `online` is false. */
-  async function person(via: ServerProcess, capacity: number | null, online = true) {
+  async function person(via: ServerProcess, capacity: number | null, online = true, k = key) {
     n++;
     const email = `p${n}@teamops.in`;
-    const u = await call(via, 'POST', '/v1/users', {
-      name: `Person ${n}`,
-      email,
-      password: 'correct horse',
-      max_open_conversations: capacity,
-    });
+    const u = await call(
+      via,
+      'POST',
+      '/v1/users',
+      { name: `Person ${n}`, email, password: 'correct horse', max_open_conversations: capacity },
+      k,
+    );
     assert.equal(u.status, 201, u.text);
     const login = await call(via, 'POST', '/v1/auth/login', { email, password: 'correct horse' }, '');
     assert.equal(login.status, 200, login.text);
@@ -118,29 +123,36 @@ describe('team operations on 2 api processes + workers (PostgreSQL, Redis)', {
     return { id: u.body.id as string, session };
   }
 
-  async function team(via: ServerProcess, name: string, userIds: string[], mode = 'balanced') {
-    const r = await call(via, 'POST', '/v1/teams', { name, user_ids: userIds, assignment: { mode } });
+  async function team(via: ServerProcess, name: string, userIds: string[], mode = 'balanced', k = key) {
+    const r = await call(via, 'POST', '/v1/teams', { name, user_ids: userIds, assignment: { mode } }, k);
     assert.equal(r.status, 201, r.text);
     return r.body.id as string;
   }
 
-  async function conversation(via: ServerProcess) {
+  async function conversation(via: ServerProcess, k = key) {
     n++;
-    const r = await call(via, 'POST', '/v1/sandbox/inbound', {
-      from: `+9198200${String(10000 + n)}`,
-      text: 'I want to talk to someone',
-    });
+    const r = await call(
+      via,
+      'POST',
+      '/v1/sandbox/inbound',
+      { from: `+9198200${String(10000 + n)}`, text: 'I want to talk to someone' },
+      k,
+    );
     assert.ok(r.status < 300, r.text);
     return r.body.conversation_id as string;
   }
 
-  const handoff = (via: ServerProcess, id: string, teamId: string) =>
-    call(via, 'POST', `/v1/conversations/${id}/handoff`, {
-      reason: 'customer asked for a person',
-      assign_to: { type: 'team', id: teamId },
-    });
+  const handoff = (via: ServerProcess, id: string, teamId: string, k = key) =>
+    call(
+      via,
+      'POST',
+      `/v1/conversations/${id}/handoff`,
+      { reason: 'customer asked for a person', assign_to: { type: 'team', id: teamId } },
+      k,
+    );
 
-  const get = async (id: string) => (await call(b, 'GET', `/v1/conversations/${id}`)).body;
+  const get = async (id: string, k = key) =>
+    (await call(b, 'GET', `/v1/conversations/${id}`, undefined, k)).body;
 
   const openOf = async (userId: string) => {
     const r = await call(b, 'GET', `/v1/conversations?assignee=${userId}&per_page=100`);
@@ -148,8 +160,8 @@ describe('team operations on 2 api processes + workers (PostgreSQL, Redis)', {
   };
 
   /** `conversation.assigned` events giving `id` to a person, by the routing rule. */
-  async function ruleAssignments(id: string) {
-    const r = await call(b, 'GET', `/v1/events?type=conversation.assigned&object_id=${id}`);
+  async function ruleAssignments(id: string, k = key) {
+    const r = await call(b, 'GET', `/v1/events?type=conversation.assigned&object_id=${id}`, undefined, k);
     assert.equal(r.status, 200, r.text);
     return (
       r.body.data as Array<{ actor: { type: string }; data: { assignee: { type: string; id: string } } }>
@@ -157,6 +169,51 @@ describe('team operations on 2 api processes + workers (PostgreSQL, Redis)', {
       .filter((e) => e.actor.type === 'rule' && e.data.assignee?.type === 'user')
       .map((e) => e.data.assignee.id);
   }
+
+  // Reply timers started here are checked by the last test (they are due a minute after the
+  // handoff: the policy's smallest reply_within_minutes). They start first, in a workspace of
+  // their own, so that the routing and presence tests run while the minute passes.
+  const timed: Array<{ id: string; first: string; handoffAt: number }> = [];
+  let desk: { teamId: string; people: Array<{ id: string }> };
+  /** When the workers started after the kill were ready (no timer can fire before). */
+  let workersReadyAt = 0;
+
+  it('kill -9 of the worker while reply timers are pending; two new workers start', {
+    timeout: STARTS_MS(2),
+  }, async () => {
+    const policy = await call(
+      a,
+      'PUT',
+      '/v1/handoff-policy',
+      { reply_within_minutes: 1, on_timeout: 'reassign', max_reassignments: 2 },
+      timerKey,
+    );
+    assert.equal(policy.status, 200, policy.text);
+    const people = [await person(a, null, true, timerKey), await person(b, null, true, timerKey)];
+    desk = {
+      teamId: await team(
+        b,
+        'Timer desk',
+        people.map((p) => p.id),
+        'round_robin',
+        timerKey,
+      ),
+      people,
+    };
+    for (let i = 0; i < 4; i++) {
+      const via = i % 2 ? a : b;
+      const id = await conversation(via, timerKey);
+      const r = await handoff(via, id, desk.teamId, timerKey);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.assignee.type, 'user', r.text);
+      timed.push({ id, first: r.body.assignee.id, handoffAt: Date.parse(r.body.handoff.started_at) });
+    }
+    const killed = await workers[0]!.stop('SIGKILL');
+    assert.equal(killed.signal, 'SIGKILL');
+    // Two workers: each due timer is taken by one of them.
+    await Promise.all([startWorker(), startWorker()]);
+    workersReadyAt = Date.now();
+  });
 
   it('routing on both api processes at once: nobody over capacity, no conversation given twice', async () => {
     const people: Array<{ id: string; session: string }> = [];
@@ -194,47 +251,6 @@ describe('team operations on 2 api processes + workers (PostgreSQL, Redis)', {
     await eventually(async () => ((await get(head)).assignee.type === 'user' ? true : null), 15_000);
     assert.deepEqual(await ruleAssignments(head), [people[0]!.id]);
     for (const p of people) assert.equal(await openOf(p.id), 3, 'nobody over capacity');
-  });
-
-  // Reply timers started here are checked by the last test, after the presence test (they are due
-  // a minute after the handoff: the policy's smallest reply_within_minutes).
-  const timed: Array<{ id: string; first: string; handoffAt: number }> = [];
-  let desk: { teamId: string; people: Array<{ id: string }> };
-  /** When the workers started after the kill were ready (no timer can fire before). */
-  let workersReadyAt = 0;
-
-  it('kill -9 of the worker while reply timers are pending; two new workers start', {
-    timeout: STARTS_MS(2),
-  }, async () => {
-    const policy = await call(a, 'PUT', '/v1/handoff-policy', {
-      reply_within_minutes: 1,
-      on_timeout: 'reassign',
-      max_reassignments: 2,
-    });
-    assert.equal(policy.status, 200, policy.text);
-    const people = [await person(a, null), await person(b, null)];
-    desk = {
-      teamId: await team(
-        b,
-        'Timer desk',
-        people.map((p) => p.id),
-        'round_robin',
-      ),
-      people,
-    };
-    for (let i = 0; i < 4; i++) {
-      const via = i % 2 ? a : b;
-      const id = await conversation(via);
-      const r = await handoff(via, id, desk.teamId);
-      assert.equal(r.status, 200, r.text);
-      assert.equal(r.body.assignee.type, 'user', r.text);
-      timed.push({ id, first: r.body.assignee.id, handoffAt: Date.parse(r.body.handoff.started_at) });
-    }
-    const killed = await workers[0]!.stop('SIGKILL');
-    assert.equal(killed.signal, 'SIGKILL');
-    // Two workers: each due timer is taken by one of them.
-    await Promise.all([startWorker(), startWorker()]);
-    workersReadyAt = Date.now();
   });
 
   it("presence: an inbox open on A is seen by B's routing; A killed, it stops counting within the TTL", {
@@ -285,7 +301,13 @@ describe('team operations on 2 api processes + workers (PostgreSQL, Redis)', {
     timeout: 120_000,
   }, async () => {
     const timeouts = async (id: string) => {
-      const r = await call(b, 'GET', `/v1/events?type=conversation.handoff_timeout&object_id=${id}`);
+      const r = await call(
+        b,
+        'GET',
+        `/v1/events?type=conversation.handoff_timeout&object_id=${id}`,
+        undefined,
+        timerKey,
+      );
       return r.body.data as Array<{ timestamp: string; data: { handoff_timeout: { action: string } } }>;
     };
     for (const c of timed) {
@@ -297,8 +319,8 @@ describe('team operations on 2 api processes + workers (PostgreSQL, Redis)', {
         90_000,
         500,
       );
-      // When it fired (its event's time), not when this test, which checks after the presence
-      // test, got to look; counted from its due time, or from when a worker was there again if
+      // When it fired (its event's time), not when this test, which checks after the routing and
+      // presence tests, got to look; counted from its due time, or from when a worker was there again if
       // later (on a loaded machine the workers' start outlasts the minute).
       const late = Date.parse(fired[0]!.timestamp) - Math.max(c.handoffAt + 60_000, workersReadyAt);
       assert.ok(late < 15_000, `fired ${late} ms after its due time (or the workers' start)`);
@@ -326,11 +348,11 @@ describe('team operations on 2 api processes + workers (PostgreSQL, Redis)', {
     }
     for (const c of timed) {
       assert.equal((await timeouts(c.id)).length, 1, `${c.id}: one handoff_timeout`);
-      const given = await ruleAssignments(c.id);
+      const given = await ruleAssignments(c.id, timerKey);
       const other = desk.people.find((p) => p.id !== c.first)!.id;
       assert.equal(given.length, 2, `${c.id}: routed once, reassigned once (${given})`);
       assert.deepEqual([...given].sort(), [c.first, other].sort(), 'reassigned to the other member');
-      assert.deepEqual((await get(c.id)).assignee, { type: 'user', id: other });
+      assert.deepEqual((await get(c.id, timerKey)).assignee, { type: 'user', id: other });
     }
   });
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
 import { allMigrations, modules as defaultModules } from '../../src/modules/index.ts';
 import type { Module } from '../../src/modules/module.ts';
@@ -54,6 +55,26 @@ async function migrate(env: Record<string, string>): Promise<void> {
   }
 }
 
+/**
+ * Waits until the closed SQLite database has no -wal beside it. The app's close checkpoints and
+ * closes its connection, but the checkpoint thread's connection (database.ts) ends when that
+ * thread does, a moment later: until then the app's was not the last connection and the WAL is
+ * still there (on a loaded machine, often). Once the thread is gone, a last connection of our own
+ * folds the WAL in and removes it, should the thread's close not have.
+ */
+async function settleWal(file: string): Promise<void> {
+  const wal = `${file}-wal`;
+  const deadline = Date.now() + 10_000;
+  while (existsSync(wal) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  if (!existsSync(wal) || !existsSync(file)) return;
+  const last = new DatabaseSync(file);
+  try {
+    last.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  } finally {
+    last.close();
+  }
+}
+
 export interface Templates {
   /** Environment for the test processes: the templates' names. */
   env: Record<string, string>;
@@ -81,6 +102,7 @@ export async function makeTemplates(pgAdminUrl: string | undefined): Promise<Tem
     const sqliteDir = join(dir, 'sqlite');
     await migrate({ PARLEY_DATA_DIR: sqliteDir });
     const file = join(sqliteDir, 'parley.db');
+    await settleWal(file);
     // Closed cleanly, SQLite leaves no -wal beside the file; a copy of the file is the whole database.
     if (!existsSync(file) || existsSync(`${file}-wal`)) throw new Error(`no clean SQLite file at ${file}`);
     env[SQLITE_TEMPLATE_ENV] = file;

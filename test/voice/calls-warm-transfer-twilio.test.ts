@@ -24,10 +24,10 @@ forEachStorage('warm transfer on a Twilio call', (storage) => {
   let n = 0;
 
   before(async () => {
-    // The agent's lines and the whisper play in real time on the line: shorter audio than a real
-    // voice's (their words, not their length, are what these tests check).
-    speech.msPerChar = 8;
-    speech.msPerUtterance = 600;
+    // The agent's lines, the caller's words and the whisper play in real time on the line: shorter
+    // audio than a real voice's (their words, not their length, are what these tests check).
+    speech.msPerChar = 4;
+    speech.msPerUtterance = 300;
     twilio.sayMsPerWord = 20;
     await Promise.all([twilio.start(), speech.start()]);
     ({ t } = await startPhoneApp(storage, { twilio, speech }));
@@ -73,7 +73,7 @@ forEachStorage('warm transfer on a Twilio call', (storage) => {
       {
         steps: [
           { waitForMarks: 2 },
-          { say: 700 },
+          { say: 400 },
           ...(hangupAfterMarks
             ? [
                 { waitForMarks: hangupAfterMarks },

@@ -24,9 +24,11 @@ forEachStorage('phone lines', (storage) => {
   let channelId = '';
 
   before(async () => {
-    // The agent's speech plays in real time on the line: 10 ms of audio a character, not a real
-    // voice's 25 (the thresholds on frames played below are in proportion).
-    speech.msPerChar = 10;
+    // The agent's speech and the caller's words play in real time on the line: 5 ms of audio a
+    // character, not a real voice's 25 (the thresholds on frames played below are in proportion),
+    // and 500 ms of the caller's audio an utterance, not 1 s.
+    speech.msPerChar = 5;
+    speech.msPerUtterance = 500;
     await Promise.all([twilio.start(), speech.start(), livekit.start()]);
     ({ t, base } = await startPhoneApp(storage, { twilio, speech, livekit }));
     ws = await t.workspace({ default_country: 'US' });
@@ -69,7 +71,7 @@ forEachStorage('phone lines', (storage) => {
     speech.transcripts.push('What are your opening hours?');
     // The greeting is two sentences (two segments, two marks); the answer at least one more.
     twilio.scripts.push({
-      steps: [{ waitForMarks: 2 }, { say: 1200 }, { waitForMarks: 3 }, { pause: 300 }, { hangup: true }],
+      steps: [{ waitForMarks: 2 }, { say: 700 }, { waitForMarks: 3 }, { pause: 300 }, { hangup: true }],
     });
     const r = await t.call('POST', '/v1/calls', {
       key: ws.live,

@@ -44,7 +44,7 @@ export async function claimIdempotencyKey(
   validateIdempotencyKey(key);
   const requestHash = sha256Hex(fingerprint);
   const scoped = tenant(ctx.db, auth);
-  const waitUntil = performance.now() + WAIT_FOR_FIRST_MS;
+  const waitUntil = performance.now() + (ctx.config.testing?.idempotencyWaitMs ?? WAIT_FOR_FIRST_MS);
   for (let attempt = 0; attempt < 1000; attempt++) {
     const now = ctx.clock.now();
     const existing = await scoped
