@@ -50,7 +50,8 @@ describe('PARLEY_PROCESSES: several server processes share the port and drain to
       DATABASE_URL: pg.url,
       REDIS_URL,
       PARLEY_PROCESSES: '2',
-      PARLEY_DRAIN_SECONDS: '3',
+      // Long enough that the drain is still on when the test has seen /readyz say so, on a busy machine.
+      PARLEY_DRAIN_SECONDS: '10',
       // The clients send no audio: they are not closed as idle however slow the machine is.
       PARLEY_MEDIA_IDLE_SECONDS: '0',
       PARLEY_DATA_DIR: dataDir,

@@ -5,7 +5,7 @@ import type { ParleyEvent, Tx } from '../../platform/events.ts';
 import type { Reaction } from '../../platform/reactions.ts';
 import type { TemplateCategoryChangedEvent } from '../messaging/index.ts';
 import { fanOutJob } from './broadcasts.jobs.ts';
-import { FREQUENCY_CAPPED } from './broadcasts.read.ts';
+import { FREQUENCY_CAPPED, lockBroadcast } from './broadcasts.read.ts';
 
 /**
  * Meta 131049 ("to maintain healthy ecosystem engagement, the message failed to be delivered"):
@@ -23,20 +23,30 @@ export const DEFAULT_VALID_HOURS = 72;
 async function deferHeldBack(ctx: AppContext, tx: Tx, event: ParleyEvent): Promise<void> {
   const messageId = typeof event.data.id === 'string' ? event.data.id : undefined;
   if (!messageId) return;
-  const r = await tx.db
-    .selectFrom('broadcast_recipients as r')
-    .innerJoin('broadcasts as b', 'b.id', 'r.broadcast_id')
-    .select(['r.id', 'r.deferrals', 'r.broadcast_id', 'b.valid_until', 'b.status'])
-    .where('r.message_id', '=', messageId)
-    .where('r.status', '=', 'queued')
+  const found = await tx.db
+    .selectFrom('broadcast_recipients')
+    .select(['id', 'broadcast_id'])
+    .where('message_id', '=', messageId)
+    .where('status', '=', 'queued')
     .executeTakeFirst();
-  if (!r || r.status === 'cancelled' || r.status === 'failed') return;
+  if (!found) return;
+  // Held before reading its status: a completion running meanwhile finishes first (this then
+  // opens the broadcast again) or sees this recipient deferred.
+  const b = await lockBroadcast(tx.db, found.broadcast_id);
+  if (!b || b.status === 'cancelled' || b.status === 'failed') return;
+  const r = await tx.db
+    .selectFrom('broadcast_recipients')
+    .select(['id', 'deferrals', 'broadcast_id'])
+    .where('id', '=', found.id)
+    .where('status', '=', 'queued')
+    .executeTakeFirst();
+  if (!r) return;
   const deferrals = Number(r.deferrals ?? 0);
   const hours = RETRY_HOURS[deferrals];
   if (hours === undefined) return;
   const now = ctx.clock.now();
   const retryAt = new Date(now.getTime() + hours * 3_600_000);
-  if (r.valid_until && retryAt.getTime() > new Date(r.valid_until).getTime()) return;
+  if (b.valid_until && retryAt.getTime() > new Date(b.valid_until).getTime()) return;
   await tx.db
     .updateTable('broadcast_recipients')
     .set({
@@ -50,7 +60,7 @@ async function deferHeldBack(ctx: AppContext, tx: Tx, event: ParleyEvent): Promi
     .execute();
   // Meta's verdict may come after every message was handed over and the broadcast completed: it
   // is open again until the retry settles (and completes, with its event, once more).
-  if (r.status === 'completed')
+  if (b.status === 'completed')
     await tx.db
       .updateTable('broadcasts')
       .set({ status: 'sending', completed_at: null, updated_at: now.toISOString() })

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
+import { onPostgres } from '../../platform/db/rows.ts';
 import { inScope, type Scope, tenant } from '../../platform/db/scope.ts';
 import { type Page, type PageRequest, paginate, paginateWithBatch } from '../../platform/http/pagination.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
@@ -208,4 +209,14 @@ export async function listRecipients(
     page,
     presentRecipient,
   );
+}
+
+/**
+ * The broadcast's row, held until the caller's transaction ends (`FOR UPDATE` on PostgreSQL;
+ * SQLite runs one writing transaction at a time already), so completing it and deferring one of
+ * its recipients take turns.
+ */
+export async function lockBroadcast(db: Trx, broadcastId: string) {
+  const q = db.selectFrom('broadcasts').selectAll().where('id', '=', broadcastId);
+  return (onPostgres(db) ? q.forUpdate() : q).executeTakeFirst();
 }

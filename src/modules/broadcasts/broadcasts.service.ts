@@ -23,7 +23,7 @@ export type Counts = Record<'total' | RecipientStatus, number>;
 /** Completion is polled from 0.5 s, growing to 30 s between checks. */
 export const pollDelayMs = (round: number) => Math.min(30_000, Math.round(500 * 1.5 ** round));
 
-import { emptyCounts, getBroadcastRow, present, presentBroadcast } from './broadcasts.read.ts';
+import { emptyCounts, getBroadcastRow, lockBroadcast, present, presentBroadcast } from './broadcasts.read.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Creating and cancelling.
@@ -227,7 +227,10 @@ export async function cancelPending(db: Db | Trx, broadcastId: string, now: stri
 // keep moving the counts; they do not hold the event back.
 
 export async function completeIfSettled(ctx: AppContext, tx: Tx, broadcastId: string): Promise<boolean> {
-  const b = await tx.db.selectFrom('broadcasts').selectAll().where('id', '=', broadcastId).executeTakeFirst();
+  // The broadcast's row is held first: a recipient deferred meanwhile (Meta's 131049, in the
+  // transaction that fails its message) either committed before this reads the recipients, or
+  // waits and sees the broadcast completed, and opens it again.
+  const b = await lockBroadcast(tx.db, broadcastId);
   if (!b || b.completed_at) return true;
   if (!b.expanded_at) return false;
   const open = await tx.db
