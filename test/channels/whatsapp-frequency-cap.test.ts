@@ -143,71 +143,69 @@ forEachStorage('WhatsApp per-user marketing limit (131049)', (storage) => {
     assert.equal(r.status, 'deferred');
   });
 
-  it(
-    'a hold recorded while the broadcast completes leaves it open: the completion waits for the deferral',
-    { skip: storage === 'sqlite' && 'SQLite runs one writing transaction at a time: the two cannot overlap' },
-    async () => {
-      offsetMs = 0;
-      const contact = await call('POST', '/v1/contacts', { phone: '+16505551603', name: 'Mei' });
-      const bc = await call('POST', '/v1/broadcasts', {
-        name: 'Weekend 3',
-        template: { name: 'weekend_offer', language: 'en_US' },
-        contact_ids: [contact.body.id],
-        variables: ['{{name|there}}'],
-      });
-      assert.equal(bc.status, 202, bc.text);
-      // Sent, and the broadcast completed: put it back to the moment before its completion.
-      const r = await eventually(async () => {
-        const x = await recipient(bc.body.id);
-        return x.status === 'sent' && (await broadcast(bc.body.id)).status === 'completed' ? x : undefined;
-      });
-      const ctx = a.t.ctx;
-      await ctx.db
-        .updateTable('broadcasts')
-        .set({ status: 'sending', completed_at: null })
-        .where('id', '=', bc.body.id)
-        .execute();
-      const failed: ParleyEvent = {
-        id: 'evt_race',
-        event: 'message.failed',
-        timestamp: new Date().toISOString(),
-        api_version: 'v1',
-        workspace_id: bc.body.workspace_id ?? '',
-        livemode: true,
-        actor: { type: 'system', id: null },
-        data: { id: r.message_id, error: { code: FREQUENCY_CAPPED } },
-      };
-      // Meta's hold is recorded in one transaction, still open while the completion runs in another.
-      let release!: () => void;
-      const held = new Promise<void>((res) => {
-        release = res;
-      });
-      let deferredInTx!: () => void;
-      const deferred = new Promise<void>((res) => {
-        deferredInTx = res;
-      });
-      const hold = ctx.transaction(async (tx) => {
-        await frequencyCapListener(ctx)(tx, [failed]);
-        deferredInTx();
-        await held;
-      });
-      await deferred;
-      const completion = ctx.transaction((tx) => completeIfSettled(ctx, tx, bc.body.id));
-      // Either the completion waits on a lock (fixed) or it finishes without seeing the hold.
-      const waiting = eventually(async () => {
-        const rows = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+  it('a hold recorded while the broadcast completes leaves it open: the completion waits for the deferral', {
+    skip: storage === 'sqlite' && 'SQLite runs one writing transaction at a time: the two cannot overlap',
+  }, async () => {
+    offsetMs = 0;
+    const contact = await call('POST', '/v1/contacts', { phone: '+16505551603', name: 'Mei' });
+    const bc = await call('POST', '/v1/broadcasts', {
+      name: 'Weekend 3',
+      template: { name: 'weekend_offer', language: 'en_US' },
+      contact_ids: [contact.body.id],
+      variables: ['{{name|there}}'],
+    });
+    assert.equal(bc.status, 202, bc.text);
+    // Sent, and the broadcast completed: put it back to the moment before its completion.
+    const r = await eventually(async () => {
+      const x = await recipient(bc.body.id);
+      return x.status === 'sent' && (await broadcast(bc.body.id)).status === 'completed' ? x : undefined;
+    });
+    const ctx = a.t.ctx;
+    await ctx.db
+      .updateTable('broadcasts')
+      .set({ status: 'sending', completed_at: null })
+      .where('id', '=', bc.body.id)
+      .execute();
+    const failed: ParleyEvent = {
+      id: 'evt_race',
+      event: 'message.failed',
+      timestamp: new Date().toISOString(),
+      api_version: 'v1',
+      workspace_id: bc.body.workspace_id ?? '',
+      livemode: true,
+      actor: { type: 'system', id: null },
+      data: { id: r.message_id, error: { code: FREQUENCY_CAPPED } },
+    };
+    // Meta's hold is recorded in one transaction, still open while the completion runs in another.
+    let release!: () => void;
+    const held = new Promise<void>((res) => {
+      release = res;
+    });
+    let deferredInTx!: () => void;
+    const deferred = new Promise<void>((res) => {
+      deferredInTx = res;
+    });
+    const hold = ctx.transaction(async (tx) => {
+      await frequencyCapListener(ctx)(tx, [failed]);
+      deferredInTx();
+      await held;
+    });
+    await deferred;
+    const completion = ctx.transaction((tx) => completeIfSettled(ctx, tx, bc.body.id));
+    // Either the completion waits on a lock (fixed) or it finishes without seeing the hold.
+    const waiting = eventually(async () => {
+      const rows = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
           where wait_event_type = 'Lock' and datname = current_database()`.execute(ctx.db);
-        return rows.rows[0]!.n > 0;
-      });
-      const first = await Promise.race([completion.then(() => 'completed'), waiting.then(() => 'waiting')]);
-      release();
-      await hold;
-      const settled = await completion;
-      assert.equal(first, 'waiting', 'the completion must wait for the transaction that defers the recipient');
-      assert.equal(settled, false, 'a deferred recipient keeps the broadcast open');
-      const b = await broadcast(bc.body.id);
-      assert.equal(b.status, 'sending');
-      assert.equal(b.counts.deferred, 1);
-    },
-  );
+      return rows.rows[0]!.n > 0;
+    });
+    const first = await Promise.race([completion.then(() => 'completed'), waiting.then(() => 'waiting')]);
+    release();
+    await hold;
+    const settled = await completion;
+    assert.equal(first, 'waiting', 'the completion must wait for the transaction that defers the recipient');
+    assert.equal(settled, false, 'a deferred recipient keeps the broadcast open');
+    const b = await broadcast(bc.body.id);
+    assert.equal(b.status, 'sending');
+    assert.equal(b.counts.deferred, 1);
+  });
 });

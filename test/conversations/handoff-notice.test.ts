@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import { replyJob } from '../../src/modules/ai/ai.jobs.ts';
 import { createAiModule } from '../../src/modules/ai/ai.module.ts';
+import { answerConversation } from '../../src/modules/ai/ai.service.ts';
 import { modules } from '../../src/modules/index.ts';
 import {
   eventually,
@@ -218,6 +220,85 @@ forEachStorage('handoffs tell the customer what happens next', (storage) => {
     });
     assert.equal(ended.body.data.length, 1);
     await inbound('also do you have parking?', from);
+    await sentMatching(id, /free parking/);
+  });
+
+  it('a customer writing while a reply job runs on a handed-off conversation is answered once the handoff ends', async () => {
+    const from = '+919812499004';
+    const id = await inbound('pain near my molar', from);
+    await sentMatching(id, /connecting you/);
+    // A reply job that is live holds the conversation's key: the customer's next message enqueues
+    // no reply of its own (the job stands for one that had just started when the person closed).
+    const payload = { workspaceId: ws.id, livemode: false, conversationId: id };
+    // (Once the first message's reply job has ended: until then the key is its.)
+    await eventually(() =>
+      t.ctx.queue.enqueue(t.ctx.db, replyJob, payload, {
+        singletonKey: `ai-reply:${id}`,
+        runAt: new Date(Date.now() + 3_600_000),
+      }),
+    );
+    // That job reads the conversation handed off, then waits while the person closes it and the
+    // customer writes again.
+    let reading!: () => void;
+    const read = new Promise<void>((r) => {
+      reading = r;
+    });
+    let resume!: () => void;
+    const resumed = new Promise<void>((r) => {
+      resume = r;
+    });
+    // (A wrapper of the database that holds the first read of the conversation until told; the
+    // connection is not held meanwhile, as SQLite's single connection must stay free.)
+    type Builder = { executeTakeFirst(): Promise<unknown> };
+    const gateAfterRead = (qb: Builder): Builder =>
+      new Proxy(qb, {
+        get(target, prop) {
+          const v = Reflect.get(target, prop, target);
+          if (typeof v !== 'function') return v;
+          if (prop === 'executeTakeFirst')
+            return async () => {
+              const row = await target.executeTakeFirst();
+              reading();
+              await resumed;
+              return row;
+            };
+          return (...args: unknown[]) => {
+            const out = v.apply(target, args);
+            return out && typeof out === 'object' && 'executeTakeFirst' in out ? gateAfterRead(out) : out;
+          };
+        },
+      });
+    let held = false;
+    const db = new Proxy(t.ctx.db, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop, target);
+        if (prop === 'selectFrom')
+          return (table: string) => {
+            const qb = target.selectFrom(table as 'conversations');
+            if (table !== 'conversations' || held) return qb;
+            held = true;
+            return gateAfterRead(qb as unknown as Builder);
+          };
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const running = answerConversation(
+      { ...t.ctx, db },
+      payload,
+      { replyDebounceMs: 600, llm: { timeoutMs: 20_000, maxSteps: 5 } },
+      {
+        id: 'job_gated',
+        attempt: 1,
+        maxAttempts: 3,
+        completeWith: async () => {},
+      },
+    );
+    await read;
+    const closed = await t.call('POST', `/v1/conversations/${id}/close`, { key: ws.test });
+    assert.equal(closed.status, 200, closed.text);
+    await inbound('is there parking at the clinic?', from);
+    resume();
+    await running;
     await sentMatching(id, /free parking/);
   });
 

@@ -19,6 +19,7 @@ import {
   customerMessageOf,
   inboundMessageIdsAfter,
   isAlreadyAnswered,
+  newestInboundMessage,
   recentMessages,
   replyToConversation,
 } from '../messaging/index.ts';
@@ -261,15 +262,36 @@ export async function recordReply(
     .execute();
 }
 
-/** The reply job: answers every customer message since the last reply, once. */
+/**
+ * The reply job: answers every customer message since the last reply, once. A customer message
+ * stored while the job runs found its key taken (no reply of its own was enqueued): whichever way
+ * the job ends, one stored after the newest the job started with is answered by a follow-up.
+ */
 export async function answerConversation(
   ctx: AppContext,
   payload: ConversationJob,
   opts: AiOptions,
   job?: JobContext,
 ) {
+  const seen = await newestInboundMessage(ctx.db, payload.conversationId);
+  if (await answerBurst(ctx, payload, opts, job)) return;
+  // Nothing answered (paused, closed, nothing new, opted out, refused): the job ends here, and
+  // what came in while it ran is looked at again (the pause may have ended meanwhile).
+  await ctx.transaction(async (tx) => {
+    await job?.completeWith?.(tx.db);
+    await followUpNewer(ctx, tx.db, payload, seen, opts);
+  });
+}
+
+/** Answers the burst; true when the job was ended (with its follow-up) here. */
+async function answerBurst(
+  ctx: AppContext,
+  payload: ConversationJob,
+  opts: AiOptions,
+  job?: JobContext,
+): Promise<boolean> {
   const found = await jobConversation(ctx, payload, (c) => c.ai_paused !== 1 && c.status !== 'closed');
-  if (found?.agentRow?.status !== 'active') return;
+  if (found?.agentRow?.status !== 'active') return false;
   const { scope, conversation, agentRow } = found;
   const agent = agentConfig(ctx, agentRow);
   const recent = (await recentMessages(ctx.db, scope, conversation.id, HISTORY_TURNS + 10)).reverse();
@@ -287,7 +309,7 @@ export async function answerConversation(
       if (m.created_at < after && m.text) history.push({ role: 'customer', text: m.text });
     }
   }
-  if (burst.length === 0) return;
+  if (burst.length === 0) return false;
   // The burst's window is measured on the app's clock: it closes `replyDebounceMs` after its
   // latest message (a new message restarts the pause), but never later than `replyBurstCapMs`
   // after its first. A job that runs before the window has passed by that clock (the queue's
@@ -302,16 +324,23 @@ export async function answerConversation(
   if (open > 0) {
     await ctx.transaction(async (tx) => {
       await job?.completeWith?.(tx.db);
-      await ctx.queue.enqueue(tx.db, replyJob, payload, {
+      const again = await ctx.queue.enqueue(tx.db, replyJob, payload, {
         singletonKey: `ai-reply:${conversation.id}`,
         delayMs: open,
       });
+      // Another reply job holds the key (this one was a hand-back's): it may be ending without
+      // an answer, so this look gets a key of its own (the answer guard keeps one answer).
+      if (!again)
+        await ctx.queue.enqueue(tx.db, replyJob, payload, {
+          singletonKey: `ai-reply:${conversation.id}:${burst[burst.length - 1]!.id}`,
+          delayMs: open,
+        });
     });
-    return;
+    return true;
   }
   const contact = await findContactRow(ctx.db, scope, conversation.contact_id);
   // Opted out since the message came (STOP in the same burst): nothing is answered.
-  if (contact?.opted_out === 1) return;
+  if (contact?.opted_out === 1) return false;
   const sender = await workspaceSender(ctx, scope, agent.id);
   const tz = agent.business.timezone;
   const texts = burst
@@ -379,7 +408,7 @@ export async function answerConversation(
         await job?.completeWith?.(tx.db);
         await followUpNewer(ctx, tx.db, payload, last, opts);
       });
-      return;
+      return true;
     }
     // A refusal (rate limit, opted-out contact, closed window) will not change on retry, and a
     // retry would run the tools again: log it and stop.
@@ -388,7 +417,7 @@ export async function answerConversation(
         { conversationId: conversation.id, code: err.code, msg: err.message },
         'AI reply not sent',
       );
-      return;
+      return false;
     }
     throw err;
   }
@@ -413,6 +442,7 @@ export async function answerConversation(
     if (!result.handedOff) await armAutoResolve(ctx, tx.db, scope, conversation, agent.id, sent);
     await followUpNewer(ctx, tx.db, payload, last, opts);
   });
+  return true;
 }
 
 /** A message that arrived while the reply job ran found the singleton taken: answer it in a follow-up. */
@@ -420,10 +450,12 @@ async function followUpNewer(
   ctx: AppContext,
   db: Trx,
   payload: ConversationJob,
-  last: MessageRow,
+  last: { created_at: string } | undefined,
   opts: AiOptions,
 ) {
-  const [newer] = await inboundMessageIdsAfter(db, payload.conversationId, last.created_at, { limit: 1 });
+  const [newer] = last
+    ? await inboundMessageIdsAfter(db, payload.conversationId, last.created_at, { limit: 1 })
+    : await inboundMessageIdsAfter(db, payload.conversationId, '', { orAt: true, limit: 1 });
   if (newer) {
     await ctx.queue.enqueue(db, replyJob, payload, {
       singletonKey: `ai-reply:${payload.conversationId}:${newer.id}`,

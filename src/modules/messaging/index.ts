@@ -6,6 +6,7 @@ export {
   conversationThreads,
   inboundMessageIdsAfter,
   latestInboundMessages,
+  newestInboundMessage,
   recentMessages,
 } from './messages.history.ts';
 export { insertMessageRow, messageStatuses } from './messages.views.ts';

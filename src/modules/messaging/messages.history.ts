@@ -82,6 +82,19 @@ export async function answeredAlready(db: Trx, conversationId: string, guard: An
   return (await q.limit(1).executeTakeFirst()) !== undefined;
 }
 
+/** The customer's newest message in the conversation (not a note), or undefined before the first. */
+export function newestInboundMessage(
+  db: Db | Trx,
+  conversationId: string,
+): Promise<{ id: string; created_at: string } | undefined> {
+  return messageIdsOf(db, conversationId, 'inbound')
+    .select('created_at')
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 /**
  * Ids of the customer's messages stored after `after` (from `after` on with `orAt`), without
  * notes; at most `limit` of them.
