@@ -12,6 +12,7 @@ import {
 import {
   eventually,
   forEachStorage,
+  signal,
   startTestApp,
   type TestApp,
   type Workspace,
@@ -596,14 +597,8 @@ forEachStorage('WhatsApp conformance: media, senders, content kinds', (storage) 
       return r?.status === 'sent' ? r : undefined;
     });
     const raceId = `wamid.race${storage}${Date.now()}`;
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    let stored!: () => void;
-    const idStored = new Promise<void>((r) => {
-      stored = r;
-    });
+    const { promise: gate, resolve: release } = signal();
+    const { promise: idStored, resolve: stored } = signal();
     const sendTx = t.ctx.transaction(async (tx) => {
       await tx.db
         .updateTable('messages')

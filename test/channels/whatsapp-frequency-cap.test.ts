@@ -7,7 +7,7 @@ import { FREQUENCY_CAPPED } from '../../src/modules/broadcasts/broadcasts.read.t
 import { completeIfSettled } from '../../src/modules/broadcasts/broadcasts.service.ts';
 import type { ParleyEvent } from '../../src/platform/events.ts';
 import { statusPayload, templatePayload } from '../fakes/meta-graph.ts';
-import { eventually, forEachStorage } from '../support/harness.ts';
+import { eventually, forEachStorage, signal } from '../support/harness.ts';
 import { startWhatsAppApp, type WhatsAppApp } from '../support/whatsapp-app.ts';
 
 /** Meta's failed status for error 131049 (Meta's error codes page, "per-user marketing message limit"). */
@@ -177,14 +177,8 @@ forEachStorage('WhatsApp per-user marketing limit (131049)', (storage) => {
       data: { id: r.message_id, error: { code: FREQUENCY_CAPPED } },
     };
     // Meta's hold is recorded in one transaction, still open while the completion runs in another.
-    let release!: () => void;
-    const held = new Promise<void>((res) => {
-      release = res;
-    });
-    let deferredInTx!: () => void;
-    const deferred = new Promise<void>((res) => {
-      deferredInTx = res;
-    });
+    const { promise: held, resolve: release } = signal();
+    const { promise: deferred, resolve: deferredInTx } = signal();
     const hold = ctx.transaction(async (tx) => {
       await frequencyCapListener(ctx)(tx, [failed]);
       deferredInTx();

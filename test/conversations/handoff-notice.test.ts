@@ -7,6 +7,7 @@ import { modules } from '../../src/modules/index.ts';
 import {
   eventually,
   forEachStorage,
+  signal,
   startTestApp,
   type TestApp,
   type Workspace,
@@ -239,14 +240,8 @@ forEachStorage('handoffs tell the customer what happens next', (storage) => {
     );
     // That job reads the conversation handed off, then waits while the person closes it and the
     // customer writes again.
-    let reading!: () => void;
-    const read = new Promise<void>((r) => {
-      reading = r;
-    });
-    let resume!: () => void;
-    const resumed = new Promise<void>((r) => {
-      resume = r;
-    });
+    const { promise: read, resolve: reading } = signal();
+    const { promise: resumed, resolve: resume } = signal();
     // (A wrapper of the database that holds the first read of the conversation until told; the
     // connection is not held meanwhile, as SQLite's single connection must stay free.)
     type Builder = { executeTakeFirst(): Promise<unknown> };

@@ -275,6 +275,15 @@ export async function awayFromWindowEdge(windowMs: number, needMs: number): Prom
 /** The least time `eventually` waits, whatever a test asks: see below. */
 export const PATIENCE_MS = 60_000;
 
+/** A promise and the function that settles it, for a test that holds one step until another is done. */
+export function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
 /**
  * Polls until `check` returns a truthy value or the time runs out. It waits at least 60 s, even
  * where a test names a shorter time, so a loaded machine (four test processes on two cores) cannot
