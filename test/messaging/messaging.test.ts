@@ -1049,6 +1049,19 @@ forEachStorage('messaging', (storage) => {
       });
       assert.equal(r.status, 403);
     });
+
+    it('a sender that is no address is refused with one message, the same in the summary and the field', async () => {
+      const r = await t.call('POST', '/v1/sandbox/inbound', {
+        key: w.test,
+        body: { from: 'notaphone', text: 'hi' },
+      });
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.body.error.code, 'validation_failed');
+      const [field] = r.body.error.errors;
+      assert.equal(field.field, 'from');
+      assert.match(field.message, /valid phone number/);
+      assert.equal(r.body.error.message, `from: ${field.message}`);
+    });
   });
 
   describe('delivery through a live adapter', () => {

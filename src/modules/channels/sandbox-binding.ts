@@ -1,6 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
 import { tenant } from '../../platform/db/scope.ts';
-import { ApiError } from '../../platform/errors.ts';
+import { ApiError, invalidField } from '../../platform/errors.ts';
 import { normalizeAddress } from './address.ts';
 import { channelsChanged, ensureSandboxChannel, newSandboxChannelRow } from './channels.service.ts';
 import type { ChannelRow } from './channels.tables.ts';
@@ -49,10 +49,7 @@ export async function sandboxChannelFor(
     base.where('agent_id', '=', agentId).where('status', '=', 'active').orderBy('id').executeTakeFirst();
   if (to) {
     const address = normalizeAddress(type, to, scope.defaultCountry);
-    if (!address)
-      throw new ApiError('validation_failed', 'to: must be a valid address', {
-        errors: [{ field: 'to', message: 'must be a valid phone number or email address' }],
-      });
+    if (!address) throw invalidField('to', 'must be a valid phone number or email address');
     const channel = await base.where('address', '=', address).executeTakeFirst();
     if (channel) return channel;
     const agent = await agents.byPhone(address);

@@ -1,5 +1,5 @@
 import type { AppContext } from '../../platform/context.ts';
-import { ApiError } from '../../platform/errors.ts';
+import { ApiError, invalidField } from '../../platform/errors.ts';
 import { agentAtPhone, agentIsActive, findAgentRow, oldestActiveAgent } from '../agents/index.ts';
 import {
   channelConfigOf,
@@ -36,15 +36,7 @@ export async function sandboxInbound(
   }
   const type = input.channel ?? 'whatsapp';
   const from = normalizeAddress(type, input.from, scope.defaultCountry);
-  if (!from)
-    throw new ApiError('validation_failed', 'from: must be a valid address', {
-      errors: [
-        {
-          field: 'from',
-          message: invalidAddressMessage(type),
-        },
-      ],
-    });
+  if (!from) throw invalidField('from', invalidAddressMessage(type));
   // The sandbox is test mode whatever the caller's key.
   const testMode = { workspaceId: scope.workspaceId, livemode: false };
   const chosen = input.agent_id ? await chosenAgent(ctx, testMode, input.agent_id, input.to) : undefined;
