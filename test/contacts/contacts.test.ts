@@ -63,7 +63,7 @@ forEachStorage('contacts and audiences', (storage) => {
         'email',
         'phone',
       ]);
-      assert.match(res.body.error.message, /phone must be a valid E.164 phone number/);
+      assert.match(res.body.error.message, /^phone: must be a valid E.164 phone number/);
       const none = await t.call('POST', '/v1/contacts', { key: ws.test, body: { name: 'No way to reach' } });
       assert.equal(none.status, 400);
       const unknown = await t.call('POST', '/v1/contacts', {

@@ -5,7 +5,7 @@ import type { AppContext } from '../../platform/context.ts';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
 import { likeContains } from '../../platform/db/like.ts';
 import { newRow, tenant } from '../../platform/db/scope.ts';
-import { ApiError, invalidField } from '../../platform/errors.ts';
+import { ApiError, invalidField, validationFailed } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
@@ -419,10 +419,7 @@ function checkedFields(scope: Scope, input: ContactInput) {
     email = normalizeEmail(input.email);
     if (!email) errors.push({ field: 'email', message: 'must be a valid email address' });
   }
-  if (errors.length)
-    throw new ApiError('validation_failed', errors.map((e) => `${e.field} ${e.message}`).join('; '), {
-      errors,
-    });
+  if (errors.length) throw validationFailed(errors);
   return { phone, email };
 }
 
