@@ -98,6 +98,15 @@ forEachStorage('reports', (storage) => {
       body: { name: 'Desk', business: { timezone: 'Asia/Kolkata' } },
     });
     agentId = agent.body.id;
+    // What the reopened conversation asks (else the AI, unable to answer twice, hands it off).
+    const faq = await t.call('POST', `/v1/agents/${agentId}/knowledge`, {
+      key: w.test,
+      body: {
+        doc_type: 'faq',
+        faqs: [{ question: 'Is there parking?', answer: 'Yes, free parking behind the shop.' }],
+      },
+    });
+    assert.equal(faq.status, 201, faq.text);
     const u = await t.call('POST', '/v1/users', {
       key: w.test,
       body: { name: 'Priya', email: 'priya@reports.test', role: 'admin', password: 'priya-password' },
@@ -134,8 +143,12 @@ forEachStorage('reports', (storage) => {
     await answered(c, 1);
     await t.call('POST', `/v1/conversations/${c}/close`, { key: w.test });
     await inbound('+919800000003', 'And parking?');
+    await answered(c, 2);
     // 4: still open, CSAT answered.
     const d = await inbound('+919800000004', 'Thanks for the help');
+    // (Every AI answer in before the tests read the figures: one landing between a figure and its
+    // drill-down moved the first-response histogram under them on a busy machine.)
+    await answered(d, 1);
     await t.ctx.db
       .updateTable('conversations')
       .set({ csat_score: 4, csat_at: new Date().toISOString() })
