@@ -187,12 +187,18 @@ forEachStorage('WhatsApp per-user marketing limit (131049)', (storage) => {
     await deferred;
     const completion = ctx.transaction((tx) => completeIfSettled(ctx, tx, bc.body.id));
     // Either the completion waits on a lock (fixed) or it finishes without seeing the hold.
+    // (Only a statement on the broadcasts table counts: the queue's own lock waits are not this.)
+    let raced = false;
     const waiting = eventually(async () => {
+      if (raced) return true;
       const rows = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-          where wait_event_type = 'Lock' and datname = current_database()`.execute(ctx.db);
+          where wait_event_type = 'Lock' and datname = current_database()
+          and query ilike '%from "broadcasts"%for update%'`.execute(ctx.db);
       return rows.rows[0]!.n > 0;
     });
     const first = await Promise.race([completion.then(() => 'completed'), waiting.then(() => 'waiting')]);
+    raced = true;
+    await waiting;
     release();
     await hold;
     const settled = await completion;

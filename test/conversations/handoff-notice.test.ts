@@ -288,7 +288,12 @@ forEachStorage('handoffs tell the customer what happens next', (storage) => {
         completeWith: async () => {},
       },
     );
-    await read;
+    await Promise.race([
+      read,
+      running.then(() => {
+        throw new Error('the reply job ended without reading the conversation');
+      }),
+    ]);
     const closed = await t.call('POST', `/v1/conversations/${id}/close`, { key: ws.test });
     assert.equal(closed.status, 200, closed.text);
     await inbound('is there parking at the clinic?', from);

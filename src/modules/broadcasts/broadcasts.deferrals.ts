@@ -23,24 +23,18 @@ export const DEFAULT_VALID_HOURS = 72;
 async function deferHeldBack(ctx: AppContext, tx: Tx, event: ParleyEvent): Promise<void> {
   const messageId = typeof event.data.id === 'string' ? event.data.id : undefined;
   if (!messageId) return;
-  const found = await tx.db
-    .selectFrom('broadcast_recipients')
-    .select(['id', 'broadcast_id'])
-    .where('message_id', '=', messageId)
-    .where('status', '=', 'queued')
-    .executeTakeFirst();
-  if (!found) return;
-  // Held before reading its status: a completion running meanwhile finishes first (this then
-  // opens the broadcast again) or sees this recipient deferred.
-  const b = await lockBroadcast(tx.db, found.broadcast_id);
-  if (!b || b.status === 'cancelled' || b.status === 'failed') return;
   const r = await tx.db
     .selectFrom('broadcast_recipients')
     .select(['id', 'deferrals', 'broadcast_id'])
-    .where('id', '=', found.id)
+    .where('message_id', '=', messageId)
     .where('status', '=', 'queued')
     .executeTakeFirst();
   if (!r) return;
+  // Held before reading its status: a completion running meanwhile finishes first (this then
+  // opens the broadcast again) or sees this recipient deferred. (The update below is guarded by
+  // the recipient's status, should it have moved meanwhile.)
+  const b = await lockBroadcast(tx.db, r.broadcast_id);
+  if (!b || b.status === 'cancelled' || b.status === 'failed') return;
   const deferrals = Number(r.deferrals ?? 0);
   const hours = RETRY_HOURS[deferrals];
   if (hours === undefined) return;
