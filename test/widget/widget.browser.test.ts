@@ -174,11 +174,11 @@ forEachStorage('the website widget in a browser', (storage) => {
     });
     await text.fill('');
     await inbox.close();
-    const count = await page.locator('li[data-from]').count();
+    const shown = await page.locator('li[data-from]').allInnerTexts();
     await page.reload();
     await open(page);
     await bubbles(page, 'business').filter({ hasText: 'Priya here' }).waitFor();
-    assert.equal(await page.locator('li[data-from]').count(), count);
+    assert.deepEqual(await page.locator('li[data-from]').allInnerTexts(), shown);
     // Escape closes the chat and gives the focus back to the launcher.
     await page.keyboard.press('Escape');
     await page.getByRole('dialog').waitFor({ state: 'detached' });

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { SignJWT } from 'jose';
+import { visitorChannel } from '../../src/modules/widget/widget.events.ts';
+import { newId } from '../../src/platform/ids.ts';
 import {
   eventually,
   forEachStorage,
@@ -243,6 +245,30 @@ forEachStorage('website widget', (storage) => {
       'nothing before Last-Event-ID again',
     );
     b.close();
+  });
+
+  it('a live event published after one with a later id still reaches the stream', async () => {
+    const s = await session();
+    const a = await openStream(`${base}/widget/${channelId}/stream`, {
+      origin: ORIGIN,
+      authorization: `Bearer ${s.token}`,
+    });
+    assert.equal(a.status, 200);
+    const probe = { id: newId('wev'), type: 'message', data: { id: 'msg_probe', text: 'probe' } };
+    // Two writers side by side: the first id made is the second published.
+    const earlier = { id: newId('wev'), type: 'message', data: { id: 'msg_earlier', text: 'earlier' } };
+    const later = { id: newId('wev'), type: 'message', data: { id: 'msg_later', text: 'later' } };
+    assert.ok(earlier.id < later.id);
+    // (Once the stream is live: an event published now is sent, not replayed.)
+    await eventually(async () => {
+      await t.ctx.bus.publish(visitorChannel(s.visitor_id), JSON.stringify(probe));
+      return a.events.some((e) => e.data.text === 'probe');
+    });
+    await t.ctx.bus.publish(visitorChannel(s.visitor_id), JSON.stringify(later));
+    await t.ctx.bus.publish(visitorChannel(s.visitor_id), JSON.stringify(earlier));
+    await eventually(async () => a.events.some((e) => e.data.text === 'later'));
+    await eventually(async () => a.events.some((e) => e.data.text === 'earlier'));
+    a.close();
   });
 
   it('gives an identified visitor their own thread on any device, and refuses forged or expired tokens', async () => {

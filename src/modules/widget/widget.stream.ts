@@ -36,7 +36,12 @@ export async function serveVisitorStream(
   openStreams.count++;
   let closed = false;
   let replaying = true;
-  let last = opts.lastEventId ?? '';
+  // Ids of the events replayed: a live one may repeat them (held during the replay, or published
+  // just after it was read). (Not an
+  // "id at or before the last sent" rule: two events written side by side are published in either
+  // order, and the later-published one, with the earlier id, was dropped: a message the visitor
+  // saw only after a reload.)
+  const replayed = new Set<string>();
   const held: string[] = [];
   const close = () => {
     if (closed) return;
@@ -49,9 +54,7 @@ export async function serveVisitorStream(
     if (!raw.writableEnded) raw.end();
   };
   const send = (event: WidgetEvent) => {
-    // Ids sort by time: one at or before the last sent was sent already (replay and live overlap).
-    if (closed || event.id <= last) return;
-    last = event.id;
+    if (closed || replayed.has(event.id)) return;
     raw.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
     if (raw.writableLength > MAX_BUFFERED_BYTES) close();
   };
@@ -75,7 +78,10 @@ export async function serveVisitorStream(
     let cursor = opts.lastEventId;
     while (!closed) {
       const page = await eventsAfter(ctx.db, opts.visitorId, cursor, REPLAY_PAGE);
-      for (const event of page) send(event);
+      for (const event of page) {
+        send(event);
+        replayed.add(event.id);
+      }
       if (page.length < REPLAY_PAGE) break;
       cursor = page[page.length - 1].id;
     }
