@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -28,6 +28,25 @@ describe('the built server (what npm start runs)', () => {
     );
     const [, testKey] = await server.waitFor(/test key:\s+(\S+)/);
     assert.match(server.stdout(), /API docs: http:\/\/localhost:\d+\/docs/);
+
+    // Two more `npm start` in the same checkout while this one runs (the API + worker shape): both
+    // builds succeed side by side, and neither rewrites or removes the files this server runs from.
+    const main = realpathSync(join(REPO_ROOT, 'dist/main.js'));
+    const before = statSync(main).mtimeMs;
+    const builds = await Promise.all(
+      [1, 2].map(
+        () =>
+          new Promise<number | null>((resolve) =>
+            spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'scripts/build.ts'], {
+              cwd: REPO_ROOT,
+              stdio: 'ignore',
+            }).on('exit', resolve),
+          ),
+      ),
+    );
+    assert.deepEqual(builds, [0, 0]);
+    assert.equal(statSync(main).mtimeMs, before, "the running server's bundle was rewritten");
+    assert.equal(realpathSync(join(REPO_ROOT, 'dist/main.js')), main);
 
     const me = await fetch(`${server.url}/v1/me`, { headers: { authorization: `Bearer ${testKey}` } });
     assert.equal(me.status, 200);

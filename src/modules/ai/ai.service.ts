@@ -364,7 +364,9 @@ async function answerBurst(
     unsupportedMedia: burst.some((m) => m.type !== 'text' && m.type !== 'interactive') && texts.length === 0,
     catalogue: (await channelCatalogue(ctx.db, conversation)) !== undefined,
   };
-  const tools = liveTools(ctx, { ...scope, defaultCountry: sender.defaultCountry }, agent, conversation);
+  const tools = liveTools(ctx, { ...scope, defaultCountry: sender.defaultCountry }, agent, conversation, {
+    answering: burst[burst.length - 1]!.id,
+  });
   let handoffNotice: string | undefined;
   const result = await runEngine(
     input,

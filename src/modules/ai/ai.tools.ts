@@ -41,8 +41,13 @@ export function liveTools(
   scope: ContactScope,
   agent: AgentConfig,
   conversation: ConversationRow,
+  /** The customer message a reply job answers: a write tool called for it is made once (callKey). */
+  opts: { answering?: string } = {},
 ): AgentTools {
   const actor = aiActor(agent.id);
+  // The turn of each tool in this reply: a job that runs again after a crash calls the same tools
+  // in the same order for the same message, so its calls get the keys of the first run's.
+  const turns = new Map<string, number>();
   return {
     searchKnowledge: (query, topK) => searchKnowledge(ctx, scope, agent.id, query, topK),
     async captureLead(input) {
@@ -123,7 +128,10 @@ export function liveTools(
         .where('id', '=', conversation.contact_id)
         .executeTakeFirst();
       const voice = conversation.channel === 'voice';
+      const turn = (turns.get(tool.id) ?? 0) + 1;
+      turns.set(tool.id, turn);
       return callTool(ctx, tool, args, {
+        ...(opts.answering ? { callKey: `reply:${conversation.id}:${opts.answering}:${turn}` } : {}),
         scope,
         agent: { id: agent.id, name: agent.name },
         contact: contact ? toolContact(contact) : null,

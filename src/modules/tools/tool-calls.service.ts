@@ -52,9 +52,13 @@ export function presentToolCall(row: ToolCallsTable): ToolCallObject {
   };
 }
 
-/** Stores a tool call and emits `tool.called` (it answered usably) or `tool.failed`, together. */
-export async function recordToolCall(ctx: AppContext, rc: ToolRunContext, r: ToolCallRecord): Promise<void> {
-  const row: ToolCallsTable = {
+function callRow(
+  ctx: AppContext,
+  rc: ToolRunContext,
+  r: ToolCallRecord,
+  callKey: string | null,
+): ToolCallsTable {
+  return {
     id: r.id,
     ...scopeColumns(rc.scope),
     tool_id: r.tool.id,
@@ -72,8 +76,14 @@ export async function recordToolCall(ctx: AppContext, rc: ToolRunContext, r: Too
     request: toJson(r.request),
     response: r.response ? toJson(r.response) : null,
     result: r.result === null ? null : toJson(r.result),
+    call_key: callKey,
     created_at: ctx.clock.now().toISOString(),
   };
+}
+
+/** Stores a tool call and emits `tool.called` (it answered usably) or `tool.failed`, together. */
+export async function recordToolCall(ctx: AppContext, rc: ToolRunContext, r: ToolCallRecord): Promise<void> {
+  const row = callRow(ctx, rc, r, null);
   await ctx.transaction(async (tx) => {
     // The record of a call already made, not a promise to the customer: its commit does not wait
     // for PostgreSQL's WAL flush (SQLite's synchronous = NORMAL gives the same), so the agent gets
@@ -114,4 +124,113 @@ export async function toolCallsById(
 ): Promise<ToolCallObject | undefined> {
   const row = await tenant(db, scope).findById('tool_calls', id);
   return row ? presentToolCall(row) : undefined;
+}
+
+/**
+ * A write call that may go out, recorded before its request leaves (status `started`): its id is
+ * the `Idempotency-Key` and `webhook-id` it sends, and a job that runs again after a crash finds it
+ * by `callKey` (or as the conversation's unfinished call of the same tool) and sends it again with
+ * the same key instead of making a new one.
+ */
+export interface WriteClaim {
+  /** This call was made already (same key) and answered: its record, nothing is sent again. */
+  done?: ToolCallsTable;
+  /** Calls of this tool in this conversation that were started and never finished (oldest first). */
+  interrupted: ToolCallsTable[];
+}
+
+/** An unfinished call older than this is not sent again: it is closed as `interrupted`. */
+export const INTERRUPTED_RESEND_MS = 24 * 3_600_000;
+
+export async function claimWrite(
+  ctx: AppContext,
+  rc: ToolRunContext,
+  toolId: string,
+  callKey: string | null,
+): Promise<WriteClaim> {
+  return ctx.transaction(async (tx) => {
+    const calls = () => tenant(tx.db, rc.scope).selectFrom('tool_calls').selectAll();
+    const keyed = callKey ? await calls().where('call_key', '=', callKey).executeTakeFirst() : undefined;
+    if (keyed && keyed.status !== 'started') return { done: keyed, interrupted: [] };
+    const open = rc.conversation
+      ? await calls()
+          .where('conversation_id', '=', rc.conversation.id)
+          .where('tool_id', '=', toolId)
+          .where('status', '=', 'started')
+          .orderBy('id')
+          .limit(5)
+          .execute()
+      : keyed
+        ? [keyed]
+        : [];
+    const cutoff = new Date(ctx.clock.now().getTime() - INTERRUPTED_RESEND_MS).toISOString();
+    const stale = open.filter((r) => r.created_at < cutoff && r.id !== keyed?.id);
+    for (const r of stale) {
+      // Nobody came back for it in a day: whether the business got it is unknown, and the record says so.
+      await tenant(tx.db, rc.scope)
+        .updateTable('tool_calls')
+        .set({
+          status: 'failed',
+          code: 'interrupted',
+          message: 'the server stopped while this call was being made; it was not sent again',
+        })
+        .where('id', '=', r.id)
+        .where('status', '=', 'started')
+        .execute();
+    }
+    return { interrupted: open.filter((r) => !stale.includes(r)) };
+  });
+}
+
+/** Records a write call as started, before its request leaves (false: its key was taken meanwhile). */
+export async function startToolCall(
+  ctx: AppContext,
+  rc: ToolRunContext,
+  r: ToolCallRecord,
+  callKey: string | null,
+): Promise<boolean> {
+  const row = { ...callRow(ctx, rc, r, callKey), status: 'started' as const };
+  try {
+    await ctx.db.insertInto('tool_calls').values(row).execute();
+    return true;
+  } catch (err) {
+    if (callKey && /unique|duplicate/i.test((err as Error).message)) return false;
+    throw err;
+  }
+}
+
+/** Finishes a started call with what came back, and emits its `tool.called` or `tool.failed`. */
+export async function finishToolCall(ctx: AppContext, rc: ToolRunContext, r: ToolCallRecord): Promise<void> {
+  await ctx.transaction(async (tx) => {
+    const row = await tenant(tx.db, rc.scope).findById('tool_calls', r.id);
+    if (!row) return;
+    const done: ToolCallsTable = {
+      ...callRow(ctx, rc, r, row.call_key),
+      created_at: row.created_at,
+      conversation_id: row.conversation_id,
+      agent_id: row.agent_id,
+      source: row.source,
+    };
+    await tenant(tx.db, rc.scope)
+      .updateTable('tool_calls')
+      .set({
+        status: done.status,
+        code: done.code,
+        message: done.message,
+        attempts: done.attempts,
+        latency_ms: done.latency_ms,
+        request: done.request,
+        response: done.response,
+        result: done.result,
+      })
+      .where('id', '=', r.id)
+      .execute();
+    await tx.emit({
+      workspaceId: rc.scope.workspaceId,
+      livemode: rc.scope.livemode,
+      type: done.status === 'failed' ? 'tool.failed' : 'tool.called',
+      actor: rc.actor,
+      data: presentToolCall(done),
+    });
+  });
 }

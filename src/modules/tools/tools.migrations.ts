@@ -1,4 +1,4 @@
-import type { ColumnDefinitionBuilder } from 'kysely';
+import { type ColumnDefinitionBuilder, sql } from 'kysely';
 import type { ParleyMigration } from '../../platform/db/migrate.ts';
 
 const workspace = (c: ColumnDefinitionBuilder) => c.notNull().references('workspaces.id').onDelete('cascade');
@@ -92,6 +92,20 @@ export const toolsMigrations: Record<string, ParleyMigration> = {
     // The tool key is a secret: shown when it is made (the first read) or rotated, never again.
     async up(db) {
       await db.schema.alterTable('tool_settings').addColumn('signing_secret_shown_at', 'text').execute();
+    },
+  },
+  '1472_tool_calls_started': {
+    // A write call is recorded before its request leaves (status `started`), under a key a job
+    // that runs again after a crash reuses: one row per key.
+    async up(db) {
+      await db.schema.alterTable('tool_calls').addColumn('call_key', 'text').execute();
+      await db.schema
+        .createIndex('tool_calls_key')
+        .on('tool_calls')
+        .columns(['workspace_id', 'livemode', 'call_key'])
+        .unique()
+        .where(sql.ref('call_key'), 'is not', null)
+        .execute();
     },
   },
 };

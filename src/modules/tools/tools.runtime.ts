@@ -1,12 +1,20 @@
+import { createHash } from 'node:crypto';
 import type { AppContext } from '../../platform/context.ts';
 import type { Scope } from '../../platform/db/scope.ts';
 import type { Actor } from '../../platform/events.ts';
 import { newId } from '../../platform/ids.ts';
+import { fromJson } from '../../platform/json.ts';
 import { DEFAULT_TIMEOUT_MS, type Tool } from './definition.ts';
 import { validateValue } from './json-schema.ts';
 import { secretValues, signRequest, type ToolSettings, toolSettings } from './secrets.service.ts';
 import { type Bindings, placeholdersIn, render, renderJson, stringsIn } from './template.ts';
-import { recordToolCall, type ToolCallRecord } from './tool-calls.service.ts';
+import {
+  claimWrite,
+  finishToolCall,
+  recordToolCall,
+  startToolCall,
+  type ToolCallRecord,
+} from './tool-calls.service.ts';
 import {
   EXCERPT_CHARS,
   type FailCode,
@@ -16,7 +24,7 @@ import {
   send,
 } from './tools.http.ts';
 import { callMcpTool } from './tools.mcp.ts';
-import type { ToolCallStatus } from './tools.tables.ts';
+import type { ToolCallStatus, ToolCallsTable } from './tools.tables.ts';
 
 /**
  * Runs a tool once for an agent (or a test): arguments checked against the schema, the request
@@ -48,6 +56,12 @@ export interface ToolRunContext {
   recorded?: RecordedCall[];
   /** False: a write tool's request is rendered but not sent (status `skipped`). */
   liveWrites: boolean;
+  /**
+   * What makes this call the same call when a job runs again (a reply job: the customer message it
+   * answers and the tool's turn in that reply). A live write with a key is made once: a run that
+   * finds it made answers from its record; one that finds it started sends it again with its key.
+   */
+  callKey?: string;
   actor: Actor;
   /** Keeps values of the result (`save`) on the contact and the conversation. */
   save?: (values: {
@@ -94,11 +108,90 @@ export async function runTool(
   args: Record<string, unknown>,
   rc: ToolRunContext,
 ): Promise<ToolOutcome> {
+  const invalid = validateValue(tool.input_schema, args);
+  const live =
+    invalid.length === 0 &&
+    tool.effect === 'write' &&
+    rc.liveWrites &&
+    !rc.recorded &&
+    !(rc.useMocks && mockFor(tool, args));
+  if (!live) return perform(ctx, observe, tool, args, rc, { callId: newId('tc'), invalid, started: false });
+  // A write that goes to the business's system happens once: recorded before its request
+  // leaves, under a key a job that runs again reuses (see WriteClaim).
+  const callKey = rc.callKey ? keyOf(rc, tool, rc.callKey) : null;
+  const claim = await claimWrite(ctx, rc, tool.id, callKey);
+  if (claim.done) return recordedOutcome(claim.done);
+  let same: ToolOutcome | undefined;
+  for (const open of claim.interrupted) {
+    // Cut by a crash while it was being made: sent again with its own key and arguments (the
+    // business's system answers a key it has seen with its first answer), never as a new call.
+    const openArgs = fromJson<Record<string, unknown>>(open.args, {});
+    const o = await perform(ctx, observe, tool, openArgs, rc, {
+      callId: open.id,
+      invalid: [],
+      started: true,
+      resent: open.attempts,
+    });
+    if (open.call_key === callKey || sameArgs(openArgs, args)) same ??= o;
+  }
+  if (same) return same;
   const callId = newId('tc');
-  const started = performance.now();
+  const { bindings, secrets } = await prepare(ctx, tool, args, rc, false);
+  const mask = masker(secrets);
+  const request = renderRequest(tool, bindings, args);
+  const recorded = await startToolCall(
+    ctx,
+    rc,
+    {
+      id: callId,
+      tool,
+      status: 'started',
+      code: null,
+      message: null,
+      attempts: 1,
+      latencyMs: 0,
+      args: maskJson(mask, args) as Record<string, unknown>,
+      request: maskJson(mask, { method: request.method, url: request.url, headers: {}, body: null }),
+      response: null,
+      result: null,
+    },
+    callKey,
+  );
+  // Another run of the same job took the key between the look and the insert: its call stands.
+  if (!recorded) return runTool(ctx, observe, tool, args, rc);
+  return perform(ctx, observe, tool, args, rc, { callId, invalid: [], started: true });
+}
+
+/** The call's key: the caller's (a reply and the tool's turn in it), the tool, in this workspace. */
+const keyOf = (rc: ToolRunContext, tool: Tool, key: string) =>
+  createHash('sha256')
+    .update(`${rc.scope.workspaceId}\0${rc.scope.livemode ? 1 : 0}\0${tool.id}\0${key}`)
+    .digest('base64url');
+
+/** What a call made before answered: the agent gets it again, nothing is sent. */
+function recordedOutcome(row: ToolCallsTable): ToolOutcome {
+  const failed = row.status === 'failed';
+  return {
+    ok: !failed,
+    code: row.code,
+    retryable: false,
+    message: failed ? (row.message ?? 'the tool call failed') : 'ok',
+    result: fromJson<unknown>(row.result, null),
+    callId: row.id,
+    status: row.status,
+  };
+}
+
+/** The secrets a call uses and, when a request may go out, the workspace's tool settings. */
+async function prepare(
+  ctx: AppContext,
+  tool: Tool,
+  args: Record<string, unknown>,
+  rc: ToolRunContext,
+  sends: boolean,
+): Promise<{ bindings: Bindings; secrets: Record<string, string>; settings: ToolSettings | undefined }> {
   // The tool key and private hosts are needed only by a request that may go out: read beside
   // the secrets (two look-ups at once on PostgreSQL, not one after the other).
-  const sends = !rc.recorded && (tool.effect === 'read' || rc.liveWrites);
   const [secrets, settings] = await Promise.all([
     secretValues(ctx, rc.scope, usedSecrets(tool)),
     sends ? toolSettings(ctx, rc.scope) : undefined,
@@ -117,9 +210,24 @@ export async function runTool(
     agent: rc.agent ?? {},
     secret: secrets,
   };
+  return { bindings, secrets, settings };
+}
+
+/** Renders, sends (or mocks, skips, replays), maps and records one call. */
+async function perform(
+  ctx: AppContext,
+  observe: (seconds: number, labels: { effect: string; outcome: string }) => void,
+  tool: Tool,
+  args: Record<string, unknown>,
+  rc: ToolRunContext,
+  call: { callId: string; invalid: string[]; started: boolean; resent?: number },
+): Promise<ToolOutcome> {
+  const { callId, invalid } = call;
+  const started = performance.now();
+  const sends = !rc.recorded && (tool.effect === 'read' || rc.liveWrites);
+  const { bindings, secrets, settings } = await prepare(ctx, tool, args, rc, sends);
   const mask = masker(secrets);
   const request = renderRequest(tool, bindings, args);
-  const invalid = validateValue(tool.input_schema, args);
   const x: Exchange = invalid.length
     ? {
         status: 'ok',
@@ -138,13 +246,14 @@ export async function runTool(
     : status === 'skipped'
       ? 'not run: a write tool is run live only when asked'
       : 'ok';
-  await recordToolCall(ctx, rc, {
+  const record: ToolCallRecord = {
     id: callId,
     tool,
     status,
     code: failed?.code ?? null,
     message: failed ? message : null,
-    attempts: x.attempts,
+    // A call sent again after a crash counts the sends before it.
+    attempts: x.attempts + (call.resent ?? 0),
     latencyMs,
     args: maskJson(mask, args) as Record<string, unknown>,
     request: maskJson(mask, {
@@ -161,7 +270,9 @@ export async function runTool(
         }
       : null,
     result,
-  });
+  };
+  if (call.started) await finishToolCall(ctx, rc, record);
+  else await recordToolCall(ctx, rc, record);
   observe(latencyMs / 1000, { effect: tool.effect, outcome: status });
   if (status === 'ok' && tool.save && rc.save) await saveResult(ctx, tool, rc, result, mask);
   return {
@@ -195,11 +306,7 @@ async function exchange(
   rc: ToolRunContext,
   run: { request: OutgoingRequest; callId: string; started: number; settings: ToolSettings | undefined },
 ): Promise<Exchange> {
-  const mock = rc.useMocks
-    ? tool.mocks.find((m) =>
-        Object.entries(m.when).every(([k, v]) => JSON.stringify(args[k]) === JSON.stringify(v)),
-      )
-    : undefined;
+  const mock = rc.useMocks ? mockFor(tool, args) : undefined;
   if (rc.recorded) return replayed(tool, args, rc.recorded, mock);
   if (mock) return { status: 'mocked', attempts: 0, outcome: mockOutcome(mock.response) };
   if (tool.effect === 'write' && !rc.liveWrites)
@@ -268,6 +375,12 @@ async function sendWithRetries(
     await new Promise((r) => setTimeout(r, wait));
   }
 }
+
+/** The tool's first mock whose `when` the arguments match. */
+const mockFor = (tool: Tool, args: Record<string, unknown>) =>
+  tool.mocks.find((m) =>
+    Object.entries(m.when).every(([k, v]) => JSON.stringify(args[k]) === JSON.stringify(v)),
+  );
 
 const sameArgs = (a: Record<string, unknown>, b: Record<string, unknown>) =>
   JSON.stringify(Object.entries(a).sort(([x], [y]) => x.localeCompare(y))) ===
@@ -506,9 +619,7 @@ export function mockedOutcome(tool: Tool, args: Record<string, unknown>): ToolOu
   });
   const invalid = validateValue(tool.input_schema, args);
   if (invalid.length) return fail('invalid_args', invalid.join('; '), true);
-  const mock = tool.mocks.find((m) =>
-    Object.entries(m.when).every(([k, v]) => JSON.stringify(args[k]) === JSON.stringify(v)),
-  );
+  const mock = mockFor(tool, args);
   if (!mock) return fail('no_mock', 'no mock answers these arguments');
   const outcome = mockOutcome(mock.response);
   if (!outcome.ok) return fail(outcome.code, outcome.message, outcome.retryable);

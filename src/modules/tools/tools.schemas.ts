@@ -497,8 +497,8 @@ export const toolCallObject = z.object({
   ),
   effect: describe(z.enum(['read', 'write']), 'read or write.', 'read'),
   status: describe(
-    z.enum(['ok', 'failed', 'mocked', 'skipped', 'replayed']),
-    '`ok`, `failed`, `mocked` (a mock answered), `skipped` (a write test not run live) or `replayed` (a replay answered with the response recorded in the live conversation).',
+    z.enum(['ok', 'failed', 'mocked', 'skipped', 'replayed', 'started']),
+    '`ok`, `failed`, `mocked` (a mock answered), `skipped` (a write test not run live), `replayed` (a replay answered with the response recorded in the live conversation) or `started` (a live write recorded before its request left and not finished yet: a reply job that runs again after a crash sends it again with the same `Idempotency-Key`; `failed` with code `interrupted` when nobody came back for it within a day).',
     'ok',
   ),
   code: describe(

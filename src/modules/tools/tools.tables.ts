@@ -39,7 +39,8 @@ export interface ToolSettingsTable {
   updated_at: string;
 }
 
-export type ToolCallStatus = 'ok' | 'failed' | 'mocked' | 'skipped' | 'replayed';
+/** `started`: a write call recorded before its request left, not finished yet (or cut by a crash). */
+export type ToolCallStatus = 'ok' | 'failed' | 'mocked' | 'skipped' | 'replayed' | 'started';
 
 /** One run of a tool: what was asked, what came back (both with secrets masked), how long it took. */
 export interface ToolCallsTable {
@@ -67,6 +68,11 @@ export interface ToolCallsTable {
   response: string | null;
   /** JSON: the mapped result the agent saw; null when it failed. */
   result: string | null;
+  /**
+   * A live write call's key (the reply it belongs to, the tool and its turn in that reply): a job
+   * that runs again finds the call made before instead of making a new one. Null for the others.
+   */
+  call_key: string | null;
   created_at: string;
 }
 
