@@ -103,4 +103,44 @@ forEachStorage('media uploads', (storage) => {
     const notMultipart = await t.call('POST', '/v1/media', { key: ws.live, body: { file: 'x' } });
     assert.equal(notMultipart.status, 415);
   });
+
+  it('a file named in any script is served under its name: RFC 6266 filename* beside an ASCII fallback', async () => {
+    for (const name of ['बिल-नवंबर.png', 'facture été (final).png', 'チラシ 😀.png', 'plain-name.png']) {
+      const res = await upload(PNG, name, 'image/png');
+      assert.equal(res.status, 201, `${name}: ${res.text}`);
+      assert.equal(res.body.filename, name);
+      const content = await t.call('GET', `/v1/media/${res.body.id}/content`, { key: ws.live });
+      assert.equal(content.status, 200, `${name}: ${content.text}`);
+      const header = String(content.headers['content-disposition']);
+      assert.match(header, /^inline; filename="[\x20-\x7e]+"/);
+      const star = /filename\*=UTF-8''([^;]+)/.exec(header)?.[1];
+      if (/^[\x20-\x7e]+$/.test(name) && !/["\\]/.test(name))
+        assert.equal(header, `inline; filename="${name}"`);
+      else assert.equal(decodeURIComponent(star ?? ''), name, header);
+    }
+  });
+
+  it('refuses a file name with a control character (400), keeping nothing', async () => {
+    const count = async () =>
+      Number(
+        (
+          await t.ctx.db
+            .selectFrom('media_files')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('workspace_id', '=', ws.id)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = await count();
+    for (const name of ['bill\u0000.png', 'bill\u0007.png', 'line\u001bbreak.png']) {
+      const res = await upload(PNG, name, 'image/png');
+      assert.equal(res.status, 400, `${JSON.stringify(name)}: ${res.text}`);
+      assert.equal(res.body.error.code, 'validation_failed');
+      assert.match(res.body.error.message, /control character/);
+      assert.deepEqual(res.body.error.errors, [
+        { field: 'file', message: 'has a control character in its name' },
+      ]);
+    }
+    assert.equal(await count(), before);
+  });
 });

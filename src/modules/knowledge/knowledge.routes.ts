@@ -2,6 +2,7 @@ import { ApiError } from '../../platform/errors.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute } from '../../platform/http/route.ts';
 import { deletedResponse, idParams, listResponse } from '../../platform/http/schemas.ts';
+import { readUploadedFile } from '../../platform/http/upload.ts';
 import { getAgentRow } from '../agents/index.ts';
 import {
   documentBody,
@@ -110,25 +111,14 @@ export const knowledgeRoutes = [
           'unsupported_media_type',
           'Send the file as multipart/form-data with a `file` part.',
         );
-      const part = await request.file();
-      if (!part)
-        throw new ApiError('validation_failed', 'No file part in the upload.', {
-          errors: [{ field: 'file', message: 'is required' }],
-        });
-      const bytes = await part.toBuffer();
-      if (part.file.truncated)
-        throw new ApiError('payload_too_large', 'The file is larger than the upload limit.');
-      const titleField = part.fields.title as { value?: unknown } | undefined;
-      const title =
-        typeof titleField?.value === 'string' && titleField.value.trim()
-          ? titleField.value.trim()
-          : undefined;
+      const part = await readUploadedFile(request, { limitBytes: ctx.config.uploadLimitBytes });
+      const title = part.fields.title?.trim() || undefined;
       return {
         status: 201,
         body: await createDocument(ctx, auth, params.id, {
           doc_type: 'file',
           title,
-          file: { filename: part.filename || 'upload', content_base64: bytes.toString('base64') },
+          file: { filename: part.filename || 'upload', content_base64: part.bytes.toString('base64') },
         }),
       };
     },

@@ -1,8 +1,9 @@
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ApiError } from '../../platform/errors.ts';
+import { contentDisposition } from '../../platform/http/content-disposition.ts';
 import { defineRoute, type RouteResult } from '../../platform/http/route.ts';
 import { baseObject, describe, idParams } from '../../platform/http/schemas.ts';
+import { readUploadedFile } from '../../platform/http/upload.ts';
 import { getMediaFile, presentMedia, storeMedia } from './media.service.ts';
 
 const mediaObject = z.object({
@@ -26,30 +27,6 @@ const mediaObject = z.object({
     '/v1/media/media_01JD5Z8Q4X3N2M1K0H9G8F7E6D/content',
   ),
 });
-
-async function readUpload(request: FastifyRequest) {
-  let file: Awaited<ReturnType<FastifyRequest['file']>>;
-  try {
-    file = await request.file();
-    if (!file)
-      throw new ApiError('validation_failed', 'The multipart body has no file; send it as the `file` part.', {
-        errors: [{ field: 'file', message: 'is required' }],
-      });
-    const bytes = await file.toBuffer();
-    return { bytes, filename: file.filename || null, declaredType: file.mimetype || null };
-  } catch (err) {
-    const e = err as Error & { statusCode?: number; code?: string };
-    if (err instanceof ApiError) throw err;
-    if (e.statusCode === 413 || e.code === 'FST_REQ_FILE_TOO_LARGE')
-      throw new ApiError(
-        'payload_too_large',
-        'The file is larger than this server accepts (PARLEY_UPLOAD_LIMIT_BYTES).',
-      );
-    throw new ApiError('validation_failed', `Malformed multipart body: ${e.message}`, {
-      errors: [{ field: 'file', message: 'is not a readable multipart upload' }],
-    });
-  }
-}
 
 export const mediaRoutes = [
   defineRoute({
@@ -83,7 +60,7 @@ export const mediaRoutes = [
           'unsupported_media_type',
           'Upload the file as multipart/form-data, in the `file` part.',
         );
-      const upload = await readUpload(request);
+      const upload = await readUploadedFile(request, { limitBytes: ctx.config.uploadLimitBytes });
       return { status: 201, body: await storeMedia(ctx, auth, upload) };
     },
   }),
@@ -125,13 +102,12 @@ export const mediaRoutes = [
     },
     handler: async ({ ctx, auth, params }): Promise<RouteResult> => {
       const row = await getMediaFile(ctx.db, auth, params.id);
-      const name = (row.filename ?? 'media').replace(/["\\\r\n]/g, '_');
       return {
         status: 200,
         body: Buffer.from(row.content_base64, 'base64'),
         contentType: row.mime_type,
         headers: {
-          'content-disposition': `inline; filename="${name}"`,
+          'content-disposition': contentDisposition('inline', row.filename ?? 'media'),
           'cache-control': 'private, max-age=300',
           'x-content-type-options': 'nosniff',
         },
