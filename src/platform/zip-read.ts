@@ -7,14 +7,8 @@ import yauzl, { type Entry, type ZipFile } from 'yauzl';
  * then inflated as streams that stop at a byte budget, since declared sizes can lie.
  */
 
-/** A zip refused for its size: `limit` names the bound it would pass. */
-export class ZipTooLargeError extends Error {
-  readonly limit: string;
-  constructor(message: string, limit: string) {
-    super(message);
-    this.limit = limit;
-  }
-}
+/** A zip refused for its size (its message names the bound it would pass). */
+export class ZipTooLargeError extends Error {}
 
 export interface ZipDirectory {
   zip: ZipFile;
@@ -35,7 +29,6 @@ export function readZipDirectory(bytes: Buffer, opts: { maxEntries: number }): P
           return reject(
             new ZipTooLargeError(
               `The archive has ${zip.entryCount} entries; at most ${opts.maxEntries} are read.`,
-              `${opts.maxEntries} entries`,
             ),
           );
         }
@@ -71,7 +64,7 @@ export function inflateEntry(
         size += chunk.length;
         if (size > budgetBytes) {
           stream.destroy();
-          reject(new ZipTooLargeError(`${entry.fileName} inflates past ${limit}.`, limit));
+          reject(new ZipTooLargeError(`${entry.fileName} inflates past ${limit}.`));
           return;
         }
         chunks.push(chunk);
