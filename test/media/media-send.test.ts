@@ -16,6 +16,16 @@ const JPEG = Buffer.concat([
   Buffer.alloc(300, 9),
 ]);
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n');
+// An iPhone photo's start: an ISO media `ftyp` box of brand heic, then an empty `mdat`.
+const HEIC = Buffer.concat([
+  Buffer.from([0, 0, 0, 24]),
+  Buffer.from('ftypheic'),
+  Buffer.from([0, 0, 0, 0]),
+  Buffer.from('mif1heic'),
+  Buffer.from([0, 0, 0, 40]),
+  Buffer.from('mdat'),
+  Buffer.alloc(32, 5),
+]);
 
 async function upload(t: TestApp, key: string, file: Buffer, filename: string, type: string) {
   const boundary = `----parley${Math.random().toString(16).slice(2)}`;
@@ -170,5 +180,33 @@ forEachStorage('sending uploaded files', (storage) => {
     });
     assert.equal(sms.status, 400, sms.text);
     assert.match(sms.text, /public url/);
+  });
+
+  it('a HEIC photo is refused as a WhatsApp image by name, and goes as a WhatsApp document and an email image', async () => {
+    const id = await upload(a.t, a.ws.live, HEIC, 'IMG_0001.HEIC', 'image/heic');
+    const res = await a.t.call('POST', '/v1/messages', {
+      key: a.ws.live,
+      body: { to: '+919876543210', channel: 'whatsapp', image: { media_id: id, caption: 'Our shop' } },
+    });
+    assert.equal(res.status, 400, res.text);
+    assert.deepEqual(res.body.error.errors, [
+      {
+        field: 'image.media_id',
+        message:
+          'is a image/heic image, which WhatsApp does not take as an image (JPEG or PNG only); convert it, send it as a document, or send it on another channel',
+      },
+    ]);
+    const asDocument = await a.t.call('POST', '/v1/messages', {
+      key: a.ws.live,
+      body: { to: '+919876543210', channel: 'whatsapp', document: { media_id: id } },
+    });
+    assert.doesNotMatch(asDocument.text, /does not take/);
+    const mail = await a.t.call('POST', '/v1/messages', {
+      key: a.ws.live,
+      body: { to: 'ana@example.com', channel: 'email', image: { media_id: id } },
+    });
+    assert.equal(mail.status, 201, mail.text);
+    assert.equal(mail.body.media.mime_type, 'image/heic');
+    await eventually(async () => mails.find((m) => m.includes('IMG_0001.HEIC')));
   });
 });

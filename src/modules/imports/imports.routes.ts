@@ -1,8 +1,8 @@
-import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../../platform/errors.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute, ok } from '../../platform/http/route.ts';
 import { idParams, listResponse } from '../../platform/http/schemas.ts';
+import { readUploadedFile } from '../../platform/http/upload.ts';
 import { consumeLimit } from '../../platform/limits.ts';
 import { importBody, importObject, importQuery, listImportsQuery } from './imports.schemas.ts';
 import {
@@ -24,39 +24,6 @@ const csvBody = {
   },
   example: CSV_EXAMPLE,
 };
-
-function field(fields: Record<string, unknown> | undefined, name: string): string | undefined {
-  const f = fields?.[name] as { type?: string; value?: unknown } | undefined;
-  return f && f.type === 'field' && typeof f.value === 'string' && f.value !== '' ? f.value : undefined;
-}
-
-/** The multipart file (its fields must come before it), read whole: the plugin enforces the upload limit. */
-async function readMultipart(request: FastifyRequest) {
-  let file: Awaited<ReturnType<FastifyRequest['file']>>;
-  let bytes: Buffer;
-  try {
-    file = await request.file();
-    if (!file)
-      throw new ApiError(
-        'validation_failed',
-        'The multipart body has no file; send the CSV as the `file` part.',
-        { errors: [{ field: 'file', message: 'is required' }] },
-      );
-    bytes = await file.toBuffer();
-  } catch (err) {
-    const e = err as Error & { statusCode?: number };
-    if (err instanceof ApiError || e.statusCode === 413) throw err;
-    throw new ApiError('validation_failed', `Malformed multipart body: ${e.message}`, {
-      errors: [{ field: 'file', message: 'is not a readable multipart upload' }],
-    });
-  }
-  return {
-    bytes,
-    filename: file.filename || null,
-    audience_id: field(file.fields as Record<string, unknown>, 'audience_id'),
-    on_conflict: field(file.fields as Record<string, unknown>, 'on_conflict'),
-  };
-}
 
 export const importRoutes = [
   defineRoute({
@@ -105,10 +72,14 @@ export const importRoutes = [
       let audienceId = body?.audience_id ?? query.audience_id;
       let onConflict: string | undefined = body?.on_conflict ?? query.on_conflict;
       if (request.isMultipart()) {
-        const m = await readMultipart(request);
+        // The fields must come before the file part to be read.
+        const m = await readUploadedFile(request, {
+          limitBytes: ctx.config.uploadLimitBytes,
+          what: 'the CSV',
+        });
         upload = { kind: 'csv', bytes: m.bytes, filename: m.filename };
-        audienceId = m.audience_id ?? audienceId;
-        onConflict = m.on_conflict ?? onConflict;
+        audienceId = m.fields.audience_id || audienceId;
+        onConflict = m.fields.on_conflict || onConflict;
       } else if (Buffer.isBuffer(request.body)) {
         upload = { kind: 'csv', bytes: request.body, filename: null };
       } else {

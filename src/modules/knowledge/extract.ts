@@ -1,8 +1,11 @@
 import http from 'node:http';
 import https from 'node:https';
-import { createRequire } from 'node:module';
 import { ApiError } from '../../platform/errors.ts';
 import { BlockedAddressError, guardedLookup, isPrivateAddress, literalAddress } from '../../platform/ssrf.ts';
+import { readDocumentInWorker } from './document-parse.ts';
+import { htmlToText } from './html-text.ts';
+
+export { htmlToText };
 
 /** Pages larger than this are refused rather than read into memory. */
 export const MAX_FETCH_BYTES = 5 * 1024 * 1024;
@@ -18,76 +21,6 @@ export function looksBinary(text: string): boolean {
     if (c < 9 || (c > 13 && c < 32) || c === 0xfffd) control++;
   }
   return sample.length > 0 && control / sample.length > 0.05;
-}
-
-type HtmlToText = typeof import('html-to-text');
-type Formatter = NonNullable<NonNullable<Parameters<HtmlToText['convert']>[1]>['formatters']>[string];
-type Node = { type: string; name?: string; attribs?: Record<string, string>; children?: Node[] };
-
-/** A heading as markdown (`## Prices`), so the chunker titles the passages under it. */
-const markdownHeading: Formatter = (elem, walk, builder, options) => {
-  builder.openBlock({ leadingLineBreaks: 2 });
-  builder.addLiteral(`${'#'.repeat(Number((options as { level?: number }).level ?? 1))} `);
-  walk(elem.children, builder);
-  builder.closeBlock({ trailingLineBreaks: 2 });
-};
-
-/**
- * A table as one line per row, its cells separated by ` | ` ("Keratin | 3000"), not its cells'
- * text run together ("ServicePriceKeratin3000").
- */
-const rowTable: Formatter = (elem, walk, builder) => {
-  builder.openTable();
-  const visit = (node: Node) => {
-    if (node.type !== 'tag') return;
-    if (['thead', 'tbody', 'tfoot'].includes(node.name ?? '')) return void node.children?.forEach(visit);
-    if (node.name !== 'tr') return;
-    builder.openTableRow();
-    for (const cell of node.children ?? []) {
-      if (cell.type !== 'tag' || (cell.name !== 'td' && cell.name !== 'th')) continue;
-      builder.openTableCell({ maxColumnWidth: 10_000 });
-      walk(cell.children as never, builder);
-      builder.closeTableCell({ colspan: 1, rowspan: 1 });
-    }
-    builder.closeTableRow();
-  };
-  (elem.children as Node[]).forEach(visit);
-  builder.closeTable({
-    tableToString: (rows) =>
-      rows
-        .map((cells) =>
-          cells
-            .map((c) => c.text.replace(/\s+/g, ' ').trim())
-            .filter(Boolean)
-            .join(' | '),
-        )
-        .filter(Boolean)
-        .join('\n'),
-    leadingLineBreaks: 2,
-    trailingLineBreaks: 2,
-  });
-};
-
-export function htmlToText(html: string): string {
-  // Loaded on first use: html-to-text is large and only knowledge pages need it.
-  const { convert } = createRequire(import.meta.url)('html-to-text') as HtmlToText;
-  return convert(html, {
-    wordwrap: false,
-    formatters: { markdownHeading, rowTable },
-    selectors: [
-      { selector: 'a', options: { ignoreHref: true } },
-      { selector: 'img', format: 'skip' },
-      { selector: 'nav', format: 'skip' },
-      { selector: 'script', format: 'skip' },
-      { selector: 'style', format: 'skip' },
-      { selector: 'table', format: 'rowTable' },
-      ...[1, 2, 3, 4, 5, 6].map((level) => ({
-        selector: `h${level}`,
-        format: 'markdownHeading',
-        options: { level },
-      })),
-    ],
-  }).trim();
 }
 
 /**
@@ -249,40 +182,17 @@ export async function fetchPageText(
   return { text, title };
 }
 
-/** A Word document (.docx, a zip holding word/document.xml): its HTML through mammoth, then text. */
-async function docxToText(bytes: Buffer): Promise<string> {
-  const mammoth = (await import('mammoth')).default;
-  try {
-    const { value } = await mammoth.convertToHtml({ buffer: bytes });
-    return htmlToText(value);
-  } catch (err) {
-    throw new ApiError('unprocessable', `The Word document could not be read: ${(err as Error).message}.`, {
-      errors: [{ field: 'file', message: 'is not a readable .docx document' }],
-    });
-  }
-}
-
 const isZip = (bytes: Buffer) => bytes.subarray(0, 4).toString('latin1') === 'PK\u0003\u0004';
 
 /**
  * Text of an uploaded file: a PDF through unpdf, a Word document (.docx) through mammoth (its
- * headings and tables kept), or text in its charset (markdown, plain, HTML; see decodeText).
+ * headings and tables kept), both read in a worker thread within bounds (document-parse.ts), or
+ * text in its charset (markdown, plain, HTML; see decodeText).
  */
 export async function fileToText(bytes: Buffer, filename: string | null): Promise<string> {
   if (isZip(bytes) && (/\.docx$/i.test(filename ?? '') || bytes.includes('word/document.xml')))
-    return docxToText(bytes);
-  if (bytes.subarray(0, 5).toString('latin1') === '%PDF-') {
-    const { extractText, getDocumentProxy } = await import('unpdf');
-    try {
-      const pdf = await getDocumentProxy(new Uint8Array(bytes));
-      const { text } = await extractText(pdf, { mergePages: false });
-      return (text as string[]).join('\n\n').trim();
-    } catch (err) {
-      throw new ApiError('unprocessable', `The PDF could not be read: ${(err as Error).message}.`, {
-        errors: [{ field: 'file', message: 'is not a readable PDF' }],
-      });
-    }
-  }
+    return readDocumentInWorker(bytes, 'docx');
+  if (bytes.subarray(0, 5).toString('latin1') === '%PDF-') return readDocumentInWorker(bytes, 'pdf');
   const text = decodeText(bytes);
   if (looksBinary(text)) {
     throw new ApiError(

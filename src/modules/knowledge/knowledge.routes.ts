@@ -2,6 +2,7 @@ import { ApiError } from '../../platform/errors.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute } from '../../platform/http/route.ts';
 import { deletedResponse, idParams, listResponse } from '../../platform/http/schemas.ts';
+import { readUploadedFile } from '../../platform/http/upload.ts';
 import { getAgentRow } from '../agents/index.ts';
 import {
   documentBody,
@@ -53,7 +54,7 @@ export const knowledgeRoutes = [
     path: '/v1/agents/:id/knowledge',
     summary: 'Add a knowledge document (indexed at once)',
     description:
-      "Text, markdown, FAQ pairs, a web page (`url`) or a file (`file`, base64 PDF or text). The text is split into passages of about 500–800 characters (one per FAQ pair) and indexed for search; `knowledge.indexed` is emitted. Counts against the plan's knowledge writes per day. Limits: 1,000,000 characters of text, 12 MB of request body.",
+      "Text, markdown, FAQ pairs, a web page (`url`) or a file (`file`, base64 PDF, Word document (.docx) or text). The text is split into passages of about 500–800 characters (one per FAQ pair) and indexed for search; `knowledge.indexed` is emitted. Counts against the plan's knowledge writes per day. Limits: 1,000,000 characters of text, 12 MB of request body; a PDF or Word document is read within the bounds described at `POST /v1/agents/{id}/knowledge/upload` (413 past them).",
     tags: ['Knowledge'],
     auth: 'key',
     scope: 'knowledge:write',
@@ -76,7 +77,7 @@ export const knowledgeRoutes = [
     path: '/v1/agents/:id/knowledge/upload',
     summary: 'Upload a knowledge file (multipart)',
     description:
-      'A `multipart/form-data` request with one `file` part (a PDF or a text, markdown or HTML file) and an optional `title` field. Indexed like `doc_type: "file"`.',
+      'A `multipart/form-data` request with one `file` part (a PDF, a Word document (.docx) or a text, markdown or HTML file) and an optional `title` field before it. Indexed like `doc_type: "file"`. Up to PARLEY_UPLOAD_LIMIT_BYTES (413 above, every time, nothing kept). PDFs and Word documents are read in a worker thread with a 512 MB heap, 30 s and a watch on the server\'s memory; a Word document\'s zip is checked before anything is inflated (at most 2,000 entries and 16 MB of XML inflated, no part over 8 MB compressed more than 200:1, never past the sizes it declares): past any of these it is a 413 naming the bound. A file name with a control character is a 400.',
     tags: ['Knowledge'],
     auth: 'key',
     scope: 'knowledge:write',
@@ -110,25 +111,14 @@ export const knowledgeRoutes = [
           'unsupported_media_type',
           'Send the file as multipart/form-data with a `file` part.',
         );
-      const part = await request.file();
-      if (!part)
-        throw new ApiError('validation_failed', 'No file part in the upload.', {
-          errors: [{ field: 'file', message: 'is required' }],
-        });
-      const bytes = await part.toBuffer();
-      if (part.file.truncated)
-        throw new ApiError('payload_too_large', 'The file is larger than the upload limit.');
-      const titleField = part.fields.title as { value?: unknown } | undefined;
-      const title =
-        typeof titleField?.value === 'string' && titleField.value.trim()
-          ? titleField.value.trim()
-          : undefined;
+      const part = await readUploadedFile(request, { limitBytes: ctx.config.uploadLimitBytes });
+      const title = part.fields.title?.trim() || undefined;
       return {
         status: 201,
         body: await createDocument(ctx, auth, params.id, {
           doc_type: 'file',
           title,
-          file: { filename: part.filename || 'upload', content_base64: bytes.toString('base64') },
+          file: { filename: part.filename || 'upload', content_base64: part.bytes.toString('base64') },
         }),
       };
     },

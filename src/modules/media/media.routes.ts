@@ -1,8 +1,9 @@
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ApiError } from '../../platform/errors.ts';
+import { contentDisposition } from '../../platform/http/content-disposition.ts';
 import { defineRoute, type RouteResult } from '../../platform/http/route.ts';
 import { baseObject, describe, idParams } from '../../platform/http/schemas.ts';
+import { readUploadedFile } from '../../platform/http/upload.ts';
 import { getMediaFile, presentMedia, storeMedia } from './media.service.ts';
 
 const mediaObject = z.object({
@@ -27,37 +28,13 @@ const mediaObject = z.object({
   ),
 });
 
-async function readUpload(request: FastifyRequest) {
-  let file: Awaited<ReturnType<FastifyRequest['file']>>;
-  try {
-    file = await request.file();
-    if (!file)
-      throw new ApiError('validation_failed', 'The multipart body has no file; send it as the `file` part.', {
-        errors: [{ field: 'file', message: 'is required' }],
-      });
-    const bytes = await file.toBuffer();
-    return { bytes, filename: file.filename || null, declaredType: file.mimetype || null };
-  } catch (err) {
-    const e = err as Error & { statusCode?: number; code?: string };
-    if (err instanceof ApiError) throw err;
-    if (e.statusCode === 413 || e.code === 'FST_REQ_FILE_TOO_LARGE')
-      throw new ApiError(
-        'payload_too_large',
-        'The file is larger than this server accepts (PARLEY_UPLOAD_LIMIT_BYTES).',
-      );
-    throw new ApiError('validation_failed', `Malformed multipart body: ${e.message}`, {
-      errors: [{ field: 'file', message: 'is not a readable multipart upload' }],
-    });
-  }
-}
-
 export const mediaRoutes = [
   defineRoute({
     method: 'POST',
     path: '/v1/media',
     summary: 'Upload a file to send',
     description:
-      "A multipart upload (`file` part). Parley reads what the file is from its bytes, not its name or declared type, and keeps it if WhatsApp can carry it, within WhatsApp's limit for its kind: images JPEG or PNG up to 5 MB, stickers WebP up to 500 KB, audio AAC, AMR, MP3, MP4 or OGG up to 16 MB, video MP4 or 3GPP up to 16 MB, documents PDF, text or Office up to 100 MB (and never over PARLEY_UPLOAD_LIMIT_BYTES). A type WhatsApp does not carry, or a declared type the bytes contradict, is a 415; a file over its limit a 413. Answers the `media_` object; the id stays valid for this workspace and mode.",
+      "A multipart upload (`file` part). Parley reads what the file is from its bytes (containers by their brands and parts: an ISO media file's `ftyp` brands, an Office file's zip parts), not its name or declared type, and keeps it if WhatsApp can carry it, within WhatsApp's limit for its kind: images JPEG or PNG up to 5 MB, stickers WebP up to 500 KB, audio AAC, AMR, MP3, MP4 or OGG up to 16 MB, video MP4 or 3GPP up to 16 MB, documents PDF, text or Office up to 100 MB (and never over PARLEY_UPLOAD_LIMIT_BYTES). Photos and videos as phones take them are kept too, as what they are: HEIC, HEIF and AVIF images (5 MB) and QuickTime video (16 MB); email carries them, WhatsApp only as a document (sent as a WhatsApp image or video they are a 400 naming the type). A type Parley does not keep, or a declared type the bytes contradict (an Office file whose zip lacks `[Content_Types].xml` or its main part, such as word/document.xml), is a 415; a file over its limit or over PARLEY_UPLOAD_LIMIT_BYTES a 413, every time, with nothing kept; a file name with a control character a 400. Answers the `media_` object; the id stays valid for this workspace and mode. Downloads carry the name as RFC 6266 `filename*` (UTF-8) beside an ASCII `filename`.",
     tags: ['Media'],
     auth: 'key',
     scope: 'messages:write',
@@ -83,7 +60,7 @@ export const mediaRoutes = [
           'unsupported_media_type',
           'Upload the file as multipart/form-data, in the `file` part.',
         );
-      const upload = await readUpload(request);
+      const upload = await readUploadedFile(request, { limitBytes: ctx.config.uploadLimitBytes });
       return { status: 201, body: await storeMedia(ctx, auth, upload) };
     },
   }),
@@ -125,13 +102,12 @@ export const mediaRoutes = [
     },
     handler: async ({ ctx, auth, params }): Promise<RouteResult> => {
       const row = await getMediaFile(ctx.db, auth, params.id);
-      const name = (row.filename ?? 'media').replace(/["\\\r\n]/g, '_');
       return {
         status: 200,
         body: Buffer.from(row.content_base64, 'base64'),
         contentType: row.mime_type,
         headers: {
-          'content-disposition': `inline; filename="${name}"`,
+          'content-disposition': contentDisposition('inline', row.filename ?? 'media'),
           'cache-control': 'private, max-age=300',
           'x-content-type-options': 'nosniff',
         },

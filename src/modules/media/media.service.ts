@@ -5,7 +5,7 @@ import { newRow, type Scope, tenant } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
 import type { MediaFilesTable } from './media.tables.ts';
-import { MB, mediaTypes, sniffMediaType } from './media.types.ts';
+import { detectMediaType, MB, mediaTypes } from './media.types.ts';
 
 export function presentMedia(row: MediaFilesTable) {
   return {
@@ -23,11 +23,19 @@ export function presentMedia(row: MediaFilesTable) {
 }
 export type MediaObject = ReturnType<typeof presentMedia>;
 
+/** Declared types that name the same bytes under another name. */
+const ALIASES: Record<string, string> = {
+  'audio/opus': 'audio/ogg',
+  'image/heif': 'image/heic',
+  'image/heic': 'image/heif',
+};
+const sameType = (declared: string, sniffed: string) => declared === sniffed || ALIASES[declared] === sniffed;
+
 const fmt = (n: number) => (n >= MB ? `${Math.round((n / MB) * 10) / 10} MB` : `${Math.round(n / 1024)} KB`);
 
 /**
- * Stores an uploaded file once its bytes say what it is: a type WhatsApp cannot carry, a declared
- * type the bytes contradict, or a file over WhatsApp's limit for its kind is refused (415, 413).
+ * Stores an uploaded file once its bytes say what it is: a declared type the bytes contradict, a
+ * type Parley does not keep, or a file over WhatsApp's limit for its kind is refused (415, 413).
  */
 export async function storeMedia(
   ctx: AppContext,
@@ -39,18 +47,18 @@ export async function storeMedia(
       errors: [{ field: 'file', message: 'is empty' }],
     });
   const declared = file.declaredType?.split(';')[0]?.trim().toLowerCase() || undefined;
-  const sniffed = sniffMediaType(file.bytes, declared);
+  const { type: sniffed, note } = await detectMediaType(file.bytes, declared);
   const spec = sniffed ? mediaTypes[sniffed] : undefined;
+  const generic = !declared || declared === 'application/octet-stream';
+  if (!generic && sniffed && declared !== sniffed && !sameType(declared, sniffed))
+    throw new ApiError(
+      'unsupported_media_type',
+      `The file was declared ${declared} but its bytes are ${sniffed}${note ? ` (${note})` : ''}; send it with its real type.`,
+    );
   if (!sniffed || !spec)
     throw new ApiError(
       'unsupported_media_type',
-      `The file's bytes are not a type WhatsApp carries (JPEG or PNG images, WebP stickers, AAC, AMR, MP3, MP4 or OGG audio, MP4 or 3GPP video, PDF, text or Office documents)${sniffed ? `: they are ${sniffed}` : ''}.`,
-    );
-  const generic = !declared || declared === 'application/octet-stream';
-  if (!generic && declared !== sniffed && !(declared === 'audio/opus' && sniffed === 'audio/ogg'))
-    throw new ApiError(
-      'unsupported_media_type',
-      `The file was declared ${declared} but its bytes are ${sniffed}; send it with its real type.`,
+      `The file's bytes are not a type Parley keeps (JPEG, PNG, HEIC, HEIF or AVIF images, WebP stickers, AAC, AMR, MP3, MP4 or OGG audio, MP4, 3GPP or QuickTime video, PDF, text or Office documents)${sniffed ? `: they are ${sniffed}${note ? ` (${note})` : ''}` : ''}.`,
     );
   if (file.bytes.length > spec.maxBytes)
     throw new ApiError(

@@ -1,18 +1,27 @@
+import { fileTypeFromBuffer } from 'file-type';
+import { missingOoxmlParts } from '../../platform/zip-read.ts';
+
 /**
- * What a file is, by its first bytes (never by the name or the declared type alone), and the
- * limits WhatsApp's Cloud API sets per kind ("Supported media types": image 5 MB JPEG/PNG; audio
- * 16 MB AAC, AMR, MP3, MP4 audio, OGG/Opus; video 16 MB MP4/3GPP; document 100 MB; sticker WebP,
+ * What a file is, by its bytes (never by the name or the declared type alone), and the limits
+ * WhatsApp's Cloud API sets per kind ("Supported media types": image 5 MB JPEG/PNG; audio 16 MB
+ * AAC, AMR, MP3, MP4 audio, OGG/Opus; video 16 MB MP4/3GPP; document 100 MB; sticker WebP,
  * 500 KB). Channel-neutral: the inbox composer and the website widget use the same checks.
+ * Photos and videos straight from a phone (HEIC/HEIF, AVIF, QuickTime .mov) are kept for what they
+ * are, though WhatsApp takes none of them: `whatsapp: false`, refused by name when sent there.
  */
 
 export type MediaKind = 'image' | 'audio' | 'video' | 'document' | 'sticker';
 
 export const MB = 1024 * 1024;
 
-/** Per MIME type: its kind and its largest size. */
-export const mediaTypes: Record<string, { kind: MediaKind; maxBytes: number }> = {
+/** Per MIME type: its kind, its largest size, and whether WhatsApp carries it (default yes). */
+export const mediaTypes: Record<string, { kind: MediaKind; maxBytes: number; whatsapp?: false }> = {
   'image/jpeg': { kind: 'image', maxBytes: 5 * MB },
   'image/png': { kind: 'image', maxBytes: 5 * MB },
+  // An iPhone's photos (HEIC), other phones' HEIF and AVIF: images, but not for WhatsApp.
+  'image/heic': { kind: 'image', maxBytes: 5 * MB, whatsapp: false },
+  'image/heif': { kind: 'image', maxBytes: 5 * MB, whatsapp: false },
+  'image/avif': { kind: 'image', maxBytes: 5 * MB, whatsapp: false },
   'image/webp': { kind: 'sticker', maxBytes: 500 * 1024 },
   'audio/aac': { kind: 'audio', maxBytes: 16 * MB },
   'audio/amr': { kind: 'audio', maxBytes: 16 * MB },
@@ -21,6 +30,8 @@ export const mediaTypes: Record<string, { kind: MediaKind; maxBytes: number }> =
   'audio/ogg': { kind: 'audio', maxBytes: 16 * MB },
   'video/mp4': { kind: 'video', maxBytes: 16 * MB },
   'video/3gpp': { kind: 'video', maxBytes: 16 * MB },
+  // An iPhone's videos (.mov): WhatsApp takes MP4 only.
+  'video/quicktime': { kind: 'video', maxBytes: 16 * MB, whatsapp: false },
   'application/pdf': { kind: 'document', maxBytes: 100 * MB },
   'text/plain': { kind: 'document', maxBytes: 100 * MB },
   // Office files are ZIP (OOXML) or OLE2 containers; their declared type says which.
@@ -64,25 +75,67 @@ const signatures: Array<[(b: Buffer) => boolean, string]> = [
   [(b) => b[0] === 0xff && (b[1]! & 0xf6) === 0xf0, 'audio/aac'],
 ];
 
-/** An ISO media file (`ftyp` box): its brand says 3GPP, M4A audio or MP4. */
-function isoMediaType(b: Buffer, declared?: string): string {
-  const brand = b.subarray(8, 12).toString('latin1');
-  if (brand.startsWith('3gp') || brand.startsWith('3g2')) return 'video/3gpp';
-  if (brand === 'M4A ' || brand === 'M4B ') return 'audio/mp4';
-  return declared === 'audio/mp4' ? 'audio/mp4' : 'video/mp4';
-}
+/** What file-type calls an ISO media file (by its `ftyp` brands), as Parley names it. */
+const ISO_TYPES: Record<string, string> = {
+  'image/heic': 'image/heic',
+  'image/heif': 'image/heif',
+  'image/heic-sequence': 'image/heic',
+  'image/heif-sequence': 'image/heif',
+  'image/avif': 'image/avif',
+  'video/mp4': 'video/mp4',
+  'video/quicktime': 'video/quicktime',
+  'video/3gpp': 'video/3gpp',
+  'video/3gpp2': 'video/3gpp',
+  'audio/x-m4a': 'audio/mp4',
+  'audio/mp4': 'audio/mp4',
+  'audio/x-m4b': 'audio/mp4',
+};
 
-/** The MIME type the bytes are, read from their signature; `declared` only picks among look-alikes. */
+const isIsoMedia = (b: Buffer) => ascii(b, 'ftyp', 4);
+const isZip = (b: Buffer) => startsWith(b, [0x50, 0x4b, 0x03, 0x04]);
+const isOle2 = (b: Buffer) => startsWith(b, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
+
+/**
+ * The MIME type the bytes are, read from their signature; `declared` only picks among look-alikes.
+ * Containers are left to `detectMediaType` (an ISO media file's brands, a zip's parts): this
+ * synchronous check knows only the types a signature names by itself.
+ */
 export function sniffMediaType(b: Buffer, declared?: string): string | undefined {
   const known = signatures.find(([test]) => test(b));
   if (known) return known[1];
-  if (ascii(b, 'ftyp', 4)) return isoMediaType(b, declared);
-  if (startsWith(b, [0x50, 0x4b, 0x03, 0x04]))
-    return declared && OOXML.has(declared) ? declared : 'application/zip';
-  if (startsWith(b, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]))
-    return declared && OLE2.has(declared) ? declared : 'application/x-ole-storage';
+  if (isIsoMedia(b) || isZip(b)) return undefined;
+  if (isOle2(b)) return declared && OLE2.has(declared) ? declared : 'application/x-ole-storage';
   if (declared === 'text/plain' && isText(b)) return 'text/plain';
   return undefined;
+}
+
+/** What the bytes are, and when a container is not what it claims, why. */
+export interface DetectedType {
+  type: string | undefined;
+  /** Why the bytes are not the Office document their type claims (its missing parts). */
+  note?: string;
+}
+
+/**
+ * The MIME type the bytes are, containers included: an ISO media file by its brands (an iPhone's
+ * HEIC photo is image/heic, not an MP4 video) and a zip by its parts, through file-type; an
+ * Office document must also list its main part and `[Content_Types].xml` (a zip holding an .exe
+ * is a zip, whatever it is declared).
+ */
+export async function detectMediaType(b: Buffer, declared?: string): Promise<DetectedType> {
+  if (!isIsoMedia(b) && !isZip(b)) return { type: sniffMediaType(b, declared) };
+  const found = (await fileTypeFromBuffer(b))?.mime;
+  if (isIsoMedia(b)) {
+    const type = found ? (ISO_TYPES[found] ?? found) : undefined;
+    // An MP4 holding only sound is audio when it is declared so (its brand is often a video one).
+    return { type: type === 'video/mp4' && declared === 'audio/mp4' ? 'audio/mp4' : type };
+  }
+  // file-type reads [Content_Types].xml; a declared Office type is checked the same way when it cannot tell.
+  const office = found && OOXML.has(found) ? found : declared && OOXML.has(declared) ? declared : undefined;
+  if (!office) return { type: 'application/zip' };
+  const missing = await missingOoxmlParts(b, office);
+  if (missing.length === 0) return { type: office };
+  return { type: 'application/zip', note: `a zip without ${missing.join(' and ')}` };
 }
 
 /** UTF-8 text with no control bytes other than tab, CR, LF (a text/plain document). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { contentDisposition } from '../../platform/http/content-disposition.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { type Auth, defineRoute, ok, type RouteResult } from '../../platform/http/route.ts';
 import { deletedResponse, describe, idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
@@ -137,13 +138,12 @@ export const messagingRoutes = [
     handler: async ({ ctx, auth, params, query }): Promise<RouteResult> => {
       const media = await getMessageMedia(ctx, auth, params.id, query.attachment);
       if (media.kind === 'redirect') return { status: 302, headers: { location: media.url } };
-      const name = (media.filename ?? 'media').replace(/["\\\r\n]/g, '_');
       return {
         status: 200,
         body: media.content,
         contentType: media.mimeType,
         headers: {
-          'content-disposition': `inline; filename="${name}"; filename*=UTF-8''${encodeURIComponent(media.filename ?? 'media')}`,
+          'content-disposition': contentDisposition('inline', media.filename ?? 'media'),
           'cache-control': 'private, max-age=300',
           'x-content-type-options': 'nosniff',
         },

@@ -2,7 +2,7 @@ import type { Db, Trx } from '../../platform/db/database.ts';
 import type { Scope } from '../../platform/db/scope.ts';
 import { ApiError, type FieldError } from '../../platform/errors.ts';
 import type { ChannelType, OutboundMedia } from '../channels/index.ts';
-import { getMediaFile } from '../media/index.ts';
+import { getMediaFile, mediaTypes as uploadTypes } from '../media/index.ts';
 import { type ContentInput, type MediaInput, mediaTypes } from './content.ts';
 import type { StoredMedia } from './messages.present.ts';
 
@@ -41,6 +41,14 @@ export async function resolveUploadedMedia(
   if (type !== 'document' && file.kind !== type)
     return [
       { field, message: `is a ${file.kind} (${file.mime_type}); send it as type ${file.kind} or document` },
+    ];
+  // WhatsApp's images and videos are JPEG, PNG, MP4 and 3GPP; any file goes as a document.
+  if (channelType === 'whatsapp' && type !== 'document' && uploadTypes[file.mime_type]?.whatsapp === false)
+    return [
+      {
+        field,
+        message: `is a ${file.mime_type} ${file.kind}, which WhatsApp does not take as ${type === 'image' ? 'an image' : `a ${type}`} (${type === 'video' ? 'MP4 or 3GPP' : 'JPEG or PNG'} only); convert it, send it as a document, or send it on another channel`,
+      },
     ];
   m.uploaded = { mime_type: file.mime_type, filename: file.filename };
   return [];

@@ -1,4 +1,5 @@
 import { ApiError } from '../../platform/errors.ts';
+import { contentDisposition } from '../../platform/http/content-disposition.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute, ok } from '../../platform/http/route.ts';
 import { deletedResponse, idParams, listResponse } from '../../platform/http/schemas.ts';
@@ -129,7 +130,7 @@ export const privacyRoutes = [
         body: zip ? await contactExportZip(ctx, auth, params.id) : await contactExport(ctx, auth, params.id),
         contentType: zip ? 'application/zip' : 'application/json; charset=utf-8',
         headers: {
-          'Content-Disposition': `attachment; filename="${params.id}.${zip ? 'zip' : 'json'}"`,
+          'Content-Disposition': contentDisposition('attachment', `${params.id}.${zip ? 'zip' : 'json'}`),
           'Cache-Control': 'no-store',
         },
       };

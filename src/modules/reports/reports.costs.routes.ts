@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { contentDisposition } from '../../platform/http/content-disposition.ts';
 import { defineRoute, ok } from '../../platform/http/route.ts';
 import { describe } from '../../platform/http/schemas.ts';
 import { adFigures } from '../conversations/index.ts';
@@ -114,7 +115,10 @@ export const costRoutes = [
         status: 200,
         body: costsCsv(report),
         contentType: 'text/csv; charset=utf-8',
-        headers: { 'content-disposition': 'attachment; filename="costs.csv"', 'cache-control': 'no-store' },
+        headers: {
+          'content-disposition': contentDisposition('attachment', 'costs.csv'),
+          'cache-control': 'no-store',
+        },
       };
     },
   }),

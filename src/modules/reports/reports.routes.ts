@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { contentDisposition } from '../../platform/http/content-disposition.ts';
 import { defineRoute, ok } from '../../platform/http/route.ts';
 import { idParams, queryBoolean } from '../../platform/http/schemas.ts';
 import { callsReport, campaignReport } from './reports.calls.ts';
@@ -101,7 +102,7 @@ export const reportRoutes = [
           body: stream,
           contentType: 'text/csv; charset=utf-8',
           headers: {
-            'content-disposition': `attachment; filename="${what}.csv"`,
+            'content-disposition': contentDisposition('attachment', `${what}.csv`),
             'cache-control': 'no-store',
           },
         };

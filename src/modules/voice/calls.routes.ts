@@ -1,3 +1,4 @@
+import { contentDisposition } from '../../platform/http/content-disposition.ts';
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { type Auth, defineRoute, ok, type RouteDef } from '../../platform/http/route.ts';
 import { idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
@@ -136,7 +137,10 @@ export const callRoutes = [
         contentType: audio.contentType,
         headers: {
           ...(audio.contentLength !== undefined ? { 'content-length': String(audio.contentLength) } : {}),
-          'content-disposition': `inline; filename="${params.id}.${audio.contentType.includes('mpeg') ? 'mp3' : 'wav'}"`,
+          'content-disposition': contentDisposition(
+            'inline',
+            `${params.id}.${audio.contentType.includes('mpeg') ? 'mp3' : 'wav'}`,
+          ),
           'cache-control': 'private, max-age=300',
           'x-content-type-options': 'nosniff',
         },
