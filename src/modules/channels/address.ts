@@ -1,6 +1,6 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { invalidPhoneMessage, normalizeEmail, normalizePhone } from '../contacts/index.ts';
-import { type ChannelType, channelKinds, isMetaUserId } from './kinds.ts';
+import { type ChannelKind, type ChannelType, channelKinds, isMetaUserId } from './kinds.ts';
 
 /**
  * An address for a channel type: an email for email, an E.164 number otherwise; undefined when
@@ -47,7 +47,8 @@ export function normalizeOwnAddress(
   if (channelKinds[type].addressKind === 'meta_user') return metaUserId(raw);
   if (channelKinds[type].addressKind === 'visitor') return websiteName(raw);
   const strict = normalizePhone(raw, defaultCountry);
-  if (strict || !channelKinds[type].unassignedOwnNumber) return strict ?? undefined;
+  const kind: ChannelKind = channelKinds[type];
+  if (strict || !kind.unassignedOwnNumber) return strict ?? undefined;
   const trimmed = raw.trim();
   if (!trimmed || trimmed.length > 40) return undefined;
   const text = trimmed.startsWith('00') ? `+${trimmed.slice(2)}` : trimmed;
