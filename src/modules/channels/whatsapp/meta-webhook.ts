@@ -478,8 +478,10 @@ function readMessagesChange(
   if (phoneNumberId && meta?.phone_number_id && meta.phone_number_id !== phoneNumberId) return;
   const to = meta?.display_phone_number ? fromWaId(meta.display_phone_number) : undefined;
   const senders = sendersOf(value.contacts);
-  for (const m of Array.isArray(value.messages) ? value.messages : []) {
-    const parsed = parseMessage(m as WaMessage, senders, to, now);
+  const messages: WaMessage[] = Array.isArray(value.messages) ? value.messages : [];
+  const contacts: unknown[] = Array.isArray(value.contacts) ? value.contacts : [];
+  for (const [i, m] of messages.entries()) {
+    const parsed = parseMessage(namedSender(m, contacts, messages.length, i), senders, to, now);
     if (parsed) batch.messages.push(parsed);
   }
   for (const s of Array.isArray(value.statuses) ? value.statuses : []) {
@@ -491,6 +493,30 @@ function readMessagesChange(
     const parsed = parseStatus(s as WaStatus, now);
     if (parsed) batch.statuses.push(parsed);
   }
+}
+
+/**
+ * A message that names no sender (no `from`, no `from_user_id`: a username-only sender in some of
+ * Meta's payloads, which put the business-scoped id in `contacts[]` only) is from its change's
+ * contact: the only one, or the one at its index when each message has its contact.
+ */
+function namedSender(m: WaMessage, contacts: unknown[], count: number, i: number): WaMessage {
+  if (
+    !m ||
+    typeof m !== 'object' ||
+    nonBlank(m.from) ||
+    nonBlank(m.from_user_id) ||
+    nonBlank(m.from_parent_user_id)
+  )
+    return m;
+  const c = (contacts.length === 1 ? contacts[0] : contacts.length === count ? contacts[i] : undefined) as
+    | { wa_id?: unknown; user_id?: unknown }
+    | undefined;
+  const waId = nonBlank(c?.wa_id);
+  const userId = nonBlank(c?.user_id);
+  return waId || userId
+    ? { ...m, ...(waId ? { from: waId } : {}), ...(userId ? { from_user_id: userId } : {}) }
+    : m;
 }
 
 /** Each sender by phone (wa_id) and by business-scoped user id (user_id), either may be missing. */
