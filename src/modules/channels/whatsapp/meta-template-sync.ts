@@ -47,6 +47,14 @@ function samples(named: unknown, positional: unknown): string[] | Record<string,
   return list?.length ? list.map(String) : undefined;
 }
 
+/** Why a rejected or paused template is so: Meta's reason, else its status. */
+const statusReasonOf = (t: Record<string, any>, status: SyncedTemplate['status']) =>
+  status === 'rejected' || status === 'paused'
+    ? str(t.rejected_reason) && t.rejected_reason !== 'NONE'
+      ? t.rejected_reason
+      : String(t.status)
+    : null;
+
 export function readMetaTemplate(t: Record<string, any>): TemplateReading {
   const name = str(t.name) ?? '';
   const language = str(t.language) ?? '';
@@ -65,12 +73,7 @@ export function readMetaTemplate(t: Record<string, any>): TemplateReading {
     language,
     category: category as SyncedTemplate['category'],
     status,
-    statusReason:
-      status === 'rejected' || status === 'paused'
-        ? str(t.rejected_reason) && t.rejected_reason !== 'NONE'
-          ? t.rejected_reason
-          : String(t.status)
-        : null,
+    statusReason: statusReasonOf(t, status),
     quality: str(t.quality_score?.score)?.toLowerCase() ?? null,
     body: '',
     header: null,
