@@ -3,7 +3,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { type CallToolResult, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { checkInputSchema, type JsonSchema } from './json-schema.ts';
-import { type HttpAnswer, type HttpOutcome, once, type Reach } from './tools.http.ts';
+import { type ConnectionPool, type HttpAnswer, type HttpOutcome, once, type Reach } from './tools.http.ts';
 
 /**
  * Tools of an MCP server (streamable HTTP transport), through the SDK's client over Parley's own
@@ -26,6 +26,10 @@ export interface McpSession {
   /** The tool's rendered headers (secrets included). */
   headers: Record<string, string>;
   reach: Reach;
+  /** The app's kept-alive sockets; without it each request opens its own. */
+  pool?: ConnectionPool;
+  /** A write tool's call: its requests go on sockets of their own and are never sent twice. */
+  write?: boolean;
   signal: AbortSignal;
   timeoutMs: number;
   /** Standard Webhooks headers for the nth request of the exchange. */
@@ -58,7 +62,8 @@ function guardedFetch(s: McpSession, seen: { failure?: Failure }): FetchLike {
     n++;
     const headers = { ...s.headers, ...given, ...(s.sign ? s.sign(n, body ?? '') : {}) };
     delete headers['content-length'];
-    const out = await once({ method, url: String(url), headers, body }, s.reach, s.signal, mcpTypes);
+    const request = { method, url: String(url), headers, body, write: s.write === true };
+    const out = await once(request, s.reach, s.signal, mcpTypes, s.pool);
     if (!out.ok) {
       seen.failure = out;
       throw new TransportFailure(out);

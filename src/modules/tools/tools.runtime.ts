@@ -342,6 +342,7 @@ async function sendWithRetries(
     const id = attempts === 1 ? callId : `${callId}-${attempts}`;
     const signed = {
       ...request,
+      write,
       headers: {
         ...request.headers,
         ...signRequest(settings.signingSecret, id, ctx.clock.now(), request.body ?? ''),
@@ -354,6 +355,8 @@ async function sendWithRetries(
             url: request.url,
             headers: write ? { ...request.headers, 'idempotency-key': callId } : request.headers,
             reach,
+            pool: ctx.modules.tools.connections,
+            write,
             signal: deadline,
             timeoutMs: budgetMs - (performance.now() - started),
             sign: (n, body) => signRequest(settings.signingSecret, `${id}.${n}`, ctx.clock.now(), body),
@@ -361,7 +364,7 @@ async function sendWithRetries(
           tool.mcpTool,
           args,
         )
-      : await send(signed, reach, deadline);
+      : await send(signed, reach, deadline, ctx.modules.tools.connections);
     if (!outcome.ok && outcome.code === 'timeout' && earlier)
       return { status: 'ok', attempts, outcome: earlier };
     if (outcome.ok || write || !outcome.retryable || attempts >= MAX_READ_ATTEMPTS)
