@@ -107,7 +107,9 @@ describe('tool requests over the keep-alive pool', () => {
       pool,
     );
     assert.equal(!none.ok && none.code, 'blocked_address');
-    assert.ok(!shop.seen.some((s) => s.path === '/orders/4' || s.path === '/orders/6' || s.path === '/orders/7'));
+    assert.ok(
+      !shop.seen.some((s) => s.path === '/orders/4' || s.path === '/orders/6' || s.path === '/orders/7'),
+    );
     pool.close();
   });
 
@@ -117,7 +119,12 @@ describe('tool requests over the keep-alive pool', () => {
     try {
       const first = await send(get(`http://127.0.0.1:${shop.port}/stock/1`), loopbackAllowed, signal(), pool);
       assert.ok(first.ok, JSON.stringify(first));
-      const second = await send(get(`http://127.0.0.1:${shop.port}/stock/2`), loopbackAllowed, signal(), pool);
+      const second = await send(
+        get(`http://127.0.0.1:${shop.port}/stock/2`),
+        loopbackAllowed,
+        signal(),
+        pool,
+      );
       assert.ok(second.ok, JSON.stringify(second));
       const tries = shop.seen.filter((s) => s.path === '/stock/2');
       assert.equal(tries.length, 2, 'cut on the reused socket, then answered on a new one');

@@ -123,7 +123,12 @@ export class ConnectionPool {
     let agent = this.agents.get(key);
     if (agent) this.agents.delete(key);
     else {
-      const options = { keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_SOCKETS, timeout: IDLE_MS };
+      const options = {
+        keepAlive: true,
+        maxSockets: MAX_SOCKETS,
+        maxFreeSockets: MAX_SOCKETS,
+        timeout: IDLE_MS,
+      };
       agent = url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
     }
     this.agents.set(key, agent);
@@ -176,7 +181,8 @@ export async function once(
 }
 
 /** ECONNRESET, EPIPE...: how a socket the server closed while idle fails the next request on it. */
-const closedUnder = (err: Error) => /^(ECONNRESET|EPIPE|ECONNABORTED)$/.test((err as { code?: string }).code ?? '');
+const closedUnder = (err: Error) =>
+  /^(ECONNRESET|EPIPE|ECONNABORTED)$/.test((err as { code?: string }).code ?? '');
 
 function attempt(
   url: URL,

@@ -1,7 +1,7 @@
 import { Histogram } from 'prom-client';
 import type { Module } from '../module.ts';
-import { ConnectionPool } from './tools.http.ts';
 import { eraseToolCalls } from './tools.erase.ts';
+import { ConnectionPool } from './tools.http.ts';
 import { toolsMigrations } from './tools.migrations.ts';
 import { toolRoutes } from './tools.routes.ts';
 
