@@ -219,4 +219,25 @@ describe('tool arguments against JSON Schema (Ajv, draft 2020-12)', () => {
     };
     assert.deepEqual(extractArgs(schema, 'a table for 4'), { guests: 4 });
   });
+
+  it('takes arguments from words on schemas imported from MCP servers, and never throws on them', () => {
+    const schema: JsonSchema = {
+      type: 'object',
+      properties: {
+        email: { anyOf: [{ type: 'string', format: 'email', pattern: '[\\w.]+@[\\w.]+' }, { type: 'null' }] },
+        slot: { anyOf: [{ type: 'string', enum: ['morning', 'evening'] }, { type: 'integer' }] },
+        tags: { type: 'object', additionalProperties: { type: 'string' } },
+        payment: { oneOf: [{ type: 'object', properties: { kind: { const: 'cash' } } }] },
+        size: { oneOf: [{ type: 'null' }, { enum: ['small', 'large'] }] },
+        anything: true as unknown as JsonSchema,
+      },
+    };
+    assert.deepEqual(extractArgs(schema, 'ana@example.com, a large one in the morning'), {
+      email: 'ana@example.com',
+      size: 'large',
+    });
+    const record: JsonSchema = { type: 'object', properties: {}, additionalProperties: { type: 'integer' } };
+    assert.deepEqual(extractArgs(record, 'set ABC-123 to 4'), {});
+    assert.deepEqual(extractArgs({ type: 'object', additionalProperties: { type: 'integer' } }, '4'), {});
+  });
 });

@@ -204,31 +204,58 @@ function mainType(prop: JsonSchema): JsonType | undefined {
 }
 
 /**
+ * What a property's value is read as: a nullable one's other branch (`anyOf: [X, {type: "null"}]`
+ * reads as X), none for a union of several (which branch a word meant is not guessed).
+ */
+function valueSchema(prop: JsonSchema): JsonSchema | undefined {
+  if (!prop || typeof prop !== 'object') return undefined;
+  const union = prop.anyOf ?? prop.oneOf;
+  if (!Array.isArray(union)) return prop;
+  const branches = union.filter((b) => b?.type !== 'null');
+  return branches.length === 1 ? branches[0] : undefined;
+}
+
+/** The first match of a schema's `pattern` in the text (none when the pattern does not compile). */
+function firstMatch(pattern: string, text: string): string | undefined {
+  try {
+    return new RegExp(pattern, 'u').exec(text)?.[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Reads arguments from a customer's words, for the built-in agent: a string property with a
  * `pattern` takes the first match in the text, an enum the first value named, a number or integer
- * the first number. Only top-level properties; those not found stay absent.
+ * the first number. Only top-level properties; those not found stay absent (objects, arrays,
+ * unions of several types and records are never guessed from words).
  */
 export function extractArgs(schema: JsonSchema, text: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const lower = text.toLowerCase();
-  for (const [name, prop] of Object.entries(schema.properties ?? {})) {
-    const type = mainType(prop);
-    if (prop.enum) {
-      const hit = prop.enum.find(
-        (v) => v !== null && new RegExp(`\\b${escapeRegExp(String(v).toLowerCase())}\\b`, 'u').test(lower),
-      );
-      if (hit !== undefined) out[name] = hit;
-    } else if (type === 'string' && prop.pattern) {
-      const m = new RegExp(prop.pattern, 'u').exec(text);
-      if (m) out[name] = m[0];
-    } else if (type === 'number' || type === 'integer') {
-      const m = /-?\d+(?:\.\d+)?/.exec(text);
-      if (m) out[name] = Number(m[0]);
-    } else if (type === 'boolean') {
-      if (/\b(yes|true)\b/i.test(text)) out[name] = true;
-    }
+  for (const [name, given] of Object.entries(schema.properties ?? {})) {
+    const prop = valueSchema(given);
+    const value = prop ? argumentIn(prop, text) : undefined;
+    if (value !== undefined) out[name] = value;
   }
   return out;
+}
+
+/** One property's value read from the words, or undefined. */
+function argumentIn(prop: JsonSchema, text: string): unknown {
+  const type = mainType(prop);
+  if (Array.isArray(prop.enum)) {
+    const lower = text.toLowerCase();
+    return prop.enum.find(
+      (v) => v !== null && new RegExp(`\\b${escapeRegExp(String(v).toLowerCase())}\\b`, 'u').test(lower),
+    );
+  }
+  if (type === 'string' && typeof prop.pattern === 'string') return firstMatch(prop.pattern, text);
+  if (type === 'number' || type === 'integer') {
+    const m = /-?\d+(?:\.\d+)?/.exec(text);
+    return m ? Number(m[0]) : undefined;
+  }
+  if (type === 'boolean' && /\b(yes|true)\b/i.test(text)) return true;
+  return undefined;
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
