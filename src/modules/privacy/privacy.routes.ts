@@ -152,7 +152,7 @@ export const privacyRoutes = [
     path: '/v1/retention',
     summary: 'Set the retention settings',
     description:
-      "Sets after how many days each kind of record of this mode is deleted; fields left out keep their value, `null` keeps the records (the default). Days are whole numbers from 1 to 36500: 0 is a 400 (it would delete everything at once; use `null` to keep). A daily job (once a day across all processes) deletes what is older in small batches, pausing between them so traffic is not held up: messages with their attachments and search index entries, calls' recordings and transcripts (the call rows stay), events, webhook deliveries and audit log entries. Reports keep their counts. Admins only (`settings:write`); recorded in the audit log.",
+      "Sets after how many days each kind of record of this mode is deleted; fields left out keep their value, `null` keeps the records (the default). Days are whole numbers from 1 to 36500: 0 is a 400 (it would delete everything at once; use `null` to keep); `audit_log_days` is 30 at least (the audit log shows who changed what). A daily job (once a day across all processes) deletes what is older in small batches, pausing between them so traffic is not held up: messages with their attachments and search index entries, calls' recordings and transcripts (the call rows stay), events, webhook deliveries and audit log entries. Reports keep their counts. Admins only (`settings:write`); recorded in the audit log.",
     tags: ['Privacy'],
     auth: 'key',
     scope: 'settings:write',
