@@ -79,7 +79,7 @@ export const privacyRoutes = [
     path: '/v1/audit-log',
     summary: 'List the audit log',
     description:
-      'Who (a user, a key, the system) did what to which object, from which address, newest first: sign-ins (and wrong second-factor codes), keys created and revoked, users, roles and teams changed, channels, webhooks, agents, templates and settings changed, assignments, contacts deleted, erased and exported (`getContactExport`). Admins only (`audit_log:read`). Entries are never changed; retention deletes old ones.',
+      'Who (a user, a key, the system) did what to which object, from which address, newest first: sign-ins (and wrong second-factor codes, a second factor turned on or off), keys created and revoked, users, roles and teams changed, channels, webhooks, agents and their knowledge, templates and settings changed, secrets, tools and tool settings changed, assignments, contacts deleted, erased, merged and exported (`getContactExport`). Admins only (`audit_log:read`). Entries are never changed; retention deletes old ones.',
     tags: ['Privacy'],
     auth: 'key',
     scope: 'audit_log:read',
