@@ -94,7 +94,7 @@ const POLL_WITH_WAKEUPS_MS = 2000;
  * - Upgrading: pg-boss migrates its schema from 11.x and later on start. A schema made by pg-boss
  *   10 (schema version 24) has no migration in pg-boss (11.0 started anew): `prepare` moves it
  *   aside, lets pg-boss 12 install itself and carries every unfinished job across
- *   (pgboss-10-upgrade.ts, the one place that reads pg-boss's tables).
+ *   (pgboss-10-upgrade.ts; the other place that reads pg-boss's tables is an erasure's, pg-erase.ts).
  */
 export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
   readonly #bossOptions: ConstructorOptions;
