@@ -442,7 +442,9 @@ forEachStorage('website widget', (storage) => {
     });
     const res = await w('POST', '/call', { token: s.token, body: {} });
     assert.equal(res.status, 201, res.text);
-    assert.match(res.body.url, /\/app\/call\/call_[0-9A-Z]{26}\?token=/);
+    // Absolute, on Parley's origin: the widget runs on the business's own site, where a relative
+    // link would be a page of that site (a 404 there).
+    assert.match(res.body.url, /^http:\/\/[^/]+\/app\/call\/call_[0-9A-Z]{26}\?token=/);
     const call = await t.call('GET', `/v1/calls/${res.body.call_id}`, { key: ws.test });
     const conv = await eventually(async () => {
       const list = await t.call('GET', '/v1/conversations?limit=100', { key: ws.test });
