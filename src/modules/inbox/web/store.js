@@ -21,8 +21,7 @@ const rank = { queued: 0, sent: 1, delivered: 2, read: 3, failed: 9, received: -
  * unless one is chosen (what a person searches for is often in a closed conversation).
  * @param {Filters} filters
  */
-const statusOf = (filters) =>
-  filters.status === 'any' ? '' : filters.status || (filters.q ? '' : 'active');
+const statusOf = (filters) => (filters.status === 'any' ? '' : filters.status || (filters.q ? '' : 'active'));
 
 /**
  * Query parameters of GET /v1/conversations for a view and its filters.
