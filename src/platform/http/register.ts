@@ -523,13 +523,18 @@ async function addResponseHeaders(
   }
 }
 
-/** A NUL in an API caller's body or query is a 400 naming each field (platform/nul.ts). */
+/**
+ * A NUL in an API caller's body or query is a 400 naming each field (platform/nul.ts). Only in
+ * what the route reads: a route without a body (or query) schema ignores one sent anyway, as it
+ * ignores malformed JSON, and documents no 400 for it.
+ */
 function refuseNul(route: AnyRoute, request: FastifyRequest) {
   const allowed = route.nulAllowedIn ?? [];
-  const fields = (request.nulFields ?? []).filter(
+  const fields = (route.body ? (request.nulFields ?? []) : []).filter(
     (f) => !allowed.some((a) => f === a || f.startsWith(`${a}.`)),
   );
-  if (request.query && typeof request.query === 'object') fields.push(...nulFields(request.query));
+  if (route.query && request.query && typeof request.query === 'object')
+    fields.push(...nulFields(request.query));
   if (!fields.length) return;
   const errors = fields.slice(0, 50).map((field) => ({ field, message: NUL_MESSAGE }));
   throw new ApiError('validation_failed', `${fields[0]}: ${NUL_MESSAGE}`, { errors });
