@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, it } from 'node:test';
+import {
+  type FuzzOperation,
+  type FuzzVariant,
+  fuzzVariants,
+  seededRandom,
+  seedFor,
+} from '../support/fuzz.ts';
 import { FUZZ_OPERATIONS } from '../support/fuzz-operations.ts';
-import { type FuzzOperation, type FuzzVariant, fuzzVariants, seedFor, seededRandom } from '../support/fuzz.ts';
 import {
   ADMIN_TOKEN,
   type CallResult,
@@ -51,7 +57,12 @@ function operationOf(label: string): FuzzOperation | undefined {
   const [method, path] = label.split(' ') as [string, string];
   const op = openapi.paths[path]?.[method.toLowerCase()];
   if (!op) return undefined;
-  const params = (op.parameters ?? []) as Array<{ in: string; name: string }>;
+  const params = (op.parameters ?? []) as Array<{
+    in: string;
+    name: string;
+    required?: boolean;
+    example?: unknown;
+  }>;
   const content = op.requestBody?.content ?? {};
   return {
     method,
@@ -59,6 +70,9 @@ function operationOf(label: string): FuzzOperation | undefined {
     schema: content['application/json']?.schema,
     example: content['application/json']?.example,
     query: params.filter((p) => p.in === 'query').map((p) => p.name),
+    requiredQuery: Object.fromEntries(
+      params.filter((p) => p.in === 'query' && p.required).map((p) => [p.name, String(p.example ?? 'x')]),
+    ),
     pathParams: params.filter((p) => p.in === 'path').map((p) => p.name),
     idempotent: params.some((p) => p.in === 'header' && p.name === 'Idempotency-Key'),
     multipart: 'multipart/form-data' in content,
@@ -179,7 +193,9 @@ forEachStorage('fuzz of the operations added in the last two rounds', (storage) 
     for (const label of Object.keys(KNOWN_FAILURES)) assert.ok(FUZZ_OPERATIONS.includes(label), label);
   });
 
-  it('answers every hostile request below 500, each 4xx in the error shape', { timeout: 900_000 }, async () => {
+  it('answers every hostile request below 500, each 4xx in the error shape', {
+    timeout: 900_000,
+  }, async () => {
     const started = performance.now();
     const failures: string[] = [];
     const stillFailing = new Set<string>();
@@ -194,7 +210,8 @@ forEachStorage('fuzz of the operations added in the last two rounds', (storage) 
       const statuses = new Map<number, number>();
       let validationRefusals = 0;
       for (const [i, v] of variants.entries()) {
-        const token = label === 'POST /v1/auth/logout' ? leaver.token : personal(label) ? person.token : ws.test;
+        const token =
+          label === 'POST /v1/auth/logout' ? leaver.token : personal(label) ? person.token : ws.test;
         const res = await send(o, v, params, token);
         requests++;
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
@@ -220,7 +237,11 @@ forEachStorage('fuzz of the operations added in the last two rounds', (storage) 
       `# fuzz [${storage}]: ${selected.length} operations, ${requests} requests, ${failures.filter((f) => / 5\d\d /.test(f)).length} 5xx` +
         `${known5xx ? ` (+${known5xx} known)` : ''}, seed ${SEED}, ${seconds} s`,
     );
-    assert.equal(Object.hasOwn(Object.prototype, 'polluted'), false, "the fuzz polluted its own process's prototype");
+    assert.equal(
+      Object.hasOwn(Object.prototype, 'polluted'),
+      false,
+      "the fuzz polluted its own process's prototype",
+    );
     assert.deepEqual(failures, [], `seed ${SEED}`);
     assert.deepEqual(shallow, [], 'operations the fuzz never got past authentication, lookup or validation');
     if (!ONLY)
@@ -233,7 +254,8 @@ forEachStorage('fuzz of the operations added in the last two rounds', (storage) 
 
   /** Sends one variant: real ids where the variant does not replace them, placeholders resolved. */
   function send(o: FuzzOperation, v: FuzzVariant, params: Record<string, string>, token: string) {
-    const resolve = (text: string) => text.replace(PLACEHOLDER, (whole, prefix: string) => ids.get(prefix) ?? whole);
+    const resolve = (text: string) =>
+      text.replace(PLACEHOLDER, (whole, prefix: string) => ids.get(prefix) ?? whole);
     let url = o.path.replace(/\{(\w+)\}/g, (_, name: string) => v.pathParams?.[name] ?? params[name] ?? name);
     if (v.query !== undefined) url += `?${resolve(v.query)}`;
     const payload = typeof v.payload === 'string' ? resolve(v.payload) : v.payload;

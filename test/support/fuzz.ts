@@ -23,6 +23,8 @@ export interface FuzzVariant {
   /** The Content-Type sent with `payload` (undefined: none). */
   contentType?: string;
   headers?: Record<string, string>;
+  /** Send the query as it is, without the required parameters' documented values. */
+  bareQuery?: boolean;
 }
 
 export interface FuzzOperation {
@@ -32,6 +34,8 @@ export interface FuzzOperation {
   schema?: JsonSchema;
   example?: unknown;
   query: string[];
+  /** Required query parameters with their documented examples, sent unless a variant replaces them. */
+  requiredQuery: Record<string, string>;
   pathParams: string[];
   /** Whether the operation documents an Idempotency-Key header. */
   idempotent: boolean;
@@ -39,7 +43,6 @@ export interface FuzzOperation {
   multipart: boolean;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: an OpenAPI schema object, read loosely.
 export type JsonSchema = Record<string, any>;
 
 /** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
@@ -73,7 +76,9 @@ const nest = (depth: number, leaf: unknown, kind: 'array' | 'object'): unknown =
   return v;
 };
 const protoKeys = () =>
-  JSON.parse('{"__proto__": {"polluted": true, "admin": true}, "constructor": {"prototype": {"polluted": true}}}');
+  JSON.parse(
+    '{"__proto__": {"polluted": true, "admin": true}, "constructor": {"prototype": {"polluted": true}}}',
+  );
 
 /** Hostile values of any type, by name. */
 const anyHostile: Array<[string, () => unknown]> = [
@@ -94,7 +99,7 @@ const anyHostile: Array<[string, () => unknown]> = [
   ['"__proto__"', () => '__proto__'],
   ['path traversal', () => '../../../etc/passwd'],
   ['SQL', () => "' OR '1'='1'; --"],
-  ['template', () => '{{secret.shop_token}} ${process.env} <script>alert(1)</script>'],
+  ['template', () => '{{secret.shop_token}} $' + '{process.env} <script>alert(1)</script>'],
   ['1e308', () => 1e308],
   ['-1e308', () => -1e308],
   ['1e400 (Infinity)', () => RAW('1e400')],
@@ -176,7 +181,8 @@ function propertyPaths(schema: JsonSchema | undefined): Array<{ path: Path; sche
   for (const [name, child] of Object.entries(propertiesOf(schema))) {
     out.push({ path: [name], schema: child });
     const type = typeOf(child);
-    const inner = type === 'array' ? (child.items ?? child.anyOf?.find((a: JsonSchema) => a.items)?.items) : child;
+    const inner =
+      type === 'array' ? (child.items ?? child.anyOf?.find((a: JsonSchema) => a.items)?.items) : child;
     const prefix: Path = type === 'array' ? [name, 0] : [name];
     if (type === 'array' && inner) out.push({ path: prefix, schema: inner });
     for (const [sub, subSchema] of Object.entries(propertiesOf(inner)))
@@ -245,7 +251,10 @@ function structural(base: unknown): FuzzVariant[] {
     json('non-UTF-8 bytes', Buffer.concat([Buffer.from('{"a":"'), BAD_UTF8, Buffer.from('"}')])),
     json('bytes that are not JSON', Buffer.from([0x00, 0x01, 0xff, 0xfe, 0x7b])),
     json('__proto__ key', encode(setAt(base, ['__proto__'], { polluted: true, admin: true }))),
-    json('constructor.prototype key', encode(setAt(base, ['constructor'], { prototype: { polluted: true } }))),
+    json(
+      'constructor.prototype key',
+      encode(setAt(base, ['constructor'], { prototype: { polluted: true } })),
+    ),
     json('unknown properties', encode(setAt(setAt(base, ['zz_unknown'], 1), ['livemode'], false))),
     {
       label: 'body: JSON as text/plain',
@@ -263,7 +272,11 @@ function structural(base: unknown): FuzzVariant[] {
       payload: '--zz\r\nContent-Disposition: form-data; name="file"\r\n\r\nx\r\n',
       contentType: 'multipart/form-data; boundary=yy',
     },
-    { label: 'body: JSON in UTF-16', payload: Buffer.from(baseText, 'utf16le'), contentType: `${JSON_TYPE}; charset=utf-16` },
+    {
+      label: 'body: JSON in UTF-16',
+      payload: Buffer.from(baseText, 'utf16le'),
+      contentType: `${JSON_TYPE}; charset=utf-16`,
+    },
     { label: 'body: JSON with no content type', payload: baseText },
     { label: 'body: nonsense content type', payload: baseText, contentType: ';;;/=' },
   ];
@@ -333,32 +346,37 @@ const idempotencyHostile: Array<[string, string]> = [
   ['spaces', '   '],
 ];
 
+const BOUNDARY = 'fuzzboundary';
+const MULTIPART = `multipart/form-data; boundary=${BOUNDARY}`;
+
+/** One part of a multipart form: a field, or a file when it has a filename. */
+const part = (name: string, filename: string | null, contentType: string | null, bytes: string | Buffer) =>
+  Buffer.concat([
+    Buffer.from(
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"${filename === null ? '' : `; filename="${filename}"`}\r\n` +
+        `${contentType === null ? '' : `Content-Type: ${contentType}\r\n`}\r\n`,
+    ),
+    Buffer.from(bytes),
+    Buffer.from('\r\n'),
+  ]);
+const form = (label: string, ...parts: Buffer[]): FuzzVariant => ({
+  label: `multipart: ${label}`,
+  payload: Buffer.concat([...parts, Buffer.from(`--${BOUNDARY}--\r\n`)]),
+  contentType: MULTIPART,
+});
+
 /** Broken file uploads: parts missing, doubled, empty, mislabelled, cut short. */
 function multipartVariants(): FuzzVariant[] {
-  const boundary = 'fuzzboundary';
-  const type = `multipart/form-data; boundary=${boundary}`;
-  const part = (name: string, filename: string | null, contentType: string | null, bytes: string | Buffer) =>
-    Buffer.concat([
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${filename === null ? '' : `; filename="${filename}"`}\r\n` +
-          `${contentType === null ? '' : `Content-Type: ${contentType}\r\n`}\r\n`,
-      ),
-      Buffer.from(bytes),
-      Buffer.from('\r\n'),
-    ]);
-  const end = Buffer.from(`--${boundary}--\r\n`);
-  const form = (label: string, ...parts: Buffer[]): FuzzVariant => ({
-    label: `multipart: ${label}`,
-    payload: Buffer.concat([...parts, end]),
-    contentType: type,
-  });
   return [
     form('no parts'),
     form('a field, no file', part('note', null, null, 'x')),
     form('file part without a filename', part('file', null, null, 'hello')),
     form('empty file', part('file', 'a.txt', 'text/plain', '')),
     form('two files', part('file', 'a.txt', 'text/plain', 'a'), part('file', 'b.txt', 'text/plain', 'b')),
-    form('filename with ../ and NUL', part('file', '../../etc/pa\u0000ss wd.pdf', 'application/pdf', '%PDF-1.7')),
+    form(
+      'filename with ../ and NUL',
+      part('file', '../../etc/pa\u0000ss wd.pdf', 'application/pdf', '%PDF-1.7'),
+    ),
     form('filename of 10,000 characters', part('file', `${'n'.repeat(10_000)}.txt`, 'text/plain', 'x')),
     form('non-UTF-8 filename', part('file', BAD_UTF8.toString('latin1'), 'text/plain', 'x')),
     form('content type that lies', part('file', 'a.jpg', 'image/jpeg', BAD_UTF8)),
@@ -367,10 +385,75 @@ function multipartVariants(): FuzzVariant[] {
     {
       label: 'multipart: cut short',
       payload: part('file', 'a.txt', 'text/plain', 'unfinished'),
-      contentType: type,
+      contentType: MULTIPART,
     },
-    { label: 'multipart: no boundary', payload: part('file', 'a.txt', 'text/plain', 'x'), contentType: 'multipart/form-data' },
+    {
+      label: 'multipart: no boundary',
+      payload: part('file', 'a.txt', 'text/plain', 'x'),
+      contentType: 'multipart/form-data',
+    },
   ];
+}
+
+const hostileFilenames: Array<[string, string]> = [
+  ['plain', 'menu.pdf'],
+  ['no extension', 'menu'],
+  ['dot files', '..'],
+  ['traversal', '..\\..\\windows\\win.ini'],
+  ['control characters', 'a\u0001\u001b.txt'],
+  ['quote', 'a".txt'],
+  ['unicode', '\u65e5\u672c\u{1f600}.png'],
+  ['bidi override', '\u202egnp.exe'],
+  ['1,000 characters', `${'f'.repeat(1000)}.jpg`],
+  ['empty', ''],
+];
+const hostileFileTypes: Array<[string, string | null]> = [
+  ['none', null],
+  ['PDF', 'application/pdf'],
+  ['JPEG', 'image/jpeg'],
+  ['octet-stream', 'application/octet-stream'],
+  ['HTML', 'text/html'],
+  ['SVG', 'image/svg+xml'],
+  ['with parameters', 'image/png; charset=utf-8; x=y'],
+  ['unknown', 'application/x-zz'],
+  ['not a type', 'zz'],
+];
+const hostileFileBytes: Array<[string, () => string | Buffer]> = [
+  ['empty', () => ''],
+  ['text', () => 'hello'],
+  ['non-UTF-8 bytes', () => BAD_UTF8],
+  ['PDF header only', () => '%PDF-1.7\n'],
+  ['PNG header only', () => Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])],
+  ['zip header only', () => Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 0])],
+  ['SVG with a script', () => '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'],
+  ['100 KB of NUL', () => Buffer.alloc(100_000)],
+  ['a boundary inside', () => `--${BOUNDARY}\r\nx`],
+];
+
+/** A random upload: a file (or a field) with a drawn name, type and content, maybe twice. */
+function randomUpload(pick: <T>(items: readonly T[]) => T): FuzzVariant {
+  const [nameLabel, filename] = pick(hostileFilenames);
+  const [typeLabel, type] = pick(hostileFileTypes);
+  const [bytesLabel, bytes] = pick(hostileFileBytes);
+  const field = pick(['file', 'file', 'files', '', 'FILE']);
+  const parts = [part(field, filename, type, bytes())];
+  const extra = pick(['none', 'a field', 'a second file']);
+  if (extra === 'a field') parts.unshift(part('purpose', null, null, 'x'.repeat(pick([1, 10_000]))));
+  if (extra === 'a second file') parts.push(part('file', 'b.txt', 'text/plain', 'b'));
+  return form(
+    `field "${field}", filename ${nameLabel}, type ${typeLabel}, ${bytesLabel}, ${extra}`,
+    ...parts,
+  );
+}
+
+/** A raw query with the required parameters added where it does not name them. */
+function withRequired(query: string | undefined, required: Record<string, string>): string | undefined {
+  const named = new Set((query ?? '').split('&').map((p) => p.split(/[=[]/)[0]));
+  const add = Object.entries(required)
+    .filter(([name]) => !named.has(name))
+    .map(([name, value]) => `${name}=${encodeURIComponent(value)}`);
+  if (!add.length) return query;
+  return [...(query ? [query] : []), ...add].join('&');
 }
 
 export function fuzzVariants(o: FuzzOperation, rand: () => number, budget: number): FuzzVariant[] {
@@ -426,10 +509,21 @@ export function fuzzVariants(o: FuzzOperation, rand: () => number, budget: numbe
         contentType: JSON_TYPE,
       };
     },
-    () => query(o.query.length ? pick(o.query) : pick(['zz_unknown', '__proto__', 'constructor']), pick(queryHostile)),
-    () => ({ label: 'query: unknown keys', query: `${pick(['__proto__', 'constructor', 'zz'])}[${pick(['polluted', 'prototype'])}]=1&zz_unknown=1` }),
+    () =>
+      query(
+        o.query.length ? pick(o.query) : pick(['zz_unknown', '__proto__', 'constructor']),
+        pick(queryHostile),
+      ),
+    () => ({
+      label: 'query: unknown keys',
+      query: `${pick(['__proto__', 'constructor', 'zz'])}[${pick(['polluted', 'prototype'])}]=1&zz_unknown=1`,
+    }),
   ];
   if (o.pathParams.length) draws.push(() => id(pick(o.pathParams), pick(idHostile)));
+  // An upload's budget goes mostly to broken forms, not to JSON it refuses by its type.
+  if (o.multipart) draws.push(...Array.from({ length: 6 }, () => () => randomUpload(pick)));
+  for (const q of Object.keys(o.requiredQuery))
+    out.push({ label: `query ${q}: missing`, query: '', bareQuery: true });
   if (o.idempotent)
     draws.push(() => {
       const [label, value] = pick(idempotencyHostile);
@@ -442,9 +536,12 @@ export function fuzzVariants(o: FuzzOperation, rand: () => number, budget: numbe
     seen.add(v.label);
     out.push(v);
   }
-  // Query, path and header attacks carry the documented body, so they get past its validation.
-  if (o.schema)
-    for (const v of out)
-      if (v.payload === undefined) Object.assign(v, { payload: encode(base), contentType: JSON_TYPE });
+  for (const v of out) {
+    // Query, path and header attacks carry the documented body, so they get past its validation.
+    if (o.schema && v.payload === undefined)
+      Object.assign(v, { payload: encode(base), contentType: JSON_TYPE });
+    // And the required query parameters, unless they are what the variant attacks.
+    if (!v.bareQuery) v.query = withRequired(v.query, o.requiredQuery);
+  }
   return out;
 }
