@@ -132,6 +132,19 @@ const anyHostile: Array<[string, () => unknown]> = [
   ['leap second', () => '2026-12-31T23:59:60Z'],
   ['bad time zone', () => 'Mars/Olympus_Mons'],
   ['wrong id prefix', () => 'zz_01JD5Z8Q4X3N2M1K0H9G8F7E6D'],
+  ['decimal string 1e308', () => '1e308'],
+  ['hex string', () => '0x1F'],
+  ['Arabic-Indic digits', () => '\u0661\u0662\u0663'],
+  ['long decimal', () => '99999999999999999999.999999999999'],
+  ['file URL', () => 'file:///etc/passwd'],
+  ['javascript URL', () => 'javascript:alert(1)'],
+  ['URL with a bad port', () => 'http://[::1]:99999/x'],
+  ['URL to the metadata service', () => 'http://169.254.169.254/latest/meta-data/'],
+  ['invalid regex', () => '([a-z'],
+  ['schema with a recursive $ref', () => ({ $ref: '#/$defs/a', $defs: { a: { $ref: '#/$defs/a' } } })],
+  ['schema with a remote $ref', () => ({ $ref: 'http://127.0.0.1:9/schema.json' })],
+  ['schema with a bad pattern', () => ({ type: 'string', pattern: '([a-z' })],
+  ['schema with an unknown type', () => ({ type: 'zz', properties: { a: { type: ['null', 'zz'] } } })],
 ];
 
 /** For a schema type, values of another type: the wrong types this property must refuse. */
@@ -189,6 +202,15 @@ function propertyPaths(schema: JsonSchema | undefined): Array<{ path: Path; sche
       out.push({ path: [...prefix, sub], schema: subSchema });
   }
   return out;
+}
+
+/** Paths into an example (objects' keys, every array's first two items), down to `depth` levels. */
+function examplePaths(v: unknown, depth = 5, prefix: Path = []): Path[] {
+  if (depth === 0 || v === null || typeof v !== 'object') return [];
+  const entries: Array<[string | number, unknown]> = Array.isArray(v)
+    ? v.slice(0, 2).map((item, i) => [i, item])
+    : Object.entries(v);
+  return entries.flatMap(([k, child]) => [[...prefix, k], ...examplePaths(child, depth - 1, [...prefix, k])]);
 }
 
 /** A copy of `root` with `value` at `path`, making the objects and arrays on the way. */
@@ -486,7 +508,14 @@ export function fuzzVariants(o: FuzzOperation, rand: () => number, budget: numbe
       out.push(id(p, idHostile.find(([label]) => label === bad)!));
 
   // The pool the rest of the budget is drawn from.
-  const targets: Path[] = [...props.map((p) => p.path), ['zz_unknown'], ['__proto__', 'polluted']];
+  // Every documented property, every place in the example (deeper than the schema walk goes).
+  const known = new Set(props.map((p) => JSON.stringify(p.path)));
+  const targets: Path[] = [
+    ...props.map((p) => p.path),
+    ...examplePaths(base).filter((p) => !known.has(JSON.stringify(p))),
+    ['zz_unknown'],
+    ['__proto__', 'polluted'],
+  ];
   const draws: Array<() => FuzzVariant> = [
     () => {
       const [label, make] = pick(anyHostile);
