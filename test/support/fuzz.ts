@@ -11,6 +11,18 @@
  * id and Idempotency-Key.
  */
 
+import { multipartVariants, randomUpload } from './fuzz-uploads.ts';
+import {
+  anyHostile,
+  BAD_UTF8,
+  BYTES,
+  HUGE,
+  idempotencyHostile,
+  idHostile,
+  nest,
+  queryHostile,
+} from './fuzz-values.ts';
+
 /** One hostile request, relative to the operation: the test puts in the real ids. */
 export interface FuzzVariant {
   label: string;
@@ -63,89 +75,6 @@ export function seedFor(seed: number, label: string): number {
   for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
-
-const HUGE = 'x'.repeat(100_000);
-/** Placeholders replaced after JSON.stringify: text JSON cannot carry as a value, and raw bytes. */
-const RAW = (text: string) => `@@raw:${text}@@`;
-const BYTES = '@@bytes@@';
-const BAD_UTF8 = Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x28, 0xa1, 0xf0, 0x28, 0x8c, 0xbc]);
-
-const nest = (depth: number, leaf: unknown, kind: 'array' | 'object'): unknown => {
-  let v = leaf;
-  for (let i = 0; i < depth; i++) v = kind === 'array' ? [v] : { a: v };
-  return v;
-};
-const protoKeys = () =>
-  JSON.parse(
-    '{"__proto__": {"polluted": true, "admin": true}, "constructor": {"prototype": {"polluted": true}}}',
-  );
-
-/** Hostile values of any type, by name. */
-const anyHostile: Array<[string, () => unknown]> = [
-  ['null', () => null],
-  ['100 KB string', () => HUGE],
-  ['NUL', () => 'a\u0000b'],
-  ['control characters', () => '\u0001\u0007\u001b[31m\r\n\t\u007f\u0085'],
-  ['line and paragraph separators', () => 'a\u2028b\u2029c'],
-  ['bidi override and zero-width', () => '\u202etxt.exe\u200b\ufeff'],
-  ['lone high surrogate', () => '\ud800'],
-  ['lone low surrogate', () => 'x\udfffy'],
-  ['reversed surrogates', () => '\udc00\ud800'],
-  ['non-UTF-8 bytes', () => BYTES],
-  ['emoji x 1000', () => '\u{1f600}'.repeat(1000)],
-  ['empty string', () => ''],
-  ['whitespace', () => ' \t '],
-  ['"constructor"', () => 'constructor'],
-  ['"__proto__"', () => '__proto__'],
-  ['path traversal', () => '../../../etc/passwd'],
-  ['SQL', () => "' OR '1'='1'; --"],
-  ['template', () => '{{secret.shop_token}} $' + '{process.env} <script>alert(1)</script>'],
-  ['1e308', () => 1e308],
-  ['-1e308', () => -1e308],
-  ['1e400 (Infinity)', () => RAW('1e400')],
-  ['-0', () => RAW('-0')],
-  ['-1', () => -1],
-  ['0', () => 0],
-  ['fraction', () => 1.5],
-  ['2^63', () => 2 ** 63],
-  ['-(2^63)', () => -(2 ** 63)],
-  ['2^64 as digits', () => RAW('18446744073709551616')],
-  ['5e-324', () => 5e-324],
-  ['"NaN"', () => 'NaN'],
-  ['"Infinity"', () => 'Infinity'],
-  ['numeric string', () => '12'],
-  ['true', () => true],
-  ['false', () => false],
-  ['"true"', () => 'true'],
-  ['empty object', () => ({})],
-  ['empty array', () => []],
-  ['array of null', () => [null]],
-  ['array of arrays', () => [[[]]]],
-  ['10,000 items', () => Array.from({ length: 10_000 }, (_, i) => i)],
-  ['prototype keys', protoKeys],
-  ['toString keys', () => ({ toString: 'x', valueOf: 1, hasOwnProperty: null })],
-  ['1,000-deep arrays', () => nest(1000, 1, 'array')],
-  ['1,000-deep objects', () => nest(1000, 1, 'object')],
-  ['year 275760', () => '275760-09-14T00:00:00Z'],
-  ['February 30th', () => '2026-02-30T10:00:00Z'],
-  ['negative year', () => '-000001-01-01T00:00:00Z'],
-  ['leap second', () => '2026-12-31T23:59:60Z'],
-  ['bad time zone', () => 'Mars/Olympus_Mons'],
-  ['wrong id prefix', () => 'zz_01JD5Z8Q4X3N2M1K0H9G8F7E6D'],
-  ['decimal string 1e308', () => '1e308'],
-  ['hex string', () => '0x1F'],
-  ['Arabic-Indic digits', () => '\u0661\u0662\u0663'],
-  ['long decimal', () => '99999999999999999999.999999999999'],
-  ['file URL', () => 'file:///etc/passwd'],
-  ['javascript URL', () => 'javascript:alert(1)'],
-  ['URL with a bad port', () => 'http://[::1]:99999/x'],
-  ['URL to the metadata service', () => 'http://169.254.169.254/latest/meta-data/'],
-  ['invalid regex', () => '([a-z'],
-  ['schema with a recursive $ref', () => ({ $ref: '#/$defs/a', $defs: { a: { $ref: '#/$defs/a' } } })],
-  ['schema with a remote $ref', () => ({ $ref: 'http://127.0.0.1:9/schema.json' })],
-  ['schema with a bad pattern', () => ({ type: 'string', pattern: '([a-z' })],
-  ['schema with an unknown type', () => ({ type: 'zz', properties: { a: { type: ['null', 'zz'] } } })],
-];
 
 /** For a schema type, values of another type: the wrong types this property must refuse. */
 function wrongTypes(schema: JsonSchema | undefined): Array<[string, unknown]> {
@@ -302,170 +231,6 @@ function structural(base: unknown): FuzzVariant[] {
     { label: 'body: JSON with no content type', payload: baseText },
     { label: 'body: nonsense content type', payload: baseText, contentType: ';;;/=' },
   ];
-}
-
-/** Bad values for a query parameter, already URL-encoded. */
-const queryHostile: Array<[string, (name: string) => string]> = [
-  ['repeated', (q) => `${q}=1&${q}=2`],
-  ['bracket object', (q) => `${q}[a]=1`],
-  ['bracket __proto__', (q) => `${q}[__proto__][polluted]=1`],
-  ['-1', (q) => `${q}=-1`],
-  ['0', (q) => `${q}=0`],
-  ['1e308', (q) => `${q}=1e308`],
-  ['2^63', (q) => `${q}=9223372036854775808`],
-  ['26 digits', (q) => `${q}=99999999999999999999999999`],
-  ['fraction', (q) => `${q}=1.5`],
-  ['NaN', (q) => `${q}=NaN`],
-  ['Infinity', (q) => `${q}=Infinity`],
-  ['NUL', (q) => `${q}=%00`],
-  ['control characters', (q) => `${q}=%01%1B%7F`],
-  ['empty', (q) => `${q}=`],
-  ['no value', (q) => q],
-  ['10 KB', (q) => `${q}=${'x'.repeat(10_000)}`],
-  ['100 KB', (q) => `${q}=${'y'.repeat(100_000)}`],
-  ['broken percent escape', (q) => `${q}=%E0%A4%A`],
-  ['non-UTF-8 bytes', (q) => `${q}=%FF%FE%C3%28`],
-  ['lone surrogate', (q) => `${q}=%ED%A0%80`],
-  ['unicode', (q) => `${q}=%C3%BC%E6%97%A5%F0%9F%98%80`],
-  ['"constructor"', (q) => `${q}=constructor`],
-  ['"__proto__"', (q) => `${q}=__proto__`],
-  ['year 275760', (q) => `${q}=275760-09-14T00:00:00Z`],
-  ['February 30th', (q) => `${q}=2026-02-30`],
-  ['from after to', () => 'from=2026-06-01&to=2026-01-01'],
-  ['bad time zone', (q) => `${q}=Mars%2FOlympus_Mons`],
-  ['"true"', (q) => `${q}=true`],
-  ['JSON', (q) => `${q}=%7B%22a%22%3A1%7D`],
-  ['wrong id prefix', (q) => `${q}=zz_01JD5Z8Q4X3N2M1K0H9G8F7E6D`],
-];
-
-/** Bad path ids, already URL-encoded. */
-const idHostile: Array<[string, string]> = [
-  ['2,000 characters', 'a'.repeat(2000)],
-  ['200 characters', `ct_${'0'.repeat(197)}`],
-  ['unicode', '%C3%BC%E6%97%A5%F0%9F%98%80'],
-  ['encoded ../', '..%2F..%2Fv1%2Fsecrets'],
-  ['..', '..'],
-  ['%2e%2e', '%2e%2e'],
-  ['NUL', '%00'],
-  ['non-UTF-8 byte', '%FF'],
-  ['lone surrogate', '%ED%A0%80'],
-  ['broken percent escape', '%E0%A4%A'],
-  ['"constructor"', 'constructor'],
-  ['"__proto__"', '__proto__'],
-  ['prefix only', 'ct_'],
-  ['wrong prefix', 'zz_01JD5Z8Q4X3N2M1K0H9G8F7E6D'],
-  ['lowercase ulid', 'ct_01jd5z8q4x3n2m1k0h9g8f7e6d'],
-  ['SQL', "'%20OR%20'1'%3D'1"],
-  ['space', '%20'],
-  ['-1', '-1'],
-  ['1e308', '1e308'],
-];
-
-const idempotencyHostile: Array<[string, string]> = [
-  ['1,000 characters', 'k'.repeat(1000)],
-  ['empty', ''],
-  ['latin-1', '\u00fc\u00e9'],
-  ['spaces', '   '],
-];
-
-const BOUNDARY = 'fuzzboundary';
-const MULTIPART = `multipart/form-data; boundary=${BOUNDARY}`;
-
-/** One part of a multipart form: a field, or a file when it has a filename. */
-const part = (name: string, filename: string | null, contentType: string | null, bytes: string | Buffer) =>
-  Buffer.concat([
-    Buffer.from(
-      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"${filename === null ? '' : `; filename="${filename}"`}\r\n` +
-        `${contentType === null ? '' : `Content-Type: ${contentType}\r\n`}\r\n`,
-    ),
-    Buffer.from(bytes),
-    Buffer.from('\r\n'),
-  ]);
-const form = (label: string, ...parts: Buffer[]): FuzzVariant => ({
-  label: `multipart: ${label}`,
-  payload: Buffer.concat([...parts, Buffer.from(`--${BOUNDARY}--\r\n`)]),
-  contentType: MULTIPART,
-});
-
-/** Broken file uploads: parts missing, doubled, empty, mislabelled, cut short. */
-function multipartVariants(): FuzzVariant[] {
-  return [
-    form('no parts'),
-    form('a field, no file', part('note', null, null, 'x')),
-    form('file part without a filename', part('file', null, null, 'hello')),
-    form('empty file', part('file', 'a.txt', 'text/plain', '')),
-    form('two files', part('file', 'a.txt', 'text/plain', 'a'), part('file', 'b.txt', 'text/plain', 'b')),
-    form(
-      'filename with ../ and NUL',
-      part('file', '../../etc/pa\u0000ss wd.pdf', 'application/pdf', '%PDF-1.7'),
-    ),
-    form('filename of 10,000 characters', part('file', `${'n'.repeat(10_000)}.txt`, 'text/plain', 'x')),
-    form('non-UTF-8 filename', part('file', BAD_UTF8.toString('latin1'), 'text/plain', 'x')),
-    form('content type that lies', part('file', 'a.jpg', 'image/jpeg', BAD_UTF8)),
-    form('nonsense content type', part('file', 'a.bin', ';;;/=', 'x')),
-    form('file named __proto__', part('__proto__', 'a.txt', 'text/plain', 'x')),
-    {
-      label: 'multipart: cut short',
-      payload: part('file', 'a.txt', 'text/plain', 'unfinished'),
-      contentType: MULTIPART,
-    },
-    {
-      label: 'multipart: no boundary',
-      payload: part('file', 'a.txt', 'text/plain', 'x'),
-      contentType: 'multipart/form-data',
-    },
-  ];
-}
-
-const hostileFilenames: Array<[string, string]> = [
-  ['plain', 'menu.pdf'],
-  ['no extension', 'menu'],
-  ['dot files', '..'],
-  ['traversal', '..\\..\\windows\\win.ini'],
-  ['control characters', 'a\u0001\u001b.txt'],
-  ['quote', 'a".txt'],
-  ['unicode', '\u65e5\u672c\u{1f600}.png'],
-  ['bidi override', '\u202egnp.exe'],
-  ['1,000 characters', `${'f'.repeat(1000)}.jpg`],
-  ['empty', ''],
-];
-const hostileFileTypes: Array<[string, string | null]> = [
-  ['none', null],
-  ['PDF', 'application/pdf'],
-  ['JPEG', 'image/jpeg'],
-  ['octet-stream', 'application/octet-stream'],
-  ['HTML', 'text/html'],
-  ['SVG', 'image/svg+xml'],
-  ['with parameters', 'image/png; charset=utf-8; x=y'],
-  ['unknown', 'application/x-zz'],
-  ['not a type', 'zz'],
-];
-const hostileFileBytes: Array<[string, () => string | Buffer]> = [
-  ['empty', () => ''],
-  ['text', () => 'hello'],
-  ['non-UTF-8 bytes', () => BAD_UTF8],
-  ['PDF header only', () => '%PDF-1.7\n'],
-  ['PNG header only', () => Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])],
-  ['zip header only', () => Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 0])],
-  ['SVG with a script', () => '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'],
-  ['100 KB of NUL', () => Buffer.alloc(100_000)],
-  ['a boundary inside', () => `--${BOUNDARY}\r\nx`],
-];
-
-/** A random upload: a file (or a field) with a drawn name, type and content, maybe twice. */
-function randomUpload(pick: <T>(items: readonly T[]) => T): FuzzVariant {
-  const [nameLabel, filename] = pick(hostileFilenames);
-  const [typeLabel, type] = pick(hostileFileTypes);
-  const [bytesLabel, bytes] = pick(hostileFileBytes);
-  const field = pick(['file', 'file', 'files', '', 'FILE']);
-  const parts = [part(field, filename, type, bytes())];
-  const extra = pick(['none', 'a field', 'a second file']);
-  if (extra === 'a field') parts.unshift(part('purpose', null, null, 'x'.repeat(pick([1, 10_000]))));
-  if (extra === 'a second file') parts.push(part('file', 'b.txt', 'text/plain', 'b'));
-  return form(
-    `field "${field}", filename ${nameLabel}, type ${typeLabel}, ${bytesLabel}, ${extra}`,
-    ...parts,
-  );
 }
 
 /** A raw query with the required parameters added where it does not name them. */
