@@ -49,6 +49,8 @@ const SLOW: Readonly<Record<string, string>> = {
     'a drill: a server holding live calls killed with SIGKILL and restarted, on both storages (drill/call-crash.test.ts is its twin)',
   'packages/sdk/test/package.test.ts':
     'a release check: npm pack of the SDK and the CLI, both tarballs installed into a fresh project',
+  'src/platform/zip64.test.ts':
+    'ZIP64: a zip of 65,600 entries read back (yazl looks for the next entry from the first, O(n²): about 100 s)',
   'packages/sdk/test/schema.test.ts':
     'a generated-file check: openapi-typescript over the 4.8 MB openapi.json, compared with schema.d.ts',
 };

@@ -63,7 +63,12 @@ export async function recordAudit(db: Db | Trx, e: AuditEntry): Promise<void> {
     .execute();
 }
 
-/** Resources whose every change is audited: keys, people, roles, channels, webhooks, agents, settings. */
+/**
+ * Resources whose every change is audited: keys, people, roles, channels, webhooks, agents and
+ * their knowledge, settings, the business's tools and secrets (a tool reaches the business's own
+ * APIs, and its settings can open the private network to them), and the person-level acts only
+ * admins may do (erasing, merging: `privacy:*`).
+ */
 const AUDITED_RESOURCES = new Set([
   'api_keys',
   'users',
@@ -71,24 +76,32 @@ const AUDITED_RESOURCES = new Set([
   'channels',
   'webhooks',
   'agents',
+  'knowledge',
   'settings',
   'templates',
   'voice_flows',
+  'tools',
+  'secrets',
+  'privacy',
 ]);
-/** Changes of other resources that are audited too: erasures, deletions of contacts, assignments. */
+/** Changes of other resources that are audited too: assignments, and a person's second factor. */
 const AUDITED_ROUTES: Array<[string, RegExp]> = [
-  ['DELETE', /^\/v1\/contacts\/:id$/],
-  ['POST', /^\/v1\/contacts\/:id\/erase$/],
   ['POST', /\/assign$/],
   ['POST', /^\/v1\/conversations\/bulk$/],
+  ['POST', /^\/v1\/me\/two-factor\/(confirm|disable)$/],
 ];
 
-/** Whether a successful call of this route is written to the audit log. */
+/**
+ * Whether a successful call of this route is written to the audit log. Reads are not: a GET, or a
+ * POST whose scope only reads (a search, an agent's playground), unless the route asks (`audit`).
+ * `test/platform/audit-coverage.test.ts` walks every write route of openapi.json against this.
+ */
 export function audited(route: AnyRoute): boolean {
   if (route.audit) return true;
   if (route.auth !== 'key' || route.method === 'GET') return false;
-  if (AUDITED_RESOURCES.has(String(route.scope ?? '').split(':')[0]!)) return true;
-  return AUDITED_ROUTES.some(([method, path]) => method === route.method && path.test(route.path));
+  if (AUDITED_ROUTES.some(([method, path]) => method === route.method && path.test(route.path))) return true;
+  const [resource, access] = String(route.scope ?? '').split(':');
+  return AUDITED_RESOURCES.has(resource!) && access !== 'read';
 }
 
 export function auditActor(auth: Auth): AuditEntry['actor'] {

@@ -74,6 +74,11 @@ export const configVariables = {
     default: String(50 * 1024 * 1024),
     doc: 'Largest CSV or file upload accepted (imports, knowledge files).',
   },
+  PARLEY_WIDGET_SESSION_IDLE_DAYS: {
+    schema: int(1, 3650),
+    default: '30',
+    doc: "A website visitor's session token expires after this many days without use (the widget then starts a new session, or re-identifies the visitor).",
+  },
   PARLEY_PUBLIC_URL: {
     schema: z.string().url().optional(),
     default: undefined,
@@ -289,6 +294,8 @@ export interface Config {
   secretKey: string | undefined;
   bodyLimitBytes: number;
   uploadLimitBytes: number;
+  /** A widget visitor's session token expires after this many days without use. */
+  widgetSessionIdleDays: number;
   publicUrl: string | undefined;
   metaGraphUrl: string;
   metaGraphVersion: string;
@@ -394,6 +401,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretKey: read('PARLEY_SECRET_KEY'),
     bodyLimitBytes: read('PARLEY_BODY_LIMIT_BYTES'),
     uploadLimitBytes: read('PARLEY_UPLOAD_LIMIT_BYTES'),
+    widgetSessionIdleDays: read('PARLEY_WIDGET_SESSION_IDLE_DAYS'),
     publicUrl: read('PARLEY_PUBLIC_URL'),
     metaGraphUrl: read('PARLEY_META_GRAPH_URL'),
     metaGraphVersion: read('PARLEY_META_GRAPH_VERSION'),

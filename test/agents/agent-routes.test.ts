@@ -19,8 +19,8 @@ const AGENT_MAY: Array<[methods: string, path: RegExp, why: string]> = [
   ['POST', /^\/v1\/me\/two-factor(\/confirm|\/disable)?$/, 'their own second factor'],
   ['GET', /^\/v1\/auth-settings$/, 'reading sign-in settings'],
   ['GET', /^\/v1\/erasures\/\{id\}$/, 'following an erasure'],
-  ['GET POST PATCH', /^\/v1\/contacts(\/\{id\})?$/, 'contacts (deleting one erases the person: admins only)'],
-  ['POST', /^\/v1\/contacts\/\{id\}\/merge$/, 'merging a customer known twice (the contact panel)'],
+  // Deleting a contact erases the person, and merging two cannot be undone: admins only.
+  ['GET POST PATCH', /^\/v1\/contacts(\/\{id\})?$/, 'contacts'],
   ['GET', /^\/v1\/contacts\/\{id\}\/duplicates$/, "a contact's possible duplicates"],
   ['GET POST', /^\/v1\/contacts\/\{id\}\/consents$/, "a contact's consents (a stop told to a person)"],
   ['GET POST', /^\/v1\/media(\/\{id\}(\/content)?)?$/, 'files to send and to read'],

@@ -521,6 +521,17 @@ forEachStorage('ai agent', (storage) => {
       (await t.call('POST', `/v1/conversations/${conv}/copilot/suggest`, { key: ws.live })).status,
       404,
     );
+    // It runs the agent's model (an LLM's cost): a read-only key may not.
+    const reader = await t.call('POST', '/v1/api-keys', {
+      key: ws.test,
+      body: { name: 'dashboard', scopes: ['conversations:read'] },
+    });
+    assert.equal(reader.status, 201, reader.text);
+    const refused = await t.call('POST', `/v1/conversations/${conv}/copilot/suggest`, {
+      key: reader.body.key,
+    });
+    assert.equal(refused.status, 403, refused.text);
+    assert.equal(refused.body.error.required_scope, 'conversations:write');
   });
 
   it('copilot after a handoff: no "connecting you" draft for the person; the question is answered', async () => {

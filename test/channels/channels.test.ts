@@ -80,6 +80,60 @@ forEachStorage('channels', (storage) => {
     assert.ok(badAddress.body.error.errors.some((e: { field: string }) => e.field === 'address'));
   });
 
+  it('an SMS or voice number the full phone metadata calls invalid is refused as on every route; WhatsApp keeps test numbers', async () => {
+    // +1 555 010 0123: the right length for +1, not an assigned number (Meta's test numbers look so).
+    const unassigned = '+15550100123';
+    const own = await t.workspace();
+    const sent = await t.call('POST', '/v1/messages', {
+      key: own.test,
+      body: { to: unassigned, channel: 'sms', type: 'text', text: 'x' },
+    });
+    assert.equal(sent.status, 400, 'a message to it is refused');
+    const twilio = { account_sid: 'AC1', auth_token: 't' };
+    for (const body of [
+      { type: 'sms', provider: 'twilio', address: unassigned, credentials: twilio },
+      { type: 'sms', provider: 'sandbox', address: unassigned },
+      { type: 'voice', provider: 'twilio', address: unassigned, credentials: twilio },
+    ]) {
+      const r = await t.call('POST', '/v1/channels', { key: own.live, body });
+      assert.equal(r.status, 400, `${body.type}/${body.provider}: ${r.text}`);
+      assert.deepEqual(
+        r.body.error.errors.map((e: { field: string }) => e.field),
+        ['address'],
+      );
+    }
+    const good = await t.call('POST', '/v1/channels', {
+      key: own.live,
+      body: { type: 'sms', provider: 'twilio', address: '+14155550126', credentials: twilio },
+    });
+    assert.equal(good.status, 201, good.text);
+    const moved = await t.call('PATCH', `/v1/channels/${good.body.id}`, {
+      key: own.live,
+      body: { address: unassigned },
+    });
+    assert.equal(moved.status, 400, moved.text);
+    assert.equal(
+      (await t.call('GET', `/v1/channels/${good.body.id}`, { key: own.live })).body.address,
+      '+14155550126',
+    );
+    const wa = await t.call('POST', '/v1/channels', {
+      key: own.live,
+      body: {
+        type: 'whatsapp',
+        provider: 'meta',
+        address: unassigned,
+        credentials: {
+          phone_number_id: '9911',
+          business_account_id: '5678',
+          access_token: 't',
+          app_secret: 's',
+          verify_token: 'v',
+        },
+      },
+    });
+    assert.equal(wa.status, 201, `a WhatsApp test number stays a channel's own: ${wa.text}`);
+  });
+
   it('email channels get a one-time inbound token; twilio the SMS hook; update and delete', async () => {
     const email = await t.call('POST', '/v1/channels', {
       key: w.live,

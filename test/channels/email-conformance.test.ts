@@ -252,6 +252,76 @@ forEachStorage('Email as relays send it', (storage) => {
     assert.ok(!(await search('Russell Brown wrote')).includes(row.conversation_id));
   });
 
+  it('keeps only the reply of a BlackBerry reply ("-----Original Message-----") and of an Android client\'s Russian quote header', async () => {
+    const blackberry = [
+      'Reply-To: asha@example.com',
+      'Sensitivity: Normal',
+      'Importance: Normal',
+      'To: "Mary Smith" <mary@example.net>',
+      'Subject: Re: Your booking',
+      'From: asha@example.com',
+      'Date: Fri, 20 Nov 2026 14:07:33 +0000',
+      'Message-ID: <1590087453-1234567890-cammailer@bda2561.bisx.prod.on.blackberry>',
+      'In-Reply-To: <booking-1@example.net>',
+      'Content-Type: text/plain; charset="Windows-1252"',
+      'Content-Transfer-Encoding: quoted-printable',
+      'MIME-Version: 1.0',
+      '',
+      'Yes, Saturday at 11 works for me.',
+      'Sent from my BlackBerry=AE wireless device',
+      '',
+      '-----Original Message-----',
+      'From: Mary Smith <mary@example.net>',
+      'Date: Fri, 20 Nov 2026 14:05:12 ',
+      'To: asha@example.com',
+      'Subject: Re: Your booking',
+      '',
+      'Can you come on Saturday at 11?',
+      '',
+    ].join('\r\n');
+    const res = await post(blackberry, 'message/rfc822');
+    assert.equal(res.status, 200, res.text);
+    const bb = await eventually(() =>
+      byProviderId('<1590087453-1234567890-cammailer@bda2561.bisx.prod.on.blackberry>'),
+    );
+    assert.equal(bb.text, 'Yes, Saturday at 11 works for me.');
+    assert.match((await getMessage(bb.id)).interactive.full_text, /Original Message-----\nFrom: Mary Smith/);
+    // BlackBerry 10: the reply is in the HTML part, the text/plain part beside it is blank (a
+    // SendGrid parsed post carries both as fields). A blank text part is no text: the HTML is read.
+    const bb10Html =
+      '<html><body><div>Yes, Saturday at 11 works for me.</div><div>Sent from my BlackBerry 10 smartphone.</div>' +
+      '<table width="100%"><tbody><tr><td id="_persistentHeader"><div><b>From: </b>Mary Smith</div>' +
+      '<div><b>Sent: </b>Friday, 20 November 2026 14:05</div><div><b>To: </b>Asha Rao</div>' +
+      '<div><b>Subject: </b>Re: Your booking</div></td></tr></tbody></table><br><div>Can you come on Saturday at 11?</div></body></html>';
+    const { payload, contentType } = await multipart({
+      from: 'Asha Rao <asha@example.com>',
+      to: 'mary@example.net',
+      subject: 'Re: Your booking',
+      text: '\r\n',
+      html: bb10Html,
+      headers:
+        'Message-ID: <bb10-1@bda2561.bisx.prod.on.blackberry>\r\nIn-Reply-To: <booking-1@example.net>\r\n',
+    });
+    assert.equal((await post(payload, contentType)).status, 200);
+    const bb10 = await eventually(() => byProviderId('<bb10-1@bda2561.bisx.prod.on.blackberry>'));
+    assert.equal(bb10.text, 'Yes, Saturday at 11 works for me.');
+
+    const russian = await post(
+      JSON.stringify({
+        from: 'Иван Петров <ivan@example.ru>',
+        to: 'mary@example.net',
+        subject: 'Re: Запись',
+        // Gmail for Android's quote header in Russian.
+        text: 'Да, в субботу в 11 удобно.\n\nПт, 20 нояб. 2026 г., 14:05 Mary Smith <mary@example.net>:\n\n> Можете прийти в субботу в 11?\n>\n',
+        headers: { 'Message-ID': '<android-ru-1@mail.example.ru>' },
+      }),
+      'application/json',
+    );
+    assert.equal(russian.status, 200, russian.text);
+    const ru = await eventually(() => byProviderId('<android-ru-1@mail.example.ru>'));
+    assert.equal(ru.text, 'Да, в субботу в 11 удобно.');
+  });
+
   it("stores Postmark's RFC Message-ID (not its own MessageID) and its attachments", async () => {
     // mvdnbrk/postmark-inbound tests/fixtures/inbound.json (Postmark's inbound JSON).
     const json = fixture('postmark-inbound.json');

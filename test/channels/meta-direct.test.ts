@@ -396,6 +396,47 @@ forEachStorage('Messenger and Instagram on Meta', (storage) => {
     assert.equal(bad.status, 400, bad.text);
   });
 
+  it("a message for another Page is not stored, and a Messenger payload to the channel's WhatsApp hook is a 404", async () => {
+    const stored = () =>
+      t.ctx.db.selectFrom('provider_inbound').select('id').where('channel_id', '=', pageChannel).execute();
+    // One Meta app carries several Pages: a payload this app's secret signs may be another Page's.
+    const elsewhere = mid();
+    const otherPage = { ...page, id: '100200300400500' };
+    await deliver(pageChannel, page, [textEvent(otherPage, psid(), elsewhere, 'to another page')]);
+    const foreignEntry = mid();
+    const r = await post(
+      pageChannel,
+      page,
+      envelope(otherPage, [textEvent(otherPage, psid(), foreignEntry, 'x')]),
+    );
+    assert.equal(r.status, 200, r.text);
+    const ours = mid();
+    await deliver(pageChannel, page, [textEvent(page, psid(), ours, 'to us')]);
+    await drained(pageChannel);
+    assert.ok(await byMid(ours), 'our own message is stored');
+    assert.equal(await byMid(elsewhere), undefined);
+    assert.equal(await byMid(foreignEntry), undefined);
+
+    // The WhatsApp hook is a WhatsApp channel's only.
+    const before = await stored();
+    const raw = JSON.stringify(envelope(page, [textEvent(page, psid(), mid(), 'wrong door')]));
+    const wrongDoor = await t.call('POST', `/hooks/whatsapp/${pageChannel}`, {
+      payload: raw,
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature-256': signMetaPayload(raw, page.appSecret),
+      },
+    });
+    assert.equal(wrongDoor.status, 404, wrongDoor.text);
+    assert.equal(wrongDoor.body.error.code, 'not_found');
+    assert.equal((await stored()).length, before.length);
+    const handshake = await t.call(
+      'GET',
+      `/hooks/whatsapp/${pageChannel}?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=42`,
+    );
+    assert.equal(handshake.status, 404, handshake.text);
+  });
+
   it('a bad signature is 401 and stores nothing', async () => {
     const before = await t.ctx.db
       .selectFrom('provider_inbound')

@@ -63,6 +63,31 @@ const otp = {
   category: 'AUTHENTICATION',
   id: '2000000000000002',
 };
+// As some listings give it: the body without its text, the footer's expiry, a one-tap button.
+const otpPreset = {
+  name: 'login_code_preset',
+  components: [
+    { type: 'BODY', add_security_recommendation: true },
+    { type: 'FOOTER', code_expiration_minutes: 10 },
+    {
+      type: 'BUTTONS',
+      buttons: [
+        {
+          type: 'OTP',
+          otp_type: 'ONE_TAP',
+          text: 'Copy code',
+          autofill_text: 'Autofill',
+          package_name: 'com.example.app',
+          signature_hash: 'K8a/AINcGX7',
+        },
+      ],
+    },
+  ],
+  language: 'en_US',
+  status: 'APPROVED',
+  category: 'AUTHENTICATION',
+  id: '2000000000000005',
+};
 const locationOffer = {
   name: 'store_location',
   components: [
@@ -108,6 +133,7 @@ forEachStorage('WhatsApp template sync', (storage) => {
       helloWorld,
       orderConfirmation,
       otp,
+      otpPreset,
       locationOffer,
       rejected,
       ...bulk,
@@ -129,11 +155,13 @@ forEachStorage('WhatsApp template sync', (storage) => {
 
     const res = await call('POST', `/v1/channels/${a.channelId}/templates/sync`);
     assert.equal(res.status, 200, res.text);
-    assert.equal(res.body.fetched, 2005);
-    assert.equal(res.body.created, 2002);
+    assert.equal(res.body.fetched, 2006);
+    assert.equal(res.body.created, 2004);
     assert.equal(res.body.updated, 1);
-    assert.deepEqual(res.body.skipped.map((s: any) => s.name).sort(), ['login_code', 'store_location']);
-    assert.match(res.body.skipped.find((s: any) => s.name === 'login_code').reason, /OTP button/);
+    assert.deepEqual(
+      res.body.skipped.map((s: any) => s.name),
+      ['store_location'],
+    );
     const pages = a.meta.requests.filter((r) => r.path.endsWith('/message_templates') && r.method === 'GET');
     assert.equal(pages.length, 21);
     assert.equal(a.meta.templates.length, submitted, 'nothing was submitted to Meta again');
@@ -171,11 +199,38 @@ forEachStorage('WhatsApp template sync', (storage) => {
     );
     assert.equal(sent.body.template.language.code, 'en_US');
 
+    // Authentication templates: OTP buttons, a body without samples (or, as some listings have
+    // it, no body text at all: Meta's preset). Adopted, and sent with the code in the body and
+    // in the button, as Meta's authentication template sends take it.
+    for (const name of ['login_code', 'login_code_preset']) {
+      const auth = await template(name);
+      assert.equal(auth.category, 'authentication');
+      assert.equal(auth.status, 'approved');
+      assert.deepEqual(
+        auth.buttons.map((b: any) => b.type),
+        ['otp'],
+      );
+    }
+    assert.equal((await template('login_code_preset')).body, '{{1}} is your verification code.');
+    const code = await call('POST', '/v1/messages', {
+      to: '+16505551702',
+      type: 'template',
+      template: { name: 'login_code', language: 'en_US', variables: ['483921'] },
+    });
+    assert.equal(code.status, 201, code.text);
+    const otpSent = await eventually(async () =>
+      a.meta.sends(a.number.phoneNumberId).find((r) => r.body.template?.name === 'login_code'),
+    );
+    assert.deepEqual(otpSent.body.template.components, [
+      { type: 'body', parameters: [{ type: 'text', text: '483921' }] },
+      { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: '483921' }] },
+    ]);
+
     // A second sync finds them as they are.
     const again = await call('POST', `/v1/channels/${a.channelId}/templates/sync`);
     assert.equal(again.status, 200);
     assert.equal(again.body.created, 0);
-    assert.equal(again.body.unchanged, 2003);
+    assert.equal(again.body.unchanged, 2005);
   });
 
   it('category and quality webhooks update the template; a scheduled broadcast of a template turned marketing is flagged', async () => {

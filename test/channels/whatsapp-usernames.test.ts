@@ -90,6 +90,62 @@ forEachStorage('WhatsApp users without a phone number', (storage) => {
     assert.equal((await contactRow(row.sender_id!)).whatsapp_user_id, bsuid);
   });
 
+  it('a sender named only in contacts[] (user_id, no wa_id, no from or from_user_id) is stored and answered by that id', async () => {
+    const bsuid = 'IN.30000000000000000003';
+    const first = wamid();
+    const second = wamid();
+    await a.postMeta(
+      a.envelope({
+        contacts: [{ profile: { name: 'Meera', username: '@meera' }, user_id: bsuid }],
+        messages: [
+          { id: first, timestamp: now(), type: 'text', text: { body: 'Is the salon open today?' } },
+          { from: '', id: second, timestamp: now(), type: 'text', text: { body: 'And tomorrow?' } },
+        ],
+      }),
+    );
+    const row = await eventually(() => byProviderId(first));
+    assert.equal(row.from_address, bsuid);
+    assert.equal((await eventually(() => byProviderId(second))).conversation_id, row.conversation_id);
+    const contact = await contactRow(row.sender_id!);
+    assert.equal(contact.whatsapp_user_id, bsuid);
+    assert.equal(contact.name, 'Meera');
+    const reply = await a.t.call('POST', `/v1/conversations/${row.conversation_id}/reply`, {
+      key: a.ws.live,
+      body: { text: 'Yes, 10 to 7.' },
+    });
+    assert.equal(reply.status, 201, reply.text);
+    const sent = await eventually(async () => {
+      const last = a.meta.sends(a.number.phoneNumberId).at(-1);
+      return last?.body.recipient === bsuid ? last : undefined;
+    });
+    // Meta's rule: a BSUID goes in `recipient`, never in `to` (which takes phone numbers only).
+    assert.equal(sent.body.to, undefined);
+  });
+
+  it('a BSUID written with lower case, `_` or `-` is still no phone: stored and answered with `recipient`', async () => {
+    const id = wamid();
+    const bsuid = 'de.Ab_cd-0123456789';
+    await a.postMeta(
+      a.envelope({
+        contacts: [{ profile: { name: 'Jonas' }, user_id: bsuid }],
+        messages: [{ from_user_id: bsuid, id, timestamp: now(), type: 'text', text: { body: 'Hallo' } }],
+      }),
+    );
+    const row = await eventually(() => byProviderId(id));
+    assert.equal(row.from_address, bsuid);
+    assert.equal((await contactRow(row.sender_id!)).phone, null);
+    const reply = await a.t.call('POST', `/v1/conversations/${row.conversation_id}/reply`, {
+      key: a.ws.live,
+      body: { text: 'Hallo Jonas.' },
+    });
+    assert.equal(reply.status, 201, reply.text);
+    const sent = await eventually(async () => {
+      const last = a.meta.sends(a.number.phoneNumberId).at(-1);
+      return last?.body.recipient === bsuid ? last : undefined;
+    });
+    assert.equal(sent.body.to, undefined);
+  });
+
   it('a BSUID a relay put in `from` is not read as a phone', async () => {
     const id = wamid();
     const bsuid = 'BR.1502576394655843';

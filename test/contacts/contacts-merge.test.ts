@@ -189,6 +189,53 @@ forEachStorage('contact merge', (storage) => {
     );
   });
 
+  it('is for admins only: an agent and a key scoped contacts:write get a 403 naming privacy:merge, and nothing moves', async () => {
+    const a = await t.call('POST', '/v1/contacts', {
+      key: w.test,
+      body: { phone: '+919811100071', name: 'Ira' },
+    });
+    const b = await t.call('POST', '/v1/contacts', {
+      key: w.test,
+      body: { email: 'ira@merge.test', name: 'Ira' },
+    });
+    assert.equal(a.status, 201, a.text);
+    assert.equal(b.status, 201, b.text);
+    const user = await t.call('POST', '/v1/users', {
+      key: w.test,
+      body: { name: 'Asha', email: 'asha@merge.test', role: 'agent', password: 'a long password' },
+    });
+    assert.equal(user.status, 201, user.text);
+    const login = await t.call('POST', '/v1/auth/login', {
+      body: { email: 'asha@merge.test', password: 'a long password' },
+    });
+    assert.equal(login.status, 200, login.text);
+    const scoped = await t.call('POST', '/v1/api-keys', {
+      key: w.test,
+      body: { name: 'crm sync', scopes: ['contacts:write'] },
+    });
+    assert.equal(scoped.status, 201, scoped.text);
+    for (const key of [login.body.token as string, scoped.body.key as string]) {
+      const r = await t.call('POST', `/v1/contacts/${a.body.id}/merge`, {
+        key,
+        body: { other_id: b.body.id },
+      });
+      assert.equal(r.status, 403, r.text);
+      assert.equal(r.body.error.code, 'forbidden');
+      assert.equal(r.body.error.required_scope, 'privacy:merge');
+    }
+    const still = await t.call('GET', `/v1/contacts/${b.body.id}`, { key: w.test });
+    assert.equal(still.body.merged_into, null);
+    const kept = await t.call('GET', `/v1/contacts/${a.body.id}`, { key: w.test });
+    assert.equal(kept.body.email, null);
+    // An admin's key merges them.
+    const ok = await t.call('POST', `/v1/contacts/${a.body.id}/merge`, {
+      key: w.test,
+      body: { other_id: b.body.id },
+    });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.body.email, 'ira@merge.test');
+  });
+
   it('suggests duplicates by email, phone digits and name', async () => {
     const make = async (body: Record<string, string>) => {
       const r = await t.call('POST', '/v1/contacts', { key: w.test, body });

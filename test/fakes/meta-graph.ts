@@ -423,7 +423,7 @@ function checkMessage(b: any, flows: Set<string>): string | undefined {
   if (b.messaging_product !== 'whatsapp') return 'The parameter messaging_product is required.';
   // `to` is a phone number; `recipient` a business-scoped user id (Meta's BSUID sends), `to` wins.
   if (b.to === undefined && typeof b.recipient === 'string') {
-    if (!/^[A-Z]{2}\.[A-Za-z0-9.]+$/.test(b.recipient))
+    if (!/^[A-Za-z]{2}\.[A-Za-z0-9._-]{1,128}$/.test(b.recipient))
       return 'The parameter recipient must be a business-scoped user ID.';
   } else if (typeof b.to !== 'string' || !/^\+?\d{6,15}$/.test(b.to))
     return 'The parameter to is required and must be a phone number.';

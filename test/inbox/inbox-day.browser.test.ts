@@ -92,7 +92,14 @@ forEachStorage('a working day in the inbox', (storage) => {
     await world.app.call('PATCH', `/v1/contacts/${contactId}`, { key: world.key, body: { email } });
     const twin = await contactOf(byEmail);
     assert.notEqual(twin, contactId);
-    const page = await open('agent', `/app/c/${conv}`);
+    // An agent sees the duplicate but is not offered the merge (it cannot be undone: admins only).
+    const agentPage = await open('agent', `/app/c/${conv}`);
+    const seen = agentPage.getByRole('region', { name: 'Possible duplicates' });
+    await seen.getByText('same email').waitFor();
+    await seen.getByText('An admin can merge them').waitFor();
+    assert.equal(await seen.getByRole('button', { name: /^Merge / }).count(), 0);
+    await agentPage.context().close();
+    const page = await open('admin', `/app/c/${conv}`);
     const dupes = page.getByRole('region', { name: 'Possible duplicates' });
     await dupes.getByText('same email').waitFor();
     await dupes.getByRole('button', { name: /^Merge .* into this contact$/ }).click();

@@ -48,7 +48,14 @@ describe('inbox: list and thread rules', () => {
     assert.equal(store.listPath('mine', {}, 'usr_1'), '/v1/conversations?assignee=usr_1&status=active');
     assert.equal(
       store.listPath('handoffs', { q: 'refund 5531', channel: 'whatsapp' }, 'u'),
-      '/v1/search?ai_paused=true&status=active&channel=whatsapp&q=refund+5531',
+      '/v1/search?ai_paused=true&channel=whatsapp&q=refund+5531',
+    );
+    // A search looks in every status unless one is chosen: a phrase from a conversation closed
+    // weeks ago is found without changing the filter (issue 62).
+    assert.equal(store.listPath('all', { q: 'still not here' }, 'u'), '/v1/search?q=still+not+here');
+    assert.equal(
+      store.listPath('all', { q: 'still not here', status: 'open' }, 'u'),
+      '/v1/search?status=open&q=still+not+here',
     );
   });
 

@@ -5,8 +5,9 @@ import { forEachStorage, startTestApp, type TestApp, type Workspace } from '../s
 
 /**
  * Issue 51 item 4: the audit log records who did what to which object from where (sign-ins,
- * keys, roles, settings, assignments, erasures), is read by admins only, filtered and paged, and
- * the database refuses to change an entry.
+ * keys, roles, settings, assignments, erasures, and the business's secrets and tools), is read by
+ * admins only, filtered and paged, and the database refuses to change an entry.
+ * test/platform/audit-coverage.test.ts walks every write route for whether it is audited.
  */
 forEachStorage('audit log', (storage) => {
   let t: TestApp;
@@ -114,6 +115,68 @@ forEachStorage('audit log', (storage) => {
     assert.equal(page.body.meta.total, all.length);
     assert.equal((await entries('&since=2999-01-01T00:00:00Z')).length, 0);
     assert.equal((await t.call('GET', '/v1/audit-log?since=yesterday', { key: ws.test })).status, 400);
+  });
+
+  it('records secrets, tools and tool settings created, changed and deleted, and contacts merged', async () => {
+    const before = (await entries()).length;
+    const secret = await t.call('POST', '/v1/secrets', {
+      key: ws.test,
+      body: { name: 'shop_token', value: 'sk_live_51HxQ-never-logged' },
+    });
+    assert.equal(secret.status, 201, secret.text);
+    const tool = await t.call('POST', '/v1/tools', {
+      key: ws.test,
+      body: {
+        name: 'order_status',
+        description: 'Looks up an order.',
+        effect: 'read',
+        input_schema: { type: 'object', properties: { order_id: { type: 'string' } } },
+        request: { method: 'GET', url: 'https://shop.example.com/orders/{order_id}' },
+      },
+    });
+    assert.equal(tool.status, 201, tool.text);
+    const patched = await t.call('PATCH', `/v1/tools/${tool.body.id}`, {
+      key: ws.test,
+      body: { description: 'Looks up an order by number.' },
+    });
+    assert.equal(patched.status, 200, patched.text);
+    // Opening the private network to tools is the most sensitive of them.
+    const lan = await t.call('PATCH', '/v1/tool-settings', {
+      key: ws.test,
+      body: { allowed_private_hosts: ['erp.lan'] },
+    });
+    assert.equal(lan.status, 200, lan.text);
+    assert.equal((await t.call('DELETE', `/v1/tools/${tool.body.id}`, { key: ws.test })).status, 200);
+    const gone = await t.call('DELETE', '/v1/secrets/shop_token', { key: ws.test });
+    assert.equal(gone.status, 200, gone.text);
+    const a = await t.call('POST', '/v1/contacts', { key: ws.test, body: { phone: '+14155550191' } });
+    const b = await t.call('POST', '/v1/contacts', { key: ws.test, body: { email: 'twin@audit.test' } });
+    const merged = await t.call('POST', `/v1/contacts/${a.body.id}/merge`, {
+      key: ws.test,
+      body: { other_id: b.body.id },
+    });
+    assert.equal(merged.status, 200, merged.text);
+
+    const all = await entries();
+    const fresh = all.slice(0, all.length - before);
+    assert.deepEqual(fresh.map((e) => e.action).reverse(), [
+      'createSecret',
+      'createTool',
+      'updateTool',
+      'updateToolSettings',
+      'deleteTool',
+      'deleteSecret',
+      'mergeContact',
+    ]);
+    for (const e of fresh) assert.deepEqual(e.actor.type, 'api_key');
+    const byAction = (a: string) => fresh.find((e) => e.action === a)!;
+    assert.equal(byAction('updateTool').object_id, tool.body.id);
+    assert.equal(byAction('deleteTool').object_id, tool.body.id);
+    assert.equal(byAction('deleteSecret').details.path, '/v1/secrets/shop_token');
+    assert.equal(byAction('updateToolSettings').details.method, 'PATCH');
+    assert.equal(byAction('mergeContact').object_id, a.body.id);
+    // The secret's value is never in the log.
+    assert.doesNotMatch(JSON.stringify(all), /never-logged/);
   });
 
   it('is for admins only, and its entries cannot be changed', async () => {

@@ -6,6 +6,7 @@ import { type RawBuilder, sql } from 'kysely';
 import { contactExport } from '../../src/modules/privacy/privacy.export.ts';
 import { hasPrefix, newId } from '../../src/platform/ids.ts';
 import { forEachStorage, startTestApp, type TestApp, type Workspace } from '../support/harness.ts';
+import { readSequentially } from '../support/zip-readers.ts';
 
 /**
  * Issue 51 item 3: a person's data export, streamed page by page, whole, and audited: calls,
@@ -228,7 +229,7 @@ forEachStorage('a contact data export', (storage) => {
       });
       assert.equal(z.statusCode, 200, z.body.slice(0, 200));
       assert.equal(z.headers['content-type'], 'application/zip');
-      const files = unzip(z.rawPayload);
+      const files = new Map(readSequentially(z.rawPayload).map((e) => [e.name, e.data]));
       const json = JSON.parse(files.get('export.json')!.toString('utf8'));
       assert.equal(json.files, true);
       assert.equal(json.contact.id, contactId);
@@ -340,24 +341,3 @@ forEachStorage('a contact data export', (storage) => {
     assert.ok(growth < 12, `the heap grew ${growth.toFixed(1)} MB from 10,000 to 100,000 messages`);
   });
 });
-
-/** The entries of a zip (stored, as the export writes them), read from its central directory. */
-function unzip(buf: Buffer): Map<string, Buffer> {
-  const end = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  const count = buf.readUInt16LE(end + 10);
-  let at = buf.readUInt32LE(end + 16);
-  const out = new Map<string, Buffer>();
-  for (let i = 0; i < count; i++) {
-    assert.equal(buf.readUInt32LE(at), 0x02014b50);
-    const size = buf.readUInt32LE(at + 20);
-    const nameLen = buf.readUInt16LE(at + 28);
-    const extra = buf.readUInt16LE(at + 30);
-    const comment = buf.readUInt16LE(at + 32);
-    const local = buf.readUInt32LE(at + 42);
-    const name = buf.subarray(at + 46, at + 46 + nameLen).toString('utf8');
-    const dataAt = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
-    out.set(name, buf.subarray(dataAt, dataAt + size));
-    at += 46 + nameLen + extra + comment;
-  }
-  return out;
-}

@@ -52,6 +52,26 @@ forEachStorage('retention', (storage) => {
     const more = await t.call('PUT', '/v1/retention', { key: ws.test, body: { audit_log_days: null } });
     assert.equal(more.body.messages_days, 30, 'omitted fields keep their value');
     assert.equal(more.body.audit_log_days, null);
+    // The audit log is kept 30 days at least: below that is a 400 naming the field, and nothing changes.
+    for (const short of [1, 7, 29]) {
+      const r = await t.call('PUT', '/v1/retention', {
+        key: ws.test,
+        body: { messages_days: 7, audit_log_days: short },
+      });
+      assert.equal(r.status, 400, `${short}: ${r.text}`);
+      assert.equal(r.body.error.code, 'validation_failed');
+      assert.deepEqual(
+        r.body.error.errors.map((e: { field: string }) => e.field),
+        ['audit_log_days'],
+      );
+      assert.match(r.body.error.message, /30 days/);
+    }
+    const kept = await t.call('GET', '/v1/retention', { key: ws.test });
+    assert.equal(kept.body.messages_days, 30);
+    assert.equal(kept.body.audit_log_days, null);
+    const month = await t.call('PUT', '/v1/retention', { key: ws.test, body: { audit_log_days: 30 } });
+    assert.equal(month.status, 200, month.text);
+    assert.equal(month.body.audit_log_days, 30);
     // The live mode has its own settings.
     assert.equal((await t.call('GET', '/v1/retention', { key: ws.live })).body.messages_days, null);
   });

@@ -11,6 +11,8 @@ export interface RecordedRequest {
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** The client's port: requests with the same one came over one kept-alive connection. */
+  remotePort: number;
 }
 
 export type Handler = (req: RecordedRequest, res: ServerResponse) => unknown;
@@ -42,6 +44,7 @@ export async function startFakeBusiness(): Promise<FakeBusiness> {
       path: req.url ?? '/',
       headers: req.headers,
       body: Buffer.concat(chunks).toString('utf8'),
+      remotePort: req.socket.remotePort ?? 0,
     };
     requests.push(recorded);
     for (const w of waiters.filter((w) => requests.length >= w.n)) {

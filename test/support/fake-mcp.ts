@@ -8,7 +8,9 @@ import { z } from 'zod';
  * A shop's MCP server: the SDK's own server over its streamable HTTP transport (stateless: a
  * server and a transport per request, as the SDK documents), on 127.0.0.1. Its tools:
  * `get_order` (read-only), `cancel_order` (a write), `slow_lookup` (answers after `slowMs`) and
- * `broken` (answers `isError`). Every HTTP request's headers and JSON-RPC method are kept.
+ * `broken` (answers `isError`); or, with `typedTools`, eleven tools whose zod shapes give the
+ * schemas real servers send (nullable, unions, records, enums, nested objects, arrays, formats),
+ * each answering the arguments it received. Every HTTP request's headers and JSON-RPC method are kept.
  */
 export interface FakeMcp {
   url: string;
@@ -20,10 +22,146 @@ export interface FakeMcp {
 
 const text = (value: unknown) => ({ content: [{ type: 'text' as const, text: JSON.stringify(value) }] });
 
-export async function startFakeMcp(): Promise<FakeMcp> {
+/** The typed catalogue's tool names, in the order the server lists them. */
+export const TYPED_TOOLS = [
+  'find_customer',
+  'book_slot',
+  'take_payment',
+  'tag_order',
+  'set_stock',
+  'ship_parcel',
+  'schedule_call',
+  'rate_visit',
+  'list_stores',
+  'update_address',
+  'lookup_sku',
+] as const;
+
+const echo =
+  (tool: string) =>
+  async (args: unknown): Promise<{ content: Array<{ type: 'text'; text: string }> }> =>
+    text({ tool, received: args });
+
+/** Eleven tools with the schema shapes zod gives (the SDK turns them into JSON Schema draft-07). */
+export function registerTypedTools(server: McpServer): void {
+  const read = { readOnlyHint: true };
+  server.registerTool(
+    'find_customer',
+    {
+      description: 'Finds a customer by email or phone.',
+      inputSchema: { email: z.string().email().nullable(), phone: z.string().nullable().optional() },
+      annotations: read,
+    },
+    echo('find_customer'),
+  );
+  server.registerTool(
+    'book_slot',
+    {
+      description: 'Books a delivery slot: a part of the day or an hour.',
+      inputSchema: {
+        order_id: z.string(),
+        slot: z.union([z.enum(['morning', 'evening']), z.number().int().min(8).max(18)]),
+      },
+    },
+    echo('book_slot'),
+  );
+  server.registerTool(
+    'take_payment',
+    {
+      description: 'Records how an order is paid.',
+      inputSchema: {
+        payment: z.discriminatedUnion('kind', [
+          z.object({ kind: z.literal('card'), last4: z.string().regex(/^\d{4}$/) }),
+          z.object({ kind: z.literal('cash') }),
+        ]),
+      },
+    },
+    echo('take_payment'),
+  );
+  server.registerTool(
+    'tag_order',
+    {
+      description: 'Sets labels on an order.',
+      inputSchema: { order_id: z.string(), tags: z.record(z.string(), z.string().max(20)) },
+    },
+    echo('tag_order'),
+  );
+  server.registerTool(
+    'set_stock',
+    {
+      description: 'Sets the stock of each SKU given: {"sku": count}.',
+      inputSchema: z.object({}).catchall(z.number().int().min(0)),
+    },
+    echo('set_stock'),
+  );
+  server.registerTool(
+    'ship_parcel',
+    {
+      description: 'Ships a parcel.',
+      inputSchema: {
+        address: z.object({ line1: z.string(), zip: z.string().regex(/^\d{5}$/) }),
+        items: z.array(z.object({ sku: z.string(), qty: z.number().int().min(1) })).min(1),
+      },
+    },
+    echo('ship_parcel'),
+  );
+  server.registerTool(
+    'schedule_call',
+    {
+      description: 'Schedules a call back.',
+      inputSchema: { at: z.string().datetime(), minutes: z.number().default(15) },
+    },
+    echo('schedule_call'),
+  );
+  server.registerTool(
+    'rate_visit',
+    {
+      description: 'Records a rating of a visit.',
+      inputSchema: { mood: z.enum(['happy', 'neutral', 'sad']), score: z.number().int().min(1).max(5) },
+      annotations: read,
+    },
+    echo('rate_visit'),
+  );
+  server.registerTool(
+    'list_stores',
+    { description: 'Lists the stores.', inputSchema: {}, annotations: read },
+    echo('list_stores'),
+  );
+  server.registerTool(
+    'update_address',
+    {
+      description: "Changes a customer's address, or removes it (null).",
+      inputSchema: {
+        address: z.object({ line1: z.string(), city: z.string() }).nullable(),
+        languages: z.array(z.enum(['en', 'fr', 'de'])).optional(),
+      },
+    },
+    echo('update_address'),
+  );
+  server.registerTool(
+    'lookup_sku',
+    {
+      description: 'Looks up a product by SKU.',
+      inputSchema: {
+        sku: z
+          .string()
+          .regex(/^[A-Z]{3}-\d{3}$/)
+          .describe('The SKU, like ABC-123'),
+      },
+      annotations: read,
+    },
+    echo('lookup_sku'),
+  );
+}
+
+export async function startFakeMcp(options: { typedTools?: boolean } = {}): Promise<FakeMcp> {
   const fake: FakeMcp = { url: '', requests: [], cancelled: [], slowMs: 0, close: async () => {} };
   const build = () => {
     const server = new McpServer({ name: 'corner-shop', version: '1.0.0' });
+    if (options.typedTools) {
+      registerTypedTools(server);
+      return server;
+    }
     server.registerTool(
       'get_order',
       {

@@ -239,6 +239,31 @@ forEachStorage('tools', (storage) => {
     assert.deepEqual(verifyWebhook(signing, g.headers, g.body), {});
   });
 
+  it('reads to one system share a kept-alive connection; a write goes on a connection of its own', async () => {
+    shop.on('GET', '/orders/3301', (_req, res) => json(res, 200, { status: 'packed' }));
+    shop.on('GET', '/orders/3302', (_req, res) => json(res, 200, { status: 'shipped' }));
+    const read = await create(orderTool());
+    const a = await test(read.id, { args: { order_id: '3301' } });
+    const b = await test(read.id, { args: { order_id: '3302' } });
+    assert.equal(a.body.ok && b.body.ok, true, a.text + b.text);
+    const [first, second] = shop.requests.slice(-2);
+    assert.equal(second!.remotePort, first!.remotePort, 'the second read came over the first one’s socket');
+    shop.on('POST', '/notes', (_req, res) => json(res, 200, { saved: true }));
+    const write = await create({
+      name: `note_${Math.random().toString(36).slice(2, 8)}`,
+      description: 'Saves a note.',
+      effect: 'write',
+      confirmation: 'I will save the note. Shall I go ahead?',
+      input_schema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+      request: { method: 'POST', url: `${shop.url}/notes`, body: { text: '{{args.text}}' } },
+    });
+    const w = await test(write.id, { args: { text: 'hi' }, live: true });
+    assert.equal(w.body.ok, true, w.text);
+    const sent = shop.requests.filter((r) => r.path === '/notes');
+    assert.equal(sent.length, 1);
+    assert.notEqual(sent[0]!.remotePort, second!.remotePort);
+  });
+
   it('reads retry a failing answer within the budget; writes run once with the tool call id as Idempotency-Key', async () => {
     let n = 0;
     shop.on('GET', '/orders/900', (_req, res) =>

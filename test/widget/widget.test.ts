@@ -201,6 +201,50 @@ forEachStorage('website widget', (storage) => {
     assert.equal(v1.status, 401);
   });
 
+  it('a session token unused for 30 days expires with a clear 401; one in use stays alive', async () => {
+    const days = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
+    const send = (token: string, key: string) =>
+      w('POST', '/messages', { token, body: { text: 'still there?' }, headers: { 'idempotency-key': key } });
+    const idle = await session();
+    const used = await session();
+    assert.equal((await send(idle.token, 'idle-00001')).status, 201);
+    // Both were made 40 days ago; one was last used 31 days ago, the other 29.
+    const backdate = (visitor: string, lastUsed: string) =>
+      t.ctx.db
+        .updateTable('widget_sessions')
+        .set({ created_at: days(40), last_used_at: lastUsed })
+        .where('visitor_id', '=', visitor)
+        .execute();
+    await backdate(idle.visitor_id, days(31));
+    await backdate(used.visitor_id, days(29));
+    const expired = await send(idle.token, 'idle-00002');
+    assert.equal(expired.status, 401, expired.text);
+    assert.equal(expired.body.error.code, 'unauthorized');
+    assert.match(expired.body.error.message, /expired after 30 days without use: start a new one/);
+    assert.equal(expired.headers['access-control-allow-origin'], ORIGIN);
+    const rows = await t.ctx.db
+      .selectFrom('widget_sessions')
+      .select('last_used_at')
+      .where('visitor_id', 'in', [idle.visitor_id, used.visitor_id])
+      .execute();
+    assert.equal(rows.length, 1, 'the expired token is deleted');
+    // The one used within the window works, and its use moves the window on.
+    assert.equal((await send(used.token, 'used-00001')).status, 201);
+    const touched = await t.ctx.db
+      .selectFrom('widget_sessions')
+      .select('last_used_at')
+      .where('visitor_id', '=', used.visitor_id)
+      .executeTakeFirstOrThrow();
+    assert.ok(Date.parse(touched.last_used_at!) > Date.now() - 60_000, touched.last_used_at!);
+    // A token never used since it was made counts from its creation.
+    await t.ctx.db
+      .updateTable('widget_sessions')
+      .set({ created_at: days(31), last_used_at: null })
+      .where('visitor_id', '=', used.visitor_id)
+      .execute();
+    assert.equal((await send(used.token, 'used-00002')).status, 401);
+  });
+
   it('stores an idempotent resend once, and the stream replays after Last-Event-ID', async () => {
     const s = await session();
     const send = (key: string, text: string) =>
@@ -398,7 +442,9 @@ forEachStorage('website widget', (storage) => {
     });
     const res = await w('POST', '/call', { token: s.token, body: {} });
     assert.equal(res.status, 201, res.text);
-    assert.match(res.body.url, /\/app\/call\/call_[0-9A-Z]{26}\?token=/);
+    // Absolute, on Parley's origin: the widget runs on the business's own site, where a relative
+    // link would be a page of that site (a 404 there).
+    assert.match(res.body.url, /^http:\/\/[^/]+\/app\/call\/call_[0-9A-Z]{26}\?token=/);
     const call = await t.call('GET', `/v1/calls/${res.body.call_id}`, { key: ws.test });
     const conv = await eventually(async () => {
       const list = await t.call('GET', '/v1/conversations?limit=100', { key: ws.test });

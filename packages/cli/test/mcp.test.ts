@@ -35,7 +35,7 @@ async function connect(server: { url: string }, key: string, dir: string): Promi
     args: [
       '--disable-warning=ExperimentalWarning',
       '--conditions=parley-source',
-      join(root, 'node_modules/.bin/parley'),
+      join(root, 'packages/cli/bin/parley.js'),
       'mcp',
     ],
     env: {
@@ -195,12 +195,13 @@ describe('parley mcp over stdio against a real server [sqlite]', () => {
     assert.equal(byName.get('send_message')!.annotations?.readOnlyHint, false);
   });
 
-  it('declares the output schema of every tool that answers the JSON object of its operation (issue 52)', async () => {
+  it('declares the output schema of every tool, push_knowledge included (issue 52)', async () => {
     const { tools: listed } = await mcp.client.listTools();
     const without = listed.filter((t) => !t.outputSchema).map((t) => t.name);
-    // push_knowledge answers the SDK's replace-by-title; the others answer no JSON object.
-    assert.ok(without.includes('push_knowledge'));
-    assert.ok(without.length <= 4, `without an output schema: ${without.join(', ')}`);
+    assert.deepEqual(without, [], `without an output schema: ${without.join(', ')}`);
+    const pushed = (listed.find((t) => t.name === 'push_knowledge')!.outputSchema as any).anyOf[0];
+    assert.deepEqual(pushed.required, ['created', 'document']);
+    assert.ok(pushed.properties.document.properties.id, 'the document as the knowledge operation answers it');
     // The answer, or the API's error body of a failed call.
     const answer = (name: string) => (listed.find((t) => t.name === name)!.outputSchema as any).anyOf[0];
     assert.deepEqual(Object.keys(answer('list_conversations').properties).sort(), ['data', 'meta']);

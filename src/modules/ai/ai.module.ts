@@ -7,6 +7,7 @@ import { aiRoutes } from './ai.routes.ts';
 import { type AiOptions, answerConversation, answerSink, handBackSink } from './ai.service.ts';
 import { autoResolve } from './auto-resolve.ts';
 import { sendHoldingMessage } from './holding.ts';
+import { routeAiSdkWarnings } from './llm-warnings.ts';
 import { sendHandoffNotice, sendOutOfHoursNotice } from './out-of-hours.ts';
 
 /** The AI agent: answers inbound messages (debounced per conversation), the playground and copilot. */
@@ -23,6 +24,7 @@ export function createAiModule(options: Partial<AiOptions> = {}): Module {
     migrations: aiMigrations,
     routes: aiRoutes(opts),
     setup(ctx) {
+      routeAiSdkWarnings(ctx.logger);
       // A customer's message stored: the reply job (debounced per conversation) or the holding look.
       ctx.reactions.add({
         name: 'ai.answer',

@@ -50,10 +50,10 @@ export function aiRoutes(opts: AiOptions) {
       path: '/v1/conversations/:id/copilot/suggest',
       summary: 'Suggest replies and next steps for a human agent',
       description:
-        "Drafts from the conversation's agent (built-in rules or its LLM) and its knowledge, for the customer's latest messages. Writes nothing.",
+        "Drafts from the conversation's agent (built-in rules or its LLM) and its knowledge, for the customer's latest messages. Writes nothing, but runs the agent's model (an LLM's cost): it takes `conversations:write`, as replying does, not a read-only key.",
       tags: ['AI'],
       auth: 'key',
-      scope: 'conversations:read',
+      scope: 'conversations:write',
       params: idParams('conv'),
       responses: { 200: copilotResponse },
       errors: ['not_found', 'unprocessable'],

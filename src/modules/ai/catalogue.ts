@@ -238,6 +238,8 @@ const askingWords = new Set(
     // When, said in words: a day, a part of it, a month ("haircut saturday evening", "kal shaam").
     'monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun ' +
     'weekend week next this coming afternoon night noon tonight shaam sham subah dopahar raat savere aaj ' +
+    // As people type them: "subha", "bajhe", "dupahar" are when, never part of a service's name.
+    'subha subhe subeh savera sawere sawera mrng dopahr dupahar dupehar shyam evng bajhe bajey bajay bje bjy ' +
     'tarikh date january february march april may june july august september october november december ' +
     'jan feb mar apr jun jul aug sep sept oct nov dec'
   )

@@ -23,6 +23,20 @@ describe('parseWhen', () => {
     assert.deepEqual(pick(when('shanivar ko paune 5 baje')), ['2026-05-16', '16:45']);
     assert.deepEqual(pick(when('kal dopahar 1 baje')), ['2026-05-11', '13:00']);
   });
+  it('reads Hinglish as people type it: spelling variants of the part of day and of "baje" (issue 64)', () => {
+    // "subha" was not read, so "7 baje" fell to the daytime default: booked at 19:00, 12 hours off.
+    assert.deepEqual(pick(when('kal subha 7 baje')), ['2026-05-11', '07:00']);
+    assert.deepEqual(pick(when('kal subhe 8 baje aa sakta hu')), ['2026-05-11', '08:00']);
+    assert.deepEqual(pick(when('kal savera 9 baje')), ['2026-05-11', '09:00']);
+    assert.deepEqual(pick(when('kal 5 bajhe')), ['2026-05-11', '17:00']);
+    assert.deepEqual(pick(when('kal shaam ko 6 bajey')), ['2026-05-11', '18:00']);
+    assert.deepEqual(pick(when('parso dupahar 2 baje')), ['2026-05-12', '14:00']);
+  });
+  it('reads spaced and dotted times: "2 : 30 pm", "7 15 AM", "4.30 pm"', () => {
+    assert.deepEqual(pick(when('tomorrow at 2 : 30 pm')), ['2026-05-11', '14:30']);
+    assert.deepEqual(pick(when('tomorrow 7 15 AM')), ['2026-05-11', '07:15']);
+    assert.deepEqual(pick(when('tomorrow 4.30 pm')), ['2026-05-11', '16:30']);
+  });
   it('keeps a date without a time, and a time alone means the next such time', () => {
     assert.deepEqual(pick(when('kal ka appointment')), ['2026-05-11', null]);
     assert.deepEqual(pick(when('at 8am')), ['2026-05-11', '08:00']);

@@ -75,9 +75,10 @@ const englishWeekdays: Record<string, number> = {
 
 type Period = 'morning' | 'afternoon' | 'evening' | 'night';
 const periods: Array<[RegExp, Period]> = [
-  [/\b(subah|savere|sawere|morning)\b/, 'morning'],
-  [/\b(dopahar|dopehar|dophar|afternoon|noon)\b/, 'afternoon'],
-  [/\b(shaam|sham|evening)\b/, 'evening'],
+  // Spellings as people type them ("subha", "subhe", "savera", "dupahar", "shyam").
+  [/\b(subah|subha|subhah|subhe|subeh|savere|savera|sawere|sawera|morning|mrng)\b/, 'morning'],
+  [/\b(dopahar|dopehar|dophar|dopahr|dupahar|dupehar|afternoon|noon)\b/, 'afternoon'],
+  [/\b(shaam|sham|shyam|shaamko|evening|evng)\b/, 'evening'],
   [/\b(raat|rat|night|tonight)\b/, 'night'],
 ];
 
@@ -179,7 +180,7 @@ const fractionMinutes: Record<string, { hourShift: number; minute: number }> = {
 /** Hinglish clock times: "3 baje", "saade 4 baje", "sava 5", "paune 6", "4:30 baje" (hour as said). */
 function hinglishClock(text: string): TimeRead | null {
   const baje =
-    /\b(?:(saade|sade|sava|sawa|paune|pone)\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*(baje|bje|bajay|o'?clock)\b/.exec(
+    /\b(?:(saade|sade|sava|sawa|paune|pone)\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*(baje|bajhe|bajey|bajay|baj|bje|bjy|o'?clock)\b/.exec(
       text,
     );
   const m = baje ?? /\b(saade|sade|sava|sawa|paune|pone)\s+(\d{1,2})\b()/.exec(text);
@@ -316,6 +317,9 @@ function readWhen(message: string, opts: { now: Date; timezone: string; dayFirst
   // "not a minute before": a length around a time, not a day.
   const text = clockWordsToDigits(message)
     .toLowerCase()
+    // "2 : 30 pm", "7 15 am", "4.30 pm": the clock as written by hand.
+    .replace(/\b(\d{1,2})\s*:\s*(\d{2})\b/g, '$1:$2')
+    .replace(/\b(\d{1,2})[\s.](\d{2})\s*(a\.?m\b\.?|p\.?m\b\.?)/g, '$1:$2 $3')
     .replace(
       /\b(?:a|an|one|a few|few|a couple of|\d+)\s+(?:minutes?|mins?|seconds?|secs?|hours?|hrs?)\s+(?:before|after|early|earlier|late|later)\b/g,
       ' ',

@@ -71,7 +71,10 @@ export function readback(tool: Tool, args: Record<string, unknown>, b: ToolBindi
   const text = render(tool.confirmation ?? '', bindingsOf(args, b)).trim();
   if (text) return /\?\s*$/.test(text) ? text : `${text} Shall I go ahead?`;
   const list = Object.entries(args)
-    .map(([k, v]) => `${k.replace(/_/g, ' ')} ${String(v)}`)
+    .map(
+      ([k, v]) =>
+        `${k.replace(/_/g, ' ')} ${v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v)}`,
+    )
     .join(', ');
   return `To confirm: ${tool.description.replace(/\.$/, '')} with ${list}. Shall I go ahead?`;
 }

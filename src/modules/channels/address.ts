@@ -1,6 +1,6 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { invalidPhoneMessage, normalizeEmail, normalizePhone } from '../contacts/index.ts';
-import { type ChannelType, channelKinds, isMetaUserId } from './kinds.ts';
+import { type ChannelKind, type ChannelType, channelKinds, isMetaUserId } from './kinds.ts';
 
 /**
  * An address for a channel type: an email for email, an E.164 number otherwise; undefined when
@@ -32,9 +32,10 @@ export function invalidAddressMessage(type: ChannelType, raw?: string, defaultCo
 }
 
 /**
- * A channel's own address: any possible number (right length for its country code), not only
- * numbers the phone library knows as assigned, because providers hand out numbers it does not
- * know, such as Meta's +1 555 test numbers (+1 555 0xx xxxx) for WhatsApp developers.
+ * A channel's own address. A number is valid by the full metadata, as on every other route (SMS
+ * and voice numbers are real, assigned numbers), except where the channel type says its provider
+ * hands out numbers the phone library does not know (Meta's +1 555 0xx xxxx test numbers for
+ * WhatsApp developers): there any possible number (right length for its country code).
  */
 export function normalizeOwnAddress(
   type: ChannelType,
@@ -46,7 +47,8 @@ export function normalizeOwnAddress(
   if (channelKinds[type].addressKind === 'meta_user') return metaUserId(raw);
   if (channelKinds[type].addressKind === 'visitor') return websiteName(raw);
   const strict = normalizePhone(raw, defaultCountry);
-  if (strict) return strict;
+  const kind: ChannelKind = channelKinds[type];
+  if (strict || !kind.unassignedOwnNumber) return strict ?? undefined;
   const trimmed = raw.trim();
   if (!trimmed || trimmed.length > 40) return undefined;
   const text = trimmed.startsWith('00') ? `+${trimmed.slice(2)}` : trimmed;

@@ -364,10 +364,12 @@ export interface ProviderTemplate {
   header: { type: 'text'; text: string } | { type: 'image' | 'video' | 'document' } | null;
   footer: string | null;
   buttons: Array<{
-    type: 'quick_reply' | 'url' | 'phone_number';
+    type: 'quick_reply' | 'url' | 'phone_number' | 'otp';
     text: string;
     url?: string;
     phone_number?: string;
+    /** An authentication template's OTP button: `copy_code`, `one_tap` or `zero_tap`. */
+    otp_type?: string;
   }>;
   /** The samples Meta kept (`example.body_text`, `header_text`), as Parley's `examples`. */
   examples: { body?: string[] | Record<string, string>; header?: string[] | Record<string, string> } | null;

@@ -98,6 +98,12 @@ export interface ChannelKind {
   sandboxAddress: string;
   /** Settings the on-demand sandbox channel starts with. */
   sandboxSettings: Record<string, unknown>;
+  /**
+   * True when the channel's own number may be one the phone library does not know as assigned
+   * (possible, not valid): Meta hands WhatsApp developers +1 555 01xx test numbers. Otherwise a
+   * channel's own number is valid by the full metadata, as every number a route takes.
+   */
+  unassignedOwnNumber?: true;
 }
 
 const notInteractive = outboundTypes.filter((t) => t !== 'interactive');
@@ -122,6 +128,7 @@ export const channelKinds = {
     sandboxAddress: '+15550100001',
     // Test mode rehearses live: the sandbox enforces the 24-hour window as Meta does.
     sandboxSettings: {},
+    unassignedOwnNumber: true,
   },
   sms: {
     ...noMetaWindow,

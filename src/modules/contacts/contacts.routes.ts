@@ -110,10 +110,10 @@ export const contactRoutes = [
     path: '/v1/contacts/:id/merge',
     summary: 'Merge another contact into this one',
     description:
-      "For one person known twice (a WhatsApp number and an email address, a caller and a chat). This contact is kept: the other's phone, email, WhatsApp user id, Messenger PSID, Instagram IGSID and name fill what it lacks, tags are joined, attributes filled (this contact's values win), and do-not-disturb or an opt-out of either holds. The other's conversations, calls, leads, bookings, CSAT answers, audience memberships and campaign and broadcast recipients move to this contact, with all their history. A conversation on a channel where this contact already has one stays with the other contact, which is then kept only as the record of the merge (`merged_into`), never listed or reached again. Emits `contact.merged`. Merging a contact with itself, or with one of another workspace or mode, is a 400 naming `other_id`.",
+      "For one person known twice (a WhatsApp number and an email address, a caller and a chat). This contact is kept: the other's phone, email, WhatsApp user id, Messenger PSID, Instagram IGSID and name fill what it lacks, tags are joined, attributes filled (this contact's values win), and do-not-disturb or an opt-out of either holds. The other's conversations, calls, leads, bookings, CSAT answers, audience memberships and campaign and broadcast recipients move to this contact, with all their history. A conversation on a channel where this contact already has one stays with the other contact, which is then kept only as the record of the merge (`merged_into`), never listed or reached again. Emits `contact.merged`. Merging a contact with itself, or with one of another workspace or mode, is a 400 naming `other_id`. A merge cannot be undone: admins only (`privacy:merge`, a scope inbox agents do not hold, as `privacy:erase`).",
     tags: ['Contacts'],
     auth: 'key',
-    scope: 'contacts:write',
+    scope: 'privacy:merge',
     params: idParams('ct'),
     body: mergeContactBody,
     responses: { 200: contactObject },

@@ -1,4 +1,4 @@
 /** The media module's public surface: what other modules may use. */
-export { getMediaFile, type MediaObject, presentMedia } from './media.service.ts';
+export { deleteMediaFiles, getMediaFile, type MediaObject, presentMedia } from './media.service.ts';
 export type { MediaFilesTable } from './media.tables.ts';
 export { type MediaKind, mediaTypes, sniffMediaType } from './media.types.ts';

@@ -79,6 +79,16 @@ export async function storeMedia(
   return presentMedia(row);
 }
 
+/**
+ * Deletes uploaded files (an erasure: files that were sent to the erased person only). Their
+ * `GET /v1/media/{id}/content` is a 404 from then on. Ids of other workspaces or modes are ignored.
+ */
+export async function deleteMediaFiles(db: Db | Trx, scope: Scope, ids: string[]): Promise<number> {
+  if (!ids.length) return 0;
+  const r = await tenant(db, scope).deleteFrom('media_files').where('id', 'in', ids).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
 /** An uploaded file of this workspace and mode, or 404. Other modules send it with this. */
 export async function getMediaFile(db: Db | Trx, scope: Scope, id: string): Promise<MediaFilesTable> {
   return tenant(db, scope).getById('media_files', id, 'media');

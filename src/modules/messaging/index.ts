@@ -10,6 +10,7 @@ export {
   recentMessages,
 } from './messages.history.ts';
 export { insertMessageRow, messageStatuses } from './messages.views.ts';
+export { messageIdsOfConversations } from './messaging.erase.ts';
 export { attachmentsOfConversations, type ExportedAttachment, messagesAfter } from './messaging.export.ts';
 export {
   type CustomerMessage,

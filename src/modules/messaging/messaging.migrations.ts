@@ -287,4 +287,12 @@ export const messagingMigrations: Record<string, ParleyMigration> = {
       await sql`CREATE VIRTUAL TABLE message_fts_terms USING fts5vocab(message_fts, 'instance')`.execute(db);
     },
   },
+  // SQLite: a message's words leave the search index's pages when it is deleted or redacted (an
+  // erasure, retention), instead of staying in older index segments until a merge rewrites them.
+  '0240_message_search_secure_delete': {
+    async up(db, dialect) {
+      if (dialect !== 'sqlite') return;
+      await sql`INSERT INTO message_fts(message_fts, rank) VALUES ('secure-delete', 1)`.execute(db);
+    },
+  },
 };

@@ -229,11 +229,19 @@ function headerOf(
   return { header };
 }
 
-/** Each url button's placeholder value; a given index that is no such button is an error. */
-function buttonsOf(ref: TemplateRef, tpl: TemplateRow, errors: FieldError[]) {
+/**
+ * Each url button's placeholder value; a given index that is no such button is an error. An
+ * authentication template's OTP button carries the code, the body's one value (Meta's rule: the
+ * button parameter repeats it).
+ */
+function buttonsOf(ref: TemplateRef, tpl: TemplateRow, errors: FieldError[], code: string | undefined) {
   const tplButtons = fromJson<Array<{ type: string; url?: string }>>(tpl.buttons, []);
   const buttonValues: Array<{ index: number; sub_type: 'url'; value: string }> = [];
   tplButtons.forEach((b, index) => {
+    if (b.type === 'otp') {
+      if (code !== undefined) buttonValues.push({ index, sub_type: 'url', value: code });
+      return;
+    }
     const ph = b.type === 'url' && b.url ? parsePlaceholders(b.url) : undefined;
     if (!ph || typeof ph === 'string' || ph.names.length === 0) return;
     const entry = ref.buttons?.find((e) => e.index === index);
@@ -261,7 +269,7 @@ function templateContent(ref: TemplateRef, tpl: TemplateRow, sources: Placeholde
   const rendered = renderPlaceholders(tpl.body, variables, 'template.variables');
   if (Array.isArray(rendered)) errors.push(...rendered);
   const { header, headerValues, headerMedia } = headerOf(ref, tpl, variables, errors);
-  const buttonValues = buttonsOf(ref, tpl, errors);
+  const buttonValues = buttonsOf(ref, tpl, errors, Array.isArray(rendered) ? undefined : rendered.values[0]);
   if (errors.length || Array.isArray(rendered)) throw validationFailed(errors);
   return {
     type: 'template',

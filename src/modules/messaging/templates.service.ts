@@ -19,10 +19,12 @@ export const isMediaHeader = (h: { type: string } | null | undefined): boolean =
   h?.type === 'image' || h?.type === 'video' || h?.type === 'document';
 
 export interface TemplateButton {
-  type: 'quick_reply' | 'url' | 'phone_number';
+  /** `otp`: an authentication template's one-time-password button (adopted by sync only). */
+  type: 'quick_reply' | 'url' | 'phone_number' | 'otp';
   text: string;
   url?: string;
   phone_number?: string;
+  otp_type?: string;
 }
 
 export function presentTemplate(row: TemplateRow) {

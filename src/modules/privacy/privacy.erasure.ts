@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.ts';
+import { reclaimErasedSpace } from '../../platform/db/reclaim.ts';
 import { newRow, type Scope, scopeOf, tenant } from '../../platform/db/scope.ts';
 import { type Eraser, type ErasureSubject, identifierForms } from '../../platform/erasure.ts';
 import { ApiError } from '../../platform/errors.ts';
@@ -10,7 +11,7 @@ import { defineJob } from '../../platform/queue/queue.ts';
 import { type ContactRow, emitContactDeleted, removeContact } from '../contacts/index.ts';
 import { conversationIdsOfContact } from '../conversations/index.ts';
 import { callIdsOfContact, liveCallIdsOfContact } from '../voice/index.ts';
-import { erasePlatformRecords } from './privacy.platform-erase.ts';
+import { eraseJobsNaming, erasePlatformRecords } from './privacy.platform-erase.ts';
 import type { ContactErasuresTable } from './privacy.tables.ts';
 
 /**
@@ -162,6 +163,12 @@ export async function runErasure(ctx: AppContext, erasureId: string) {
       data: { id: row.contact_id, object: 'contact', erased: true, erasure_id: row.id },
     });
   });
+  // After the commit, best effort: jobs that ran during the erasure and have finished since, then
+  // the freed space in the database's files.
+  await eraseJobsNaming(ctx, subject).catch((err) =>
+    ctx.logger.warn({ err, erasureId: row.id }, 'erasure: second pass over the jobs failed'),
+  );
+  await reclaimErasedSpace(ctx);
 }
 
 export function erasuresOfContact(ctx: AppContext, scope: Scope, contactId: string) {

@@ -35,13 +35,31 @@ const days = (what: string) =>
     90,
   );
 
+/**
+ * The audit log is kept at least this long: it is what shows who changed what, so a setting
+ * cannot make it vanish the next day (a value stored below it before this rule counts as this).
+ */
+export const MIN_AUDIT_LOG_DAYS = 30;
+
 export const retentionBody = z.strictObject({
   messages_days: days('messages (with their attachments and their search index entries)').optional(),
   recordings_days: days("calls' recordings").optional(),
   transcripts_days: days("calls' transcripts").optional(),
   events_days: days('events (`GET /v1/events`; never more than 30 days are kept)').optional(),
   deliveries_days: days('webhook deliveries (never more than 30 days are kept)').optional(),
-  audit_log_days: days('audit log entries').optional(),
+  audit_log_days: describe(
+    z
+      .number()
+      .int()
+      .min(
+        MIN_AUDIT_LOG_DAYS,
+        `At least ${MIN_AUDIT_LOG_DAYS} days: the audit log shows who changed what, and is kept that long at least (null keeps it).`,
+      )
+      .max(36_500)
+      .nullable(),
+    `After how many days audit log entries are deleted (${MIN_AUDIT_LOG_DAYS} at least); null keeps them until deleted otherwise.`,
+    730,
+  ).optional(),
 });
 
 export const retentionObject = z.object({
@@ -183,8 +201,9 @@ async function applyRetention(ctx: AppContext, row: RetentionSettingsTable, paus
   const deleted: Record<string, number> = {};
   const now = ctx.clock.now().getTime();
   for (const kind of retentionKinds) {
-    const keep = row[fields[kind]];
-    if (keep === null) continue;
+    const stored = row[fields[kind]];
+    if (stored === null) continue;
+    const keep = kind === 'audit_log' ? Math.max(stored, MIN_AUDIT_LOG_DAYS) : stored;
     const batch: RetentionBatch = {
       workspaceId: row.workspace_id,
       livemode: row.livemode === 1,

@@ -80,7 +80,7 @@ export const privacyRoutes = [
     path: '/v1/audit-log',
     summary: 'List the audit log',
     description:
-      'Who (a user, a key, the system) did what to which object, from which address, newest first: sign-ins (and wrong second-factor codes), keys created and revoked, users, roles and teams changed, channels, webhooks, agents, templates and settings changed, assignments, contacts deleted, erased and exported (`getContactExport`). Admins only (`audit_log:read`). Entries are never changed; retention deletes old ones.',
+      'Who (a user, a key, the system) did what to which object, from which address, newest first: sign-ins (and wrong second-factor codes, a second factor turned on or off), keys created and revoked, users, roles and teams changed, channels, webhooks, agents and their knowledge, templates and settings changed, secrets, tools and tool settings changed, assignments, contacts deleted, erased, merged and exported (`getContactExport`). Admins only (`audit_log:read`). Entries are never changed; retention deletes old ones.',
     tags: ['Privacy'],
     auth: 'key',
     scope: 'audit_log:read',
@@ -153,7 +153,7 @@ export const privacyRoutes = [
     path: '/v1/retention',
     summary: 'Set the retention settings',
     description:
-      "Sets after how many days each kind of record of this mode is deleted; fields left out keep their value, `null` keeps the records (the default). Days are whole numbers from 1 to 36500: 0 is a 400 (it would delete everything at once; use `null` to keep). A daily job (once a day across all processes) deletes what is older in small batches, pausing between them so traffic is not held up: messages with their attachments and search index entries, calls' recordings and transcripts (the call rows stay), events, webhook deliveries and audit log entries. Reports keep their counts. Admins only (`settings:write`); recorded in the audit log.",
+      "Sets after how many days each kind of record of this mode is deleted; fields left out keep their value, `null` keeps the records (the default). Days are whole numbers from 1 to 36500: 0 is a 400 (it would delete everything at once; use `null` to keep); `audit_log_days` is 30 at least (the audit log shows who changed what). A daily job (once a day across all processes) deletes what is older in small batches, pausing between them so traffic is not held up: messages with their attachments and search index entries, calls' recordings and transcripts (the call rows stay), events, webhook deliveries and audit log entries. Reports keep their counts. Admins only (`settings:write`); recorded in the audit log.",
     tags: ['Privacy'],
     auth: 'key',
     scope: 'settings:write',

@@ -1,217 +1,261 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import formats from 'ajv-formats';
 import type { FieldError } from '../../platform/errors.ts';
 
 /**
- * The part of JSON Schema a tool's `input_schema` may use: objects (properties, required),
- * arrays (items), strings (enum, pattern, minLength, maxLength), numbers and integers (enum,
- * minimum, maximum), booleans, with descriptions. Small enough to check by hand, and every model
- * provider accepts it as a function's parameters.
+ * A tool's `input_schema`: a JSON Schema (draft 2020-12) whose root is an object. Arguments are
+ * checked by Ajv (with ajv-formats), compiled once per schema: null is a value of its own (only
+ * `type: ["string", "null"]`, `anyOf` with `{type: "null"}` or an enum holding null take it), and
+ * string lengths count characters (code points), not UTF-16 units.
  */
+export type JsonType = 'object' | 'array' | 'string' | 'number' | 'integer' | 'boolean' | 'null';
+
 export interface JsonSchema {
-  type?: 'object' | 'array' | 'string' | 'number' | 'integer' | 'boolean';
+  type?: JsonType | JsonType[];
   description?: string;
   properties?: Record<string, JsonSchema>;
   required?: string[];
   items?: JsonSchema;
-  enum?: Array<string | number>;
+  enum?: unknown[];
   pattern?: string;
   minLength?: number;
   maxLength?: number;
   minimum?: number;
   maximum?: number;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  additionalProperties?: boolean | JsonSchema;
+  [keyword: string]: unknown;
 }
 
-const types = ['object', 'array', 'string', 'number', 'integer', 'boolean'];
-const known = new Set([
-  'type',
-  'description',
-  'properties',
-  'required',
-  'items',
-  'enum',
-  'pattern',
-  'minLength',
-  'maxLength',
-  'minimum',
-  'maximum',
-  'additionalProperties',
-  'title',
-  'examples',
-  'default',
-  'format',
-]);
+type AddFormats = (ajv: Ajv2020) => Ajv2020;
+const addFormats = ((formats as { default?: unknown }).default ?? formats) as AddFormats;
+
+/** Strict: what a tool definition may declare (unknown keywords and formats are refused). */
+const definitions = addFormats(
+  new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictTuples: false, logger: false }),
+);
+/** Lenient: checking arguments against a stored schema never fails on a keyword. */
+const argumentChecks = addFormats(new Ajv2020({ allErrors: true, strict: false, logger: false }));
+
+/**
+ * Compiled argument checks by schema text. A cache of pure functions of their key (no app state):
+ * two apps in one process compile the same schema to the same check. Bounded, oldest out first.
+ */
+const compiled = new Map<string, ValidateFunction>();
+const COMPILED_MAX = 1000;
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** Why `schema` is not a tool's argument schema (empty: it is one). The root must be an object. */
+const ROOT_PROPERTIES_MAX = 50;
+const SCHEMA_BYTES_MAX = 64 * 1024;
+
+/**
+ * Why `schema` is not a tool's argument schema (empty: it is one). The root must be an object
+ * schema with at most 50 properties named with letters, digits and `_` (the names placeholders
+ * bind, `{{args.name}}`); the whole must be a schema Ajv compiles in strict mode.
+ */
 export function checkInputSchema(schema: unknown, field = 'input_schema'): FieldError[] {
   if (!isObject(schema) || schema.type !== 'object')
     return [{ field, message: 'must be a JSON Schema object: {"type": "object", "properties": {...}}' }];
-  return checkNode(schema, field, 0);
-}
-
-function checkNode(node: unknown, field: string, depth: number): FieldError[] {
-  if (depth > 6) return [{ field, message: 'nests deeper than 6 levels' }];
-  if (!isObject(node)) return [{ field, message: 'must be a JSON Schema (an object)' }];
-  const errors: FieldError[] = [];
-  for (const k of Object.keys(node))
-    if (!known.has(k)) errors.push({ field: `${field}.${k}`, message: `${k} is not supported` });
-  const typed = checkType(node, field);
-  if (typed.length) return [...errors, ...typed];
-  if (
-    node.description !== undefined &&
-    (typeof node.description !== 'string' || node.description.length > 500)
-  )
-    errors.push({ field: `${field}.description`, message: 'must be a string of at most 500 characters' });
-  if (node.type === 'object') errors.push(...checkObject(node, field, depth));
-  if (node.type === 'array') {
-    if (node.items === undefined) errors.push({ field: `${field}.items`, message: 'an array needs items' });
-    else errors.push(...checkNode(node.items, `${field}.items`, depth + 1));
+  if (deeperThan(schema, 24)) return [{ field, message: 'nests deeper than 24 levels' }];
+  if (JSON.stringify(schema).length > SCHEMA_BYTES_MAX)
+    return [{ field, message: `is larger than ${SCHEMA_BYTES_MAX / 1024} KB` }];
+  const errors = rootProperties(schema, field);
+  if (!definitions.validateSchema(schema)) {
+    const seen = new Set<string>();
+    for (const e of definitions.errors ?? []) {
+      const at = field + dotted(e.instancePath);
+      if (seen.has(at)) continue;
+      seen.add(at);
+      errors.push({ field: at, message: e.message ?? 'is not valid JSON Schema' });
+    }
+    return errors;
   }
-  errors.push(...checkPattern(node, field));
-  for (const k of ['minLength', 'maxLength', 'minimum', 'maximum'] as const)
-    if (node[k] !== undefined && typeof node[k] !== 'number')
-      errors.push({ field: `${field}.${k}`, message: 'must be a number' });
-  return errors;
-}
-
-/** The node's `type` (or `enum`): errors mean nothing more about the node can be checked. */
-function checkType(node: Record<string, unknown>, field: string): FieldError[] {
-  const type = node.type;
-  if (node.enum === undefined) {
-    return typeof type === 'string' && types.includes(type)
-      ? []
-      : [{ field: `${field}.type`, message: `type must be one of ${types.join(', ')}` }];
+  if (errors.length) return errors;
+  try {
+    definitions.compile(schema);
+  } catch (err) {
+    return [{ field, message: `cannot be compiled: ${(err as Error).message}`.slice(0, 500) }];
   }
-  const list = node.enum;
-  const errors: FieldError[] = [];
-  const fine =
-    Array.isArray(list) &&
-    list.length > 0 &&
-    list.length <= 100 &&
-    list.every((v) => typeof v === 'string' || typeof v === 'number');
-  if (!fine)
-    errors.push({ field: `${field}.enum`, message: 'must be a list of 1 to 100 strings or numbers' });
-  if (type !== undefined && type !== 'string' && type !== 'number' && type !== 'integer')
-    errors.push({ field: `${field}.enum`, message: 'enum goes with type string, number or integer' });
-  return errors;
+  return [];
 }
 
-function checkObject(node: Record<string, unknown>, field: string, depth: number): FieldError[] {
-  const props = node.properties ?? {};
+function rootProperties(schema: Record<string, unknown>, field: string): FieldError[] {
+  const props = schema.properties;
+  if (props === undefined) return [];
   if (!isObject(props)) return [{ field: `${field}.properties`, message: 'must be an object of schemas' }];
   const errors: FieldError[] = [];
-  if (Object.keys(props).length > 50)
-    errors.push({ field: `${field}.properties`, message: 'at most 50 properties' });
-  for (const [name, sub] of Object.entries(props)) {
+  if (Object.keys(props).length > ROOT_PROPERTIES_MAX)
+    errors.push({ field: `${field}.properties`, message: `at most ${ROOT_PROPERTIES_MAX} properties` });
+  for (const name of Object.keys(props))
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name))
       errors.push({
         field: `${field}.properties.${name}`,
         message: 'property names are letters, digits and _',
       });
-    errors.push(...checkNode(sub, `${field}.properties.${name}`, depth + 1));
-  }
-  const required = node.required;
-  if (required === undefined) return errors;
-  if (!Array.isArray(required) || !required.every((r) => typeof r === 'string'))
-    return [...errors, { field: `${field}.required`, message: 'must be a list of property names' }];
-  for (const r of required)
-    if (!(r in props)) errors.push({ field: `${field}.required`, message: `${r} is not a property` });
+  const required = schema.required;
+  if (Array.isArray(required))
+    for (const r of required)
+      if (typeof r === 'string' && !(r in props))
+        errors.push({ field: `${field}.required`, message: `${r} is not a property` });
   return errors;
 }
 
-function checkPattern(node: Record<string, unknown>, field: string): FieldError[] {
-  if (node.pattern === undefined) return [];
-  if (typeof node.pattern !== 'string' || node.pattern.length > 300)
-    return [{ field: `${field}.pattern`, message: 'must be a string' }];
+/** `/a/0/b` as `.a[0].b`. */
+function dotted(pointer: string): string {
+  if (!pointer) return '';
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`))
+    .join('');
+}
+
+/**
+ * The schema arguments are checked against: an object that lists its properties and says nothing
+ * of others refuses them (a model's invented argument is an error it can fix, not a silent
+ * extra). Applied where an object is a whole value (the root, properties, items, each branch of
+ * anyOf/oneOf), never inside allOf, whose parts describe one object together.
+ */
+function closed(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(closed);
+  if (!isObject(node)) return node;
+  const out: Record<string, unknown> = { ...node };
+  if (
+    isObject(out.properties) &&
+    out.additionalProperties === undefined &&
+    out.patternProperties === undefined &&
+    out.unevaluatedProperties === undefined &&
+    out.allOf === undefined
+  )
+    out.additionalProperties = false;
+  for (const k of ['items', 'additionalProperties', 'not', 'if', 'then', 'else'] as const)
+    if (isObject(out[k])) out[k] = closed(out[k]);
+  for (const k of ['anyOf', 'oneOf', 'prefixItems'] as const)
+    if (Array.isArray(out[k])) out[k] = (out[k] as unknown[]).map(closed);
+  for (const k of ['properties', '$defs'] as const)
+    if (isObject(out[k]))
+      out[k] = Object.fromEntries(Object.entries(out[k] as object).map(([p, s]) => [p, closed(s)]));
+  return out;
+}
+
+function validatorOf(schema: JsonSchema): ValidateFunction {
+  const key = JSON.stringify(schema);
+  const hit = compiled.get(key);
+  if (hit) return hit;
+  const validate = argumentChecks.compile(closed(schema) as object);
+  if (compiled.size >= COMPILED_MAX) compiled.delete(compiled.keys().next().value as string);
+  compiled.set(key, validate);
+  return validate;
+}
+
+/**
+ * Why `value` does not fit `schema` (empty: it fits), one line per problem:
+ * `args.amount: must be a number`, `args: order_id is required`.
+ */
+export function validateValue(schema: JsonSchema, value: unknown, path = 'args'): string[] {
+  let validate: ValidateFunction;
   try {
-    new RegExp(node.pattern, 'u');
-    return [];
-  } catch {
-    return [{ field: `${field}.pattern`, message: 'is not a valid regular expression' }];
+    validate = validatorOf(schema);
+  } catch (err) {
+    return [`${path}: the tool's input_schema cannot be checked (${(err as Error).message})`];
+  }
+  if (validate(value)) return [];
+  const lines = (validate.errors ?? []).flatMap((e) => describeError(e, path));
+  return [...new Set(lines)];
+}
+
+const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
+
+function describeError(e: ErrorObject, path: string): string[] {
+  const at = path + dotted(e.instancePath);
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'type': {
+      const types = String(p.type).split(',');
+      return [`${at}: must be ${types.map((t) => (t === 'null' ? 'null' : article(t))).join(' or ')}`];
+    }
+    case 'required':
+      return [`${at}: ${p.missingProperty} is required`];
+    case 'additionalProperties':
+      return [`${at}.${p.additionalProperty}: is not an argument of this tool`];
+    case 'enum':
+      return [
+        `${at}: must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      ];
+    // The branches' own errors say what was wrong; "must match a schema in anyOf" adds nothing.
+    case 'anyOf':
+    case 'oneOf':
+      return e.keyword === 'oneOf' && Array.isArray(p.passingSchemas) ? [`${at}: ${e.message}`] : [];
+    default:
+      return [`${at}: ${e.message ?? 'is not valid'}`];
   }
 }
 
-/** Why `value` does not fit `schema` (empty: it fits). Properties not in the schema are refused. */
-export function validateValue(schema: JsonSchema, value: unknown, path = 'args'): string[] {
-  if (schema.enum)
-    return schema.enum.includes(value as string | number)
-      ? []
-      : [`${path}: must be one of ${schema.enum.join(', ')}`];
-  const check = schema.type ? validators[schema.type] : undefined;
-  return check ? check(schema, value, path) : [];
+/** The one non-null type of a property (`["string", "null"]` and `anyOf` with null read as their other type). */
+function mainType(prop: JsonSchema): JsonType | undefined {
+  if (typeof prop.type === 'string') return prop.type;
+  if (Array.isArray(prop.type)) return prop.type.find((t) => t !== 'null');
+  const branch = (prop.anyOf ?? prop.oneOf)?.find((b) => b.type !== 'null');
+  return branch ? mainType(branch) : undefined;
 }
 
-type Validator = (schema: JsonSchema, value: unknown, path: string) => string[];
+/**
+ * What a property's value is read as: a nullable one's other branch (`anyOf: [X, {type: "null"}]`
+ * reads as X), none for a union of several (which branch a word meant is not guessed).
+ */
+function valueSchema(prop: JsonSchema): JsonSchema | undefined {
+  if (!prop || typeof prop !== 'object') return undefined;
+  const union = prop.anyOf ?? prop.oneOf;
+  if (!Array.isArray(union)) return prop;
+  const branches = union.filter((b) => b?.type !== 'null');
+  return branches.length === 1 ? branches[0] : undefined;
+}
 
-const validateNumber: Validator = (schema, value, path) => {
-  if (typeof value !== 'number' || !Number.isFinite(value)) return [`${path}: must be a number`];
-  const out: string[] = [];
-  if (schema.type === 'integer' && !Number.isInteger(value)) out.push(`${path}: must be an integer`);
-  if (schema.minimum !== undefined && value < schema.minimum)
-    out.push(`${path}: must be at least ${schema.minimum}`);
-  if (schema.maximum !== undefined && value > schema.maximum)
-    out.push(`${path}: must be at most ${schema.maximum}`);
-  return out;
-};
-
-const validators: Record<NonNullable<JsonSchema['type']>, Validator> = {
-  object(schema, value, path) {
-    if (!isObject(value)) return [`${path}: must be an object`];
-    const props = schema.properties ?? {};
-    const out: string[] = [];
-    for (const r of schema.required ?? [])
-      if (value[r] === undefined || value[r] === null) out.push(`${path}: ${r} is required`);
-    for (const [k, v] of Object.entries(value)) {
-      if (!props[k]) out.push(`${path}.${k}: is not an argument of this tool`);
-      else if (v !== undefined && v !== null) out.push(...validateValue(props[k], v, `${path}.${k}`));
-    }
-    return out;
-  },
-  array(schema, value, path) {
-    if (!Array.isArray(value)) return [`${path}: must be an array`];
-    if (value.length > 100) return [`${path}: at most 100 items`];
-    return value.flatMap((v, i) => validateValue(schema.items ?? {}, v, `${path}[${i}]`));
-  },
-  string(schema, value, path) {
-    if (typeof value !== 'string') return [`${path}: must be a string`];
-    const out: string[] = [];
-    if (value.length > (schema.maxLength ?? 2000)) out.push(`${path}: is too long`);
-    if (schema.minLength !== undefined && value.length < schema.minLength) out.push(`${path}: is too short`);
-    if (schema.pattern && !new RegExp(schema.pattern, 'u').test(value))
-      out.push(`${path}: must match ${schema.pattern}`);
-    return out;
-  },
-  number: validateNumber,
-  integer: validateNumber,
-  boolean: (_schema, value, path) => (typeof value === 'boolean' ? [] : [`${path}: must be true or false`]),
-};
+/** The first match of a schema's `pattern` in the text (none when the pattern does not compile). */
+function firstMatch(pattern: string, text: string): string | undefined {
+  try {
+    return new RegExp(pattern, 'u').exec(text)?.[0];
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Reads arguments from a customer's words, for the built-in agent: a string property with a
  * `pattern` takes the first match in the text, an enum the first value named, a number or integer
- * the first number. Only top-level properties; those not found stay absent.
+ * the first number. Only top-level properties; those not found stay absent (objects, arrays,
+ * unions of several types and records are never guessed from words).
  */
 export function extractArgs(schema: JsonSchema, text: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const lower = text.toLowerCase();
-  for (const [name, prop] of Object.entries(schema.properties ?? {})) {
-    if (prop.enum) {
-      const hit = prop.enum.find((v) =>
-        new RegExp(`\\b${escapeRegExp(String(v).toLowerCase())}\\b`, 'u').test(lower),
-      );
-      if (hit !== undefined) out[name] = hit;
-    } else if (prop.type === 'string' && prop.pattern) {
-      const m = new RegExp(prop.pattern, 'u').exec(text);
-      if (m) out[name] = m[0];
-    } else if (prop.type === 'number' || prop.type === 'integer') {
-      const m = /-?\d+(?:\.\d+)?/.exec(text);
-      if (m) out[name] = Number(m[0]);
-    } else if (prop.type === 'boolean') {
-      if (/\b(yes|true)\b/i.test(text)) out[name] = true;
-    }
+  for (const [name, given] of Object.entries(schema.properties ?? {})) {
+    const prop = valueSchema(given);
+    const value = prop ? argumentIn(prop, text) : undefined;
+    if (value !== undefined) out[name] = value;
   }
   return out;
+}
+
+/** One property's value read from the words, or undefined. */
+function argumentIn(prop: JsonSchema, text: string): unknown {
+  const type = mainType(prop);
+  if (Array.isArray(prop.enum)) {
+    const lower = text.toLowerCase();
+    return prop.enum.find(
+      (v) => v !== null && new RegExp(`\\b${escapeRegExp(String(v).toLowerCase())}\\b`, 'u').test(lower),
+    );
+  }
+  if (type === 'string' && typeof prop.pattern === 'string') return firstMatch(prop.pattern, text);
+  if (type === 'number' || type === 'integer') {
+    const m = /-?\d+(?:\.\d+)?/.exec(text);
+    return m ? Number(m[0]) : undefined;
+  }
+  if (type === 'boolean' && /\b(yes|true)\b/i.test(text)) return true;
+  return undefined;
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

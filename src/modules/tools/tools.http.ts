@@ -10,6 +10,7 @@ import { isPrivateAddress, literalAddress } from '../../platform/ssrf.ts';
  * (each target checked again). Where it may go: no private address unless the server allows them
  * (PARLEY_WEBHOOK_ALLOW_PRIVATE) or the workspace lists the host (`allowed_private_hosts`); never
  * link-local (169.254.0.0/16, where cloud metadata lives, and fe80::/10), whatever is allowed.
+ * Reads go over a keep-alive pool (`ConnectionPool`); writes over a socket of their own.
  */
 export const MAX_BYTES = 1_048_576;
 const MAX_REDIRECTS = 3;
@@ -90,6 +91,56 @@ export interface OutgoingRequest {
   url: string;
   headers: Record<string, string>;
   body: string | null;
+  /**
+   * A write (the tool's effect) goes over a socket of its own and is never sent twice; anything
+   * else may take a pooled socket and is sent once more when that socket was closed under it.
+   */
+  write?: boolean;
+}
+
+/** Sockets kept per pool: enough for a burst of parallel reads to one system, bounded. */
+const MAX_SOCKETS = 16;
+/** An idle socket is closed after this, below the 5 s most servers keep one open (Node's, nginx's 75 s). */
+export const IDLE_MS = 4000;
+/** Pools kept at once (origin and reach policy); the least recently used is let go past it. */
+const MAX_POOLS = 256;
+
+/**
+ * Keep-alive sockets for tool requests, one pool per origin AND reach policy: a socket opened
+ * where the policy allowed a private address is never lent to a request under a stricter one.
+ * Every new socket is opened through the guarded lookup, so the SSRF rules still apply to each
+ * connection; a pooled socket only ever goes back to the host and policy it was checked for.
+ */
+export class ConnectionPool {
+  private readonly agents = new Map<string, http.Agent>();
+
+  agentFor(url: URL, reach: Reach): http.Agent {
+    const key = JSON.stringify([
+      url.origin,
+      reach.allowPrivate,
+      [...new Set(reach.allowedHosts.map((h) => h.toLowerCase()))].sort(),
+    ]);
+    let agent = this.agents.get(key);
+    if (agent) this.agents.delete(key);
+    else {
+      const options = {
+        keepAlive: true,
+        maxSockets: MAX_SOCKETS,
+        maxFreeSockets: MAX_SOCKETS,
+        timeout: IDLE_MS,
+      };
+      agent = url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+    }
+    this.agents.set(key, agent);
+    // The oldest pool is dropped, not destroyed: its requests finish, its idle sockets time out.
+    if (this.agents.size > MAX_POOLS) this.agents.delete(this.agents.keys().next().value!);
+    return agent;
+  }
+
+  close(): void {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
 }
 
 const readable = (type: string) => !type || /application\/([\w.+-]*\+)?json|text\/plain/.test(type);
@@ -101,29 +152,54 @@ const headerRecord = (h: http.IncomingHttpHeaders) =>
     ),
   ) as Record<string, string>;
 
+type Attempt = HttpOutcome & { location?: string };
+
 /**
  * One request, no redirect followed (a 3xx answers with its `location`); `accept` says which
  * content types are read (JSON and plain text unless given: MCP also reads text/event-stream).
+ * With a `pool`, a read takes a kept-alive socket; when the server had closed it (the request
+ * failed before any byte of an answer), the read is sent once more on a new socket. A write is
+ * never sent twice: it goes on a socket of its own, which no server closed for idleness.
  */
-export function once(
+export async function once(
   req: OutgoingRequest,
   reach: Reach,
   signal: AbortSignal,
   accept: (contentType: string) => boolean = readable,
-): Promise<HttpOutcome & { location?: string }> {
+  pool?: ConnectionPool,
+): Promise<Attempt> {
   const url = new URL(req.url);
   const literal = literalAddress(url.hostname);
   if (literal) {
     const why = refusal(literal, literal, reach);
-    if (why) return Promise.resolve({ ok: false, code: 'blocked_address', message: why, retryable: false });
+    if (why) return { ok: false, code: 'blocked_address', message: why, retryable: false };
   }
+  const agent = pool && !req.write ? pool.agentFor(url, reach) : false;
+  const first = await attempt(url, req, reach, signal, accept, agent);
+  if (!first.staleSocket || signal.aborted) return first.outcome;
+  return (await attempt(url, req, reach, signal, accept, false)).outcome;
+}
+
+/** ECONNRESET, EPIPE...: how a socket the server closed while idle fails the next request on it. */
+const closedUnder = (err: Error) =>
+  /^(ECONNRESET|EPIPE|ECONNABORTED)$/.test((err as { code?: string }).code ?? '');
+
+function attempt(
+  url: URL,
+  req: OutgoingRequest,
+  reach: Reach,
+  signal: AbortSignal,
+  accept: (contentType: string) => boolean,
+  agent: http.Agent | false,
+): Promise<{ outcome: Attempt; staleSocket?: boolean }> {
   return new Promise((resolve) => {
     let settled = false;
-    const done = (o: HttpOutcome & { location?: string }) => {
+    let answered = false;
+    const done = (o: Attempt, staleSocket = false) => {
       if (settled) return;
       settled = true;
       signal.removeEventListener('abort', onAbort);
-      resolve(o);
+      resolve({ outcome: o, staleSocket });
     };
     const r = (url.protocol === 'https:' ? https : http).request(
       url,
@@ -134,9 +210,10 @@ export function once(
           ...(req.body !== null ? { 'content-length': String(Buffer.byteLength(req.body)) } : {}),
         },
         lookup: guardedLookup(reach),
-        agent: false,
+        agent,
       },
       (res) => {
+        answered = true;
         const status = res.statusCode ?? 0;
         const contentType = String(res.headers['content-type'] ?? '').toLowerCase();
         if (status >= 300 && status < 400 && res.headers.location) {
@@ -205,7 +282,8 @@ export function once(
     r.on('error', (err) => {
       if (err instanceof Blocked || (err as { code?: string }).code === 'EBLOCKEDADDRESS')
         return done({ ok: false, code: 'blocked_address', message: err.message, retryable: false });
-      done({ ok: false, code: 'network_error', message: err.message, retryable: true });
+      const stale = r.reusedSocket && !answered && !req.write && closedUnder(err);
+      done({ ok: false, code: 'network_error', message: err.message, retryable: true }, stale);
     });
     if (req.body !== null) r.write(req.body);
     r.end();
@@ -213,10 +291,15 @@ export function once(
 }
 
 /** The request with its redirects followed (GET only; each target checked again), within `signal`. */
-export async function send(req: OutgoingRequest, reach: Reach, signal: AbortSignal): Promise<HttpOutcome> {
+export async function send(
+  req: OutgoingRequest,
+  reach: Reach,
+  signal: AbortSignal,
+  pool?: ConnectionPool,
+): Promise<HttpOutcome> {
   let current = req;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    const out = await once(current, reach, signal);
+    const out = await once(current, reach, signal, readable, pool);
     if (!out.ok || !out.location) {
       if (out.ok && (out.answer.status < 200 || out.answer.status >= 300))
         return {

@@ -3,7 +3,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { type CallToolResult, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { checkInputSchema, type JsonSchema } from './json-schema.ts';
-import { type HttpAnswer, type HttpOutcome, once, type Reach } from './tools.http.ts';
+import { type ConnectionPool, type HttpAnswer, type HttpOutcome, once, type Reach } from './tools.http.ts';
 
 /**
  * Tools of an MCP server (streamable HTTP transport), through the SDK's client over Parley's own
@@ -26,6 +26,10 @@ export interface McpSession {
   /** The tool's rendered headers (secrets included). */
   headers: Record<string, string>;
   reach: Reach;
+  /** The app's kept-alive sockets; without it each request opens its own. */
+  pool?: ConnectionPool;
+  /** A write tool's call: its requests go on sockets of their own and are never sent twice. */
+  write?: boolean;
   signal: AbortSignal;
   timeoutMs: number;
   /** Standard Webhooks headers for the nth request of the exchange. */
@@ -58,7 +62,8 @@ function guardedFetch(s: McpSession, seen: { failure?: Failure }): FetchLike {
     n++;
     const headers = { ...s.headers, ...given, ...(s.sign ? s.sign(n, body ?? '') : {}) };
     delete headers['content-length'];
-    const out = await once({ method, url: String(url), headers, body }, s.reach, s.signal, mcpTypes);
+    const request = { method, url: String(url), headers, body, write: s.write === true };
+    const out = await once(request, s.reach, s.signal, mcpTypes, s.pool);
     if (!out.ok) {
       seen.failure = out;
       throw new TransportFailure(out);
@@ -170,31 +175,49 @@ export async function callMcpTool(
   return { ok: true, answer };
 }
 
-const schemaKeys = new Set([
-  'type',
-  'description',
-  'properties',
-  'required',
+/** Keywords whose value is one schema, a list of schemas, or a map of names to schemas. */
+const ONE_SCHEMA = [
   'items',
-  'enum',
-  'pattern',
-  'minLength',
-  'maxLength',
-  'minimum',
-  'maximum',
-]);
+  'additionalItems',
+  'additionalProperties',
+  'propertyNames',
+  'contains',
+  'not',
+  'if',
+  'then',
+  'else',
+  'unevaluatedItems',
+  'unevaluatedProperties',
+];
+const SCHEMA_LISTS = ['anyOf', 'oneOf', 'allOf', 'prefixItems'];
+const SCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'];
 
-/** The part of an imported schema a tool's `input_schema` may hold (`$schema`, `anyOf`... dropped). */
-function plainSchema(node: unknown, depth = 0): unknown {
-  if (!node || typeof node !== 'object' || Array.isArray(node) || depth > 8) return node;
+/**
+ * An imported schema as a tool's `input_schema` (draft 2020-12, checked by Ajv): every keyword
+ * Ajv knows is kept (`anyOf`/`oneOf`, `type: [..., "null"]`, `additionalProperties` schemas,
+ * `const`, `format`...), so arguments are checked as the server would. Only what would not mean
+ * the same here goes: `$schema` (servers say draft-07; the keywords they use read alike in
+ * 2020-12), `$id` (it would name the schema in Ajv's shared registry), vendor `x-*` annotations;
+ * draft-07's tuple `items: [...]` becomes `prefixItems`. What is left, `checkInputSchema` judges.
+ */
+export function importedSchema(node: unknown, depth = 0): unknown {
+  if (Array.isArray(node)) return node.map((n) => importedSchema(n, depth + 1));
+  if (!node || typeof node !== 'object' || depth > 32) return node;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(node)) {
-    if (!schemaKeys.has(k)) continue;
-    if (k === 'properties' && v && typeof v === 'object')
-      out[k] = Object.fromEntries(Object.entries(v).map(([p, s]) => [p, plainSchema(s, depth + 1)]));
-    else if (k === 'items') out[k] = plainSchema(v, depth + 1);
+  const given = node as Record<string, unknown>;
+  for (const [k, v] of Object.entries(given)) {
+    if (k === '$schema' || k === '$id' || k.startsWith('x-')) continue;
+    if (SCHEMA_MAPS.includes(k) && v && typeof v === 'object' && !Array.isArray(v))
+      out[k] = Object.fromEntries(Object.entries(v).map(([p, sub]) => [p, importedSchema(sub, depth + 1)]));
+    else if (ONE_SCHEMA.includes(k) || SCHEMA_LISTS.includes(k)) out[k] = importedSchema(v, depth + 1);
     else if (k === 'description' && typeof v === 'string') out[k] = v.slice(0, 500);
     else out[k] = v;
+  }
+  if (Array.isArray(out.items)) {
+    out.prefixItems = out.items;
+    if (out.additionalItems === undefined) delete out.items;
+    else out.items = out.additionalItems;
+    delete out.additionalItems;
   }
   return out;
 }
@@ -206,7 +229,7 @@ export interface McpChoice {
 
 /**
  * The server's tools as the agent's: those `include` names (all without it), with their schema
- * reduced to what a tool's input_schema may hold. A tool the server marks `readOnlyHint` is a
+ * as `importedSchema` makes it (a schema Ajv cannot compile skips the tool, with why). A tool the server marks `readOnlyHint` is a
  * read; any other is a write (read back and confirmed, never retried) unless `tools` says.
  */
 export function importTools(
@@ -221,7 +244,7 @@ export function importTools(
       skipped.push({ name: t.name.slice(0, 100), reason: 'its name is not [A-Za-z0-9_.-]{1,64}' });
       continue;
     }
-    const schema = plainSchema(t.inputSchema ?? { type: 'object' }) as JsonSchema;
+    const schema = importedSchema(t.inputSchema ?? { type: 'object' }) as JsonSchema;
     if (schema.type === 'object' && !schema.properties) schema.properties = {};
     const errors = checkInputSchema(schema);
     if (errors.length) {

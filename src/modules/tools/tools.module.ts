@@ -1,12 +1,14 @@
 import { Histogram } from 'prom-client';
 import type { Module } from '../module.ts';
 import { eraseToolCalls } from './tools.erase.ts';
+import { ConnectionPool } from './tools.http.ts';
 import { toolsMigrations } from './tools.migrations.ts';
 import { toolRoutes } from './tools.routes.ts';
 
-/** The tools module's instance: the histogram every tool call is observed in. */
+/** The tools module's instance: the histogram every tool call is observed in, the app's sockets to tools. */
 export interface ToolsInstance {
   duration: Histogram<'effect' | 'outcome'>;
+  connections: ConnectionPool;
 }
 
 declare module '../../platform/context.ts' {
@@ -30,7 +32,11 @@ export const toolsModule: Module = {
         buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 15, 30],
         registers: [],
       }),
+      connections: new ConnectionPool(),
     };
+  },
+  close(ctx) {
+    ctx.modules.tools.connections.close();
   },
   metrics(ctx) {
     return [ctx.modules.tools.duration];

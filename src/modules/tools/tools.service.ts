@@ -90,6 +90,7 @@ async function withImport(ctx: AppContext, scope: Scope, def: ToolDefinition): P
     url: def.request.url,
     headers,
     reach: { allowPrivate: ctx.config.webhookAllowPrivate, allowedHosts: settings.allowedPrivateHosts },
+    pool: ctx.modules.tools.connections,
     signal: AbortSignal.timeout(budget),
     timeoutMs: budget,
     sign: (n, body) => signRequest(settings.signingSecret, `${id}.${n}`, ctx.clock.now(), body),

@@ -161,9 +161,35 @@ export function sessionToken(request: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
+/** A session's last use is written at most this often (not one write per request). */
+const TOUCH_EVERY_MS = 3_600_000;
+
+/**
+ * A session token unused for `PARLEY_WIDGET_SESSION_IDLE_DAYS` has expired: it is deleted and
+ * the request is a 401 (the widget then starts a new session). Otherwise its use is noted.
+ */
+async function keepSessionAlive(ctx: AppContext, hash: string, lastUsed: string) {
+  const now = ctx.clock.now().getTime();
+  const idleMs = now - Date.parse(lastUsed);
+  const days = ctx.config.widgetSessionIdleDays;
+  if (idleMs > days * 86_400_000) {
+    await ctx.db.deleteFrom('widget_sessions').where('token_hash', '=', hash).execute();
+    throw new ApiError(
+      'unauthorized',
+      `This visitor session expired after ${days} days without use: start a new one with POST /widget/{channel}/session.`,
+    );
+  }
+  if (idleMs > TOUCH_EVERY_MS)
+    await ctx.db
+      .updateTable('widget_sessions')
+      .set({ last_used_at: new Date(now).toISOString() })
+      .where('token_hash', '=', hash)
+      .execute();
+}
+
 /**
  * The visitor of this request's session on this channel: 401 without a session, with an unknown
- * one, or (identity required) with an identity that is not the visitor's.
+ * or expired one, or (identity required) with an identity that is not the visitor's.
  */
 export async function sessionVisitor(
   ctx: AppContext,
@@ -174,14 +200,17 @@ export async function sessionVisitor(
   if (!token)
     throw new ApiError('unauthorized', 'No visitor session: start one with POST /widget/{channel}/session.');
   const identity = await verifiedIdentity(channel, request);
-  const visitor = await ctx.db
+  const found = await ctx.db
     .selectFrom('widget_sessions')
     .innerJoin('widget_visitors', 'widget_visitors.id', 'widget_sessions.visitor_id')
     .selectAll('widget_visitors')
+    .select(['widget_sessions.created_at as session_created_at', 'widget_sessions.last_used_at'])
     .where('widget_sessions.token_hash', '=', tokenHash(token))
     .executeTakeFirst();
-  if (!visitor || visitor.channel_id !== channel.config.id)
+  if (!found || found.channel_id !== channel.config.id)
     throw new ApiError('unauthorized', 'This visitor session is not known here: start a new one.');
+  const { session_created_at, last_used_at, ...visitor } = found;
+  await keepSessionAlive(ctx, tokenHash(token), last_used_at ?? session_created_at);
   if (identity && visitor.subject !== identity.sub)
     throw new ApiError(
       'unauthorized',

@@ -9,12 +9,16 @@ import type { WidgetVisitorsTable } from './widget.tables.ts';
 /**
  * The widget's Call button: a web call (microphone → the media WebSocket) with the channel's
  * agent, whose caller is the visitor's own contact, so the call is on the same person as the
- * chat, in the same inbox. Answers the call page to open (`/app/call/{id}?token=...`).
+ * chat, in the same inbox. Answers the call page to open as an absolute URL on Parley's own
+ * origin (`https://parley.example/app/call/{id}?token=...`): the widget runs on the business's
+ * site, where a relative link is a page of that site. The origin is `PARLEY_PUBLIC_URL`, else the
+ * one the widget's request reached (behind a proxy, with PARLEY_TRUST_PROXY, its forwarded host).
  */
 export async function startVisitorCall(
   ctx: AppContext,
   channel: WidgetChannel,
   visitor: WidgetVisitorsTable,
+  requestOrigin: string,
 ) {
   const c = channel.config;
   const row = await channelById(ctx.db, c.id);
@@ -38,7 +42,7 @@ export async function startVisitorCall(
       e?.message ?? 'The call could not be placed.',
     );
   }
-  const base = (ctx.config.publicUrl ?? '').replace(/\/$/, '');
+  const base = (ctx.config.publicUrl || requestOrigin).replace(/\/$/, '');
   const session = placed.media_session as { token: string } | null;
   return {
     call_id: placed.call.id,

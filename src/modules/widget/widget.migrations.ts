@@ -79,4 +79,10 @@ export const widgetMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  '1702_widget_session_last_used': {
+    async up(db) {
+      // A session token expires after days without use (PARLEY_WIDGET_SESSION_IDLE_DAYS); null: never used since created.
+      await db.schema.alterTable('widget_sessions').addColumn('last_used_at', 'text').execute();
+    },
+  },
 };

@@ -321,7 +321,8 @@ export const widgetRoutes: AnyRoute[] = [
       widgetRequest(ctx, request, p.channel_id, async (channel) => {
         const { visitor } = await sessionVisitor(ctx, channel, request);
         await limit(ctx, `widget:call:${visitor.id}`, { windowMs: 60_000, limit: 3 });
-        return { status: 201, body: await startVisitorCall(ctx, channel, visitor) };
+        const origin = `${request.protocol}://${request.host}`;
+        return { status: 201, body: await startVisitorCall(ctx, channel, visitor, origin) };
       }),
   ),
   route(

@@ -30,6 +30,8 @@ export interface WidgetSessionsTable {
   token_hash: string;
   visitor_id: string;
   created_at: string;
+  /** When the token was last used (written at most hourly); null: not since `created_at`. Optional on insert. */
+  last_used_at?: string | null;
 }
 
 /** A visitor's send by its idempotency key: the message it stored (null while it is being stored). */

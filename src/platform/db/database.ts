@@ -45,6 +45,9 @@ class NodeSqliteDatabase implements SqliteDatabase {
     this.raw.exec('PRAGMA synchronous = NORMAL');
     this.raw.exec('PRAGMA busy_timeout = 5000');
     this.raw.exec('PRAGMA foreign_keys = ON');
+    // What is deleted or overwritten is zeroed in the file, not left in free space (an erasure's
+    // words and numbers would otherwise stay readable in the database file's bytes).
+    this.raw.exec('PRAGMA secure_delete = ON');
     // A WAL that grew under load is cut back to this size when it starts over.
     this.raw.exec('PRAGMA journal_size_limit = 67108864');
     if (path !== ':memory:') {

@@ -475,6 +475,11 @@ function parsedBody(route: AnyRoute, request: FastifyRequest, answersNotFound: b
       `Content-Type ${type} is not accepted here; send ${accepted.join(' or ')}.${route.mediaHint ? ` ${route.mediaHint}` : ''}`,
     );
   }
+  // A body that is JSON `null` is no object: refused, never read as "no change" (an empty body is).
+  if (request.body === null && request.rawBody !== undefined)
+    throw new ApiError('validation_failed', 'The body is JSON null; send a JSON object.', {
+      errors: [{ field: 'body', message: 'must be a JSON object, not null' }],
+    });
   return parseOrThrow(route.body, request.body ?? {}, 'body', answersNotFound);
 }
 

@@ -8,7 +8,7 @@ import type { QueueLogger } from './queue.ts';
  * Upgrading a job queue schema made by pg-boss 10 (schema version 24) to pg-boss 12, carrying
  * every unfinished job across. pg-boss has no migration from 10 (11.0 started its schema anew).
  *
- * THE ONE EXCEPTION to "pg-boss's public API only" (pgboss-queue.ts): `#readJobs` reads pg-boss
+ * THE FIRST EXCEPTION to "pg-boss's public API only" (pgboss-queue.ts; the second: pg-erase.ts): `#readJobs` reads pg-boss
  * 10's `job` table, once, from the schema renamed aside. pg-boss 10 is not running any more
  * (Parley no longer ships it), so there is no API to ask; the columns read are pg-boss 10.x's,
  * fixed by its schema version 24, which is checked first. Everything written goes through pg-boss

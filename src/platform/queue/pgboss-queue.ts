@@ -3,7 +3,9 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { type Db as BossDb, type ConstructorOptions, type JobInsert, PgBoss } from 'pg-boss';
 import type { Db, Trx } from '../db/database.ts';
+import type { ErasedJobs, JobErasure } from './erase.ts';
 import { bookkeepingSchema, ensureBookkeeping } from './pg-bookkeeping.ts';
+import { erasePgBossJobs } from './pg-erase.ts';
 import { PgJobLeases } from './pg-leases.ts';
 import { PartitionStatistics } from './pg-statistics.ts';
 import { PgJobWakeups } from './pg-wakeups.ts';
@@ -57,7 +59,7 @@ const POLL_WITH_WAKEUPS_MS = 2000;
 
 /**
  * The job queue on PostgreSQL, stored by pg-boss 12, through its public API only (no statement
- * here reads or writes pg-boss's tables: what its API does not say is kept in Parley's own
+ * here reads or writes pg-boss's tables but an erasure's, pg-erase.ts: what its API does not say is kept in Parley's own
  * bookkeeping beside it, pg-bookkeeping.ts).
  *
  * - `enqueue` inserts through pg-boss's `send` with its `db` option pointed at the caller's
@@ -92,7 +94,7 @@ const POLL_WITH_WAKEUPS_MS = 2000;
  * - Upgrading: pg-boss migrates its schema from 11.x and later on start. A schema made by pg-boss
  *   10 (schema version 24) has no migration in pg-boss (11.0 started anew): `prepare` moves it
  *   aside, lets pg-boss 12 install itself and carries every unfinished job across
- *   (pgboss-10-upgrade.ts, the one place that reads pg-boss's tables).
+ *   (pgboss-10-upgrade.ts; the other place that reads pg-boss's tables is an erasure's, pg-erase.ts).
  */
 export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
   readonly #bossOptions: ConstructorOptions;
@@ -100,6 +102,7 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
   /** The running pg-boss, from `prepare` until `stop` (a stopped pg-boss is not restarted: a new one is made). */
   #boss: PgBoss | null = null;
   readonly #schema: string;
+  readonly storageTables: string[];
   readonly #logger: QueueLogger | undefined;
   protected readonly pool: WorkerPool;
   #prepared: Promise<void> | null = null;
@@ -114,6 +117,7 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
   constructor(opts: PgBossJobQueueOptions) {
     super();
     this.#schema = opts.schema ?? 'pgboss';
+    this.storageTables = [`${this.#schema}.job`, `${bookkeepingSchema(this.#schema)}.job_keys`];
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,49}$/.test(this.#schema))
       throw new Error(`Invalid pg-boss schema name: ${this.#schema}`);
     this.#logger = opts.logger;
@@ -390,6 +394,10 @@ export class PgBossJobQueue extends PooledJobQueue implements JobQueue {
         runAts.map((r) => r.getTime()),
       );
     return jobs.map((j) => j.id!);
+  }
+
+  erase(db: Db, match: JobErasure): Promise<ErasedJobs> {
+    return erasePgBossJobs(db, this.#schema, match);
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Db, Trx } from '../db/database.ts';
+import type { ErasedJobs, JobErasure } from './erase.ts';
 
 /**
  * A kind of background job: its payload schema, retries and timeout, declared once in the
@@ -141,6 +142,15 @@ export interface JobQueue {
    * were cancelled (SQLite: queued ones removed; PostgreSQL: pg-boss's `cancel`).
    */
   cancel(db: Trx | Db, job: Pick<JobDefinition<unknown>, 'name'>, ids: string[]): Promise<number>;
+  /**
+   * An erasure's part (docs/privacy.md): every queue's jobs naming the person go (erase.ts):
+   * finished ones (their payloads are kept a while after they ran) and pending ones about them; a
+   * pending job for several people loses their ids and stays. A job running at that moment is left
+   * to finish. Runs on `db` in short statements, outside any caller's transaction.
+   */
+  erase(db: Db, match: JobErasure): Promise<ErasedJobs>;
+  /** The tables the queue's jobs are stored in (schema-qualified where needed), cleaned after an erasure. */
+  readonly storageTables: string[];
   /** Declares the handler for a kind of job. Call before `start`. */
   register<P>(job: JobDefinition<P>, handler: JobHandler<P>): void;
   /**

@@ -4,7 +4,9 @@ import { chunked } from '../chunked.ts';
 import type { Db, Trx } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { newId } from '../ids.ts';
+import type { ErasedJobs, JobErasure } from './erase.ts';
 import type { EnqueueItem, EnqueueOptions, JobDefinition, JobQueue, QueueLogger } from './queue.ts';
+import { eraseSqliteJobs } from './sqlite-erase.ts';
 import {
   type ClaimedJob,
   errorText,
@@ -195,6 +197,13 @@ export class SqliteJobQueue extends PooledJobQueue implements JobQueue {
         runAts.map((r) => r.getTime()),
       );
     return rows.map((r) => r.id);
+  }
+
+  readonly storageTables = ['jobs'];
+
+  /** An erasure's part: the jobs naming the person (sqlite-erase.ts). */
+  erase(db: Db, match: JobErasure): Promise<ErasedJobs> {
+    return eraseSqliteJobs(db, match);
   }
 
   /** Removes the jobs still queued (delayed or due, not yet claimed); running and finished ones stay. */

@@ -96,14 +96,23 @@ function inline(openapi: JsonSchema, schema: unknown, depth = 0): any {
 /**
  * A tool's output schema: the JSON object its operation answers on success (openapi.json's 200
  * or 201 response), the one item of `results` for a tool that sends one item of a batch
- * (place_call, without `index` and `media_session`). None for a tool whose answer is not a JSON
- * object (a 204) or is not the operation's own answer (push_knowledge).
+ * (place_call, without `index` and `media_session`), and for push_knowledge the SDK's
+ * replace-by-title answer: `{created, document}`, the document as the operation answers it. None
+ * for a tool whose answer is not a JSON object (a 204).
  */
 export function buildOutputSchema(openapi: JsonSchema, tool: ToolDef): JsonSchema | null {
-  if (tool.push) return null;
   const op = openapi.paths?.[tool.path]?.[tool.method] as JsonSchema | undefined;
   const response = op?.responses?.['200'] ?? op?.responses?.['201'];
   let schema = inline(openapi, response?.content?.['application/json']?.schema) as JsonSchema | undefined;
+  if (schema && tool.push)
+    schema = {
+      type: 'object',
+      required: ['created', 'document'],
+      properties: {
+        created: { type: 'boolean', description: 'Whether a document was added (false: one was replaced).' },
+        document: schema,
+      },
+    };
   if (schema && tool.itemOf) {
     const item = schema.properties?.results?.items as JsonSchema | undefined;
     if (!item?.properties) return null;

@@ -186,6 +186,11 @@ export function parseInboundEmail(
     for (const k of keys) if (typeof b[k] === 'string' && (b[k] as string).length > 0) return b[k] as string;
     return undefined;
   };
+  // A blank text part is no text: BlackBerry 10 sends an empty text/plain beside the HTML reply.
+  const filled = (...keys: string[]) => {
+    for (const k of keys) if (typeof b[k] === 'string' && (b[k] as string).trim()) return b[k] as string;
+    return undefined;
+  };
   const fromFull = b.FromFull as { Email?: unknown; Name?: unknown } | undefined;
   const fromRaw =
     fromFull && typeof fromFull.Email === 'string'
@@ -199,7 +204,7 @@ export function parseInboundEmail(
   const subject = str('subject', 'Subject') ?? headers.subject ?? '';
   const html = str('html', 'body-html', 'HtmlBody');
   const text =
-    str('text', 'stripped-text', 'body-plain', 'TextBody', 'plain') ??
+    filled('text', 'stripped-text', 'body-plain', 'TextBody', 'plain') ??
     (html ? lazy.htmlToText()(html, { wordwrap: false }) : '');
   const attachments = [...postmarkAttachments(b), ...formAttachments(b, files)];
   // The RFC Message-ID (from the headers) threads replies; Postmark's own `MessageID` is a

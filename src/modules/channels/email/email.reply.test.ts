@@ -47,6 +47,23 @@ describe('the visible part of an email reply', () => {
     assert.match(visibleReply(reply('greedy_on.txt')), /the tunnel is not working\.$/);
   });
 
+  it('leaves out Russian quote headers: Gmail for Android and the web, and "написал(а):"', () => {
+    const quote = '\n\n> Можете прийти в субботу в 11?\n>\n';
+    const reply = 'Да, в субботу в 11 удобно.';
+    for (const header of [
+      'Пт, 20 нояб. 2026 г., 14:05 Имя Фамилия <a@b.c>:',
+      'пт, 20 нояб. 2026 г. в 14:05, Имя Фамилия <a@b.c>:',
+      'Пт, 20 нояб. 2026 г., 14:05 Имя Фамилия\n<a@b.c>:',
+      '20 нояб. 2026 г., в 14:05, Имя Фамилия <a@b.c> написал(а):',
+      'Пятница, 20 ноября 2026, 14:05 +03:00 от Имя Фамилия <a@b.c>:\n',
+      '20.11.2026, 14:05, "Имя Фамилия" <a@b.c> пишет:',
+    ])
+      assert.equal(visibleReply(`${reply}\n\n${header}${quote}`), reply, header);
+    // Words like "написал" in the reply itself stay.
+    const own = 'Я написал вам вчера: когда вы открыты?';
+    assert.equal(visibleReply(own), own);
+  });
+
   it('keeps a message with nothing quoted whole, and the whole text when nothing would remain', () => {
     const plain = reply('email_1_5.txt');
     assert.equal(visibleReply(plain), plain.replace(/\r\n?/g, '\n').trim());

@@ -15,8 +15,22 @@ const OUTLOOK_NEXT = /^[ \t>]*[*_]{0,2}(Sent|Date|Envoyé|Gesendet|Enviado|Verzo
 const SEPARATOR_ABOVE = /(\n[ \t]*(-{3,}|_{3,})[^\n]*)?\s*$/;
 
 /**
+ * Quote headers the parser does not know (its only Russian one is Wednesday's "ср, … г. в …").
+ * Gmail for Android: "Пт, 20 нояб. 2026 г., 14:05 Имя <a@b.c>:"; Gmail on the web "пт, 20 нояб.
+ * 2026 г. в 14:05, Имя <a@b.c>:"; Mail.ru "Пятница, 20 ноября 2026, 14:05 +03:00 от Имя <a@b.c>:";
+ * Yandex and Apple Mail end with "написал(а):" or "пишет:". A client may wrap the header onto a
+ * second line (before the address, as a long line wraps).
+ */
+const QUOTE_HEADERS: RegExp[] = [
+  // Any language: a year and a time, then the sender's <address> and ":" closing the line.
+  /^[^\n]*\d{4}[^\n]*\d{1,2}:\d{2}[^\n]*(?:\n[^\n]*)?<[^>\n]+@[^>\n]+>[ \t]*:[ \t]*$/mu,
+  // ru: "… написал(а):" / "пишет:" on a line that names a year or an address.
+  /^[^\n]*(?:\d{4}|@)[^\n]*(?:\n[^\n]*)?(?:написал(?:\(а\)|а)?|пишет)[ \t]*:[ \t]*$/imu,
+];
+
+/**
  * What the customer wrote in an email reply: the quoted thread ("On … wrote:" and its "> " lines,
- * an Outlook header block and what follows it) and the signature ("-- ", "Sent from my iPhone")
+ * an Outlook header block and what follows it, the quote headers of `QUOTE_HEADERS`) and the signature ("-- ", "Sent from my iPhone")
  * left out, by `email-reply-parser` (crisp-oss, the port of GitHub's parser). The whole text when
  * nothing would remain, or nothing was left out.
  */
@@ -41,7 +55,7 @@ export function visibleReply(text: string): string {
     const start = visible.lastIndexOf('\n', at) + 1;
     visible = visible.slice(0, start) + line.trimStart() + visible.slice(at + key.length);
   }
-  visible = cutOutlookHeader(visible).trim();
+  visible = cutQuoteHeader(cutOutlookHeader(visible)).trim();
   if (!visible) return normal;
   // Nothing left out of the head: the whole text stands (a long message without quotes).
   if (head.length < normal.length && visible === head.trim()) return normal;
@@ -59,4 +73,14 @@ function cutOutlookHeader(text: string): string {
     .join('\n');
   if (!OUTLOOK_NEXT.test(after)) return text;
   return text.slice(0, from.index).replace(SEPARATOR_ABOVE, '');
+}
+
+/** The text above the first quote header of `QUOTE_HEADERS` (the quote itself is gone by then). */
+function cutQuoteHeader(text: string): string {
+  let cut = text.length;
+  for (const header of QUOTE_HEADERS) {
+    const at = header.exec(text)?.index;
+    if (at !== undefined && at < cut) cut = at;
+  }
+  return text.slice(0, cut);
 }

@@ -17,6 +17,9 @@ import type { InboundBatch, InboundMessage, StatusUpdate } from '../channel-adap
  * - `reaction` (`react` / `unreact`): a message of type `reaction` citing the reacted message.
  * - Anything else (`referral`, `standby`, `changes`, fields Meta adds later) yields nothing here;
  *   the payload itself is kept as it came in the inbound log.
+ * - An entry or event for another Page or Instagram account than the channel's (`entry.id`,
+ *   `recipient.id`) yields nothing: one Meta app may carry several, and a payload one channel's
+ *   secret signs is not therefore addressed to it.
  */
 
 type Json = Record<string, any>;
@@ -40,15 +43,20 @@ function timeOf(ms: unknown): Date {
   return Number.isFinite(n) && n > 0 ? new Date(n) : new Date();
 }
 
-/** The customer messages, delivery and read statuses of one Messenger or Instagram webhook. */
-export function parseMetaDirectWebhook(body: unknown): InboundBatch {
+/**
+ * The customer messages, delivery and read statuses of one Messenger or Instagram webhook that
+ * are addressed to `accountId` (the channel's Page id or Instagram account id).
+ */
+export function parseMetaDirectWebhook(body: unknown, accountId: string): InboundBatch {
   const batch: InboundBatch = { messages: [], statuses: [], notices: [] };
   const root = (body ?? {}) as Json;
   if (root.object !== 'page' && root.object !== 'instagram') return batch;
   for (const entry of Array.isArray(root.entry) ? root.entry : []) {
+    if (entry?.id !== undefined && String(entry.id) !== accountId) continue;
     const events = Array.isArray(entry?.messaging) ? entry.messaging : [];
     for (const ev of events) {
       if (!ev || typeof ev !== 'object') continue;
+      if (str(ev.recipient?.id) !== accountId) continue;
       batch.messages.push(...messagesOf(ev));
       batch.statuses.push(...statusesOf(ev));
     }

@@ -83,9 +83,9 @@ export function createMetaDirectAdapter(opts: GraphOptions): ChannelAdapter {
       return verifyMetaSignature(request.rawBody, request.headers['x-hub-signature-256'], secret);
     },
 
-    parseInbound(_channel: ChannelConfig, request: RawInbound): InboundBatch {
+    parseInbound(channel: ChannelConfig, request: RawInbound): InboundBatch {
       const body = request.body !== undefined ? request.body : JSON.parse(request.rawBody.toString('utf8'));
-      return parseMetaDirectWebhook(body);
+      return parseMetaDirectWebhook(body, senderIdOf(channel));
     },
 
     // Messenger's and Instagram's attachment URLs are Meta CDN links that need no token and expire.

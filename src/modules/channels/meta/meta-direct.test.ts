@@ -9,9 +9,10 @@ import { parseMetaDirectWebhook } from './meta-direct-webhook.ts';
  * "message_deliveries" webhook events) and the Instagram Messaging webhook reference give them.
  */
 describe('Meta Messenger / Instagram protocol', () => {
-  const page = (events: unknown[]) => ({
+  const PAGE = '682498302938465';
+  const page = (events: unknown[], id = PAGE) => ({
     object: 'page',
-    entry: [{ id: '682498302938465', time: 1518479195594, messaging: events }],
+    entry: [{ id, time: 1518479195594, messaging: events }],
   });
 
   it('several attachments are one message each, the first with the text', () => {
@@ -31,6 +32,7 @@ describe('Meta Messenger / Instagram protocol', () => {
           },
         },
       ]),
+      PAGE,
     );
     assert.deepEqual(
       batch.messages.map((m) => [m.providerMessageId, m.type, m.text, m.media?.url]),
@@ -67,6 +69,7 @@ describe('Meta Messenger / Instagram protocol', () => {
           message: { is_echo: true, mid: 'mid.echo', text: 'ours' },
         },
       ]),
+      PAGE,
     );
     assert.equal(batch.messages.length, 1);
     assert.equal(batch.messages[0].type, 'button');
@@ -75,33 +78,62 @@ describe('Meta Messenger / Instagram protocol', () => {
       batch.statuses.map((s) => [s.providerMessageId, s.status]),
       [['mid.1458668856218:ed81099e15d3f4f233', 'delivered']],
     );
-    const ig = parseMetaDirectWebhook({
-      object: 'instagram',
-      entry: [
-        {
-          id: '17841400000000000',
-          time: 1,
-          messaging: [
-            {
-              sender: { id: '6543210' },
-              recipient: { id: '17841400000000000' },
-              timestamp: 2,
-              read: { mid: 'aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQx' },
-            },
-          ],
-        },
-      ],
-    });
+    const ig = parseMetaDirectWebhook(
+      {
+        object: 'instagram',
+        entry: [
+          {
+            id: '17841400000000000',
+            time: 1,
+            messaging: [
+              {
+                sender: { id: '6543210' },
+                recipient: { id: '17841400000000000' },
+                timestamp: 2,
+                read: { mid: 'aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQx' },
+              },
+            ],
+          },
+        ],
+      },
+      '17841400000000000',
+    );
     assert.deepEqual(
       ig.statuses.map((s) => s.status),
       ['read'],
     );
-    assert.deepEqual(parseMetaDirectWebhook({ object: 'whatsapp_business_account', entry: [] }), {
+    assert.deepEqual(parseMetaDirectWebhook({ object: 'whatsapp_business_account', entry: [] }, PAGE), {
       messages: [],
       statuses: [],
       notices: [],
     });
-    assert.deepEqual(parseMetaDirectWebhook('not an object').messages, []);
+    assert.deepEqual(parseMetaDirectWebhook('not an object', PAGE).messages, []);
+  });
+
+  it("yields nothing addressed to another Page: another entry's id, or an event's recipient", () => {
+    const text = (to: string, mid: string) => ({
+      sender: { id: '1254477777772919' },
+      recipient: { id: to },
+      timestamp: 1518479195308,
+      message: { mid, text: 'for someone else?' },
+    });
+    const other = '100200300400500';
+    // The whole entry is another Page's.
+    assert.deepEqual(parseMetaDirectWebhook(page([text(other, 'mid.a')], other), PAGE).messages, []);
+    // Our entry, but one event is for another Page (and one read receipt too): only ours is kept.
+    const mixed = parseMetaDirectWebhook(
+      page([
+        text(other, 'mid.b'),
+        text(PAGE, 'mid.c'),
+        { sender: { id: '1254477777772919' }, recipient: { id: other }, delivery: { mids: ['mid.d'] } },
+      ]),
+      PAGE,
+    );
+    assert.deepEqual(
+      mixed.messages.map((m) => m.providerMessageId),
+      ['mid.c'],
+    );
+    assert.deepEqual(mixed.statuses, []);
   });
 
   it('Send API bodies: RESPONSE in the window, the HUMAN_AGENT tag when the send job says so, files as attachments', () => {

@@ -204,14 +204,15 @@ describe('webhook parsing', () => {
             contacts: [{ name: { formatted_name: 'Bob' }, phones: [{ phone: '+1' }] }],
           },
           { from: '16315551181', id: 'w9', type: 'ephemeral_thing' },
-          { id: 'no-from', type: 'text', text: { body: 'dropped: no sender' } },
+          // No sender field: from the change's only contact (as a username-only sender's can be).
+          { id: 'no-from', type: 'text', text: { body: 'from Kerry' } },
         ],
       }),
       'PN1',
       now,
     );
     const m = batch.messages;
-    assert.equal(m.length, 9);
+    assert.equal(m.length, 10);
     assert.deepEqual(
       m.map((x) => x.type),
       [
@@ -224,8 +225,10 @@ describe('webhook parsing', () => {
         'unsupported',
         'contacts',
         'unsupported',
+        'text',
       ],
     );
+    assert.equal(m[9].from, '+16315551181');
     assert.equal(m[0].from, '+16315551181');
     assert.equal(m[0].to, '+15550001111');
     assert.equal(m[0].profileName, 'Kerry');
@@ -351,6 +354,27 @@ describe("Meta's 2025-2026 webhook additions", () => {
       buildSendBody({ id: 'msg_2', to: '+16505551234', type: 'text', text: 'Yes' }).to,
       '16505551234',
     );
+  });
+
+  it('a message naming no sender is from its contact: the only one, or the one at its index', () => {
+    const text = (id: string) => ({ id, type: 'text', text: { body: id } });
+    const paired = parse({
+      contacts: [{ user_id: 'US.1' }, { wa_id: '16505551234', user_id: 'US.2' }],
+      messages: [text('p1'), text('p2')],
+    });
+    assert.deepEqual(
+      paired.messages.map((m) => [m.from, m.userId]),
+      [
+        ['US.1', 'US.1'],
+        ['+16505551234', 'US.2'],
+      ],
+    );
+    // Two contacts for three messages: which is whose cannot be told, so none is guessed.
+    const unclear = parse({
+      contacts: [{ user_id: 'US.1' }, { user_id: 'US.2' }],
+      messages: [text('u1'), text('u2'), text('u3')],
+    });
+    assert.equal(unclear.messages.length, 0);
   });
 
   it('reads orders, number changes, edits, revokes and ad referrals', () => {

@@ -28,5 +28,10 @@ export function signMetaPayload(rawBody: Buffer | string, appSecret: string): st
 export const toWaId = (e164: string) => e164.replace(/^\+/, '');
 export const fromWaId = (waId: string) => (waId.startsWith('+') ? waId : `+${waId}`);
 
-/** A business-scoped user id: a two-letter country code, a dot, then letters and digits (`US.13491208655302741918`, `US.ENT.118...`). */
-export const isBusinessScopedUserId = (value: string) => /^[A-Z]{2}\.[A-Za-z0-9.]+$/.test(value);
+/**
+ * A business-scoped user id: a two-letter country code, a dot, then letters and digits
+ * (`US.13491208655302741918`, `US.ENT.118...`). Read leniently (any case, `_` and `-` too, up to
+ * 128 characters after the code): a phone number never has a letter or a dot, so nothing that is
+ * one is taken for it, and an id Meta writes a little differently is not read as a phone.
+ */
+export const isBusinessScopedUserId = (value: string) => /^[A-Za-z]{2}\.[A-Za-z0-9._-]{1,128}$/.test(value);

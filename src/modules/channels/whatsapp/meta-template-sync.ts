@@ -1,7 +1,9 @@
 /**
  * A template as Meta's `GET /{waba_id}/message_templates` answers it, read into what Parley stores
- * (pure functions). A template Parley cannot send as it is (a location header, a copy-code, OTP,
- * flow or catalog button, a carousel) is not adopted and says why.
+ * (pure functions). A template Parley cannot send as it is (a location header, a copy-code offer,
+ * flow or catalog button, a carousel) is not adopted and says why. An authentication template is
+ * adopted: its body is Meta's preset ("{{1}} is your verification code.", no samples), its OTP
+ * button (copy code, one-tap, zero-tap) takes the code at send time.
  */
 
 import type { ProviderTemplate as SyncedTemplate } from '../channel-adapter.ts';
@@ -26,6 +28,8 @@ const statuses: Record<string, SyncedTemplate['status']> = {
 const categories = new Set(['marketing', 'utility', 'authentication']);
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+/** The body Meta gives every authentication template: the code is its one variable. */
+const AUTHENTICATION_BODY = '{{1}} is your verification code.';
 
 /** Named samples (`[{param_name, example}]`) or positional ones (`[[...]]` or `[...]`). */
 function samples(named: unknown, positional: unknown): string[] | Record<string, string> | undefined {
@@ -42,6 +46,14 @@ function samples(named: unknown, positional: unknown): string[] | Record<string,
     : undefined;
   return list?.length ? list.map(String) : undefined;
 }
+
+/** Why a rejected or paused template is so: Meta's reason, else its status. */
+const statusReasonOf = (t: Record<string, any>, status: SyncedTemplate['status']) =>
+  status === 'rejected' || status === 'paused'
+    ? str(t.rejected_reason) && t.rejected_reason !== 'NONE'
+      ? t.rejected_reason
+      : String(t.status)
+    : null;
 
 export function readMetaTemplate(t: Record<string, any>): TemplateReading {
   const name = str(t.name) ?? '';
@@ -61,12 +73,7 @@ export function readMetaTemplate(t: Record<string, any>): TemplateReading {
     language,
     category: category as SyncedTemplate['category'],
     status,
-    statusReason:
-      status === 'rejected' || status === 'paused'
-        ? str(t.rejected_reason) && t.rejected_reason !== 'NONE'
-          ? t.rejected_reason
-          : String(t.status)
-        : null,
+    statusReason: statusReasonOf(t, status),
     quality: str(t.quality_score?.score)?.toLowerCase() ?? null,
     body: '',
     header: null,
@@ -79,6 +86,8 @@ export function readMetaTemplate(t: Record<string, any>): TemplateReading {
     const problem = readComponent(c, out, examples);
     if (problem) return refuse(problem);
   }
+  // Meta fixes an authentication template's body; a listing may leave its text out.
+  if (!out.body && category === 'authentication') out.body = AUTHENTICATION_BODY;
   if (!out.body) return refuse('it has no body text');
   if (examples.body || examples.header) out.examples = examples;
   return { ok: true, template: out };
@@ -139,5 +148,12 @@ function readButton(b: Record<string, any>): SyncedTemplate['buttons'][number] |
   if (kind === 'URL') return { type: 'url', text, url: String(b.url ?? '') };
   if (kind === 'PHONE_NUMBER')
     return { type: 'phone_number', text, phone_number: String(b.phone_number ?? '') };
+  // An authentication template's one-time-password button: Meta fills it with the body's code.
+  if (kind === 'OTP')
+    return {
+      type: 'otp',
+      text: text || 'Copy code',
+      otp_type: String(b.otp_type ?? 'COPY_CODE').toLowerCase(),
+    };
   return `a ${kind || 'nameless'} button is not one Parley can send`;
 }

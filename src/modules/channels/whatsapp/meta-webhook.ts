@@ -12,6 +12,7 @@ import { HEALTH_FIELDS, healthNotice } from './meta-health.ts';
 import { paymentNotice } from './meta-payments.ts';
 import { fromWaId, isBusinessScopedUserId } from './meta-protocol.ts';
 import { mapGraphError } from './meta-send.ts';
+import { namedSender, nonBlank, sendersOf, type WaSender } from './meta-senders.ts';
 
 /** Meta's webhook payloads (`messages`, `statuses`, `message_template_status_update`) read into an inbound batch. Pure functions. */
 
@@ -74,21 +75,10 @@ interface WaMessage {
   [key: string]: unknown;
 }
 
-/** Who a message comes from, as the `contacts[]` entry of the webhook names them. */
-interface WaSender {
-  profileName?: string;
-  /** The phone number (wa_id), when Meta shares it. */
-  waId?: string;
-  userId?: string;
-  username?: string;
-}
-
 const tsDate = (ts: unknown, fallback: Date) => {
   const n = typeof ts === 'string' || typeof ts === 'number' ? Number(ts) : Number.NaN;
   return Number.isFinite(n) && n > 0 ? new Date(n * 1000) : fallback;
 };
-
-const nonBlank = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
 
 const amount = (n: unknown) => (typeof n === 'number' ? n : Number(n));
 
@@ -478,8 +468,10 @@ function readMessagesChange(
   if (phoneNumberId && meta?.phone_number_id && meta.phone_number_id !== phoneNumberId) return;
   const to = meta?.display_phone_number ? fromWaId(meta.display_phone_number) : undefined;
   const senders = sendersOf(value.contacts);
-  for (const m of Array.isArray(value.messages) ? value.messages : []) {
-    const parsed = parseMessage(m as WaMessage, senders, to, now);
+  const messages: WaMessage[] = Array.isArray(value.messages) ? value.messages : [];
+  const contacts: unknown[] = Array.isArray(value.contacts) ? value.contacts : [];
+  for (const [i, m] of messages.entries()) {
+    const parsed = parseMessage(namedSender(m, contacts, messages.length, i), senders, to, now);
     if (parsed) batch.messages.push(parsed);
   }
   for (const s of Array.isArray(value.statuses) ? value.statuses : []) {
@@ -491,24 +483,6 @@ function readMessagesChange(
     const parsed = parseStatus(s as WaStatus, now);
     if (parsed) batch.statuses.push(parsed);
   }
-}
-
-/** Each sender by phone (wa_id) and by business-scoped user id (user_id), either may be missing. */
-function sendersOf(contacts: unknown): Map<string, WaSender> {
-  const senders = new Map<string, WaSender>();
-  for (const c of Array.isArray(contacts) ? contacts : []) {
-    if (!c || typeof c !== 'object') continue;
-    const sender: WaSender = {
-      ...(c.profile?.name ? { profileName: String(c.profile.name) } : {}),
-      ...(c.wa_id ? { waId: String(c.wa_id) } : {}),
-      ...(c.user_id ? { userId: String(c.user_id) } : {}),
-      ...(c.profile?.username ? { username: String(c.profile.username) } : {}),
-    };
-    if (sender.waId) senders.set(sender.waId, sender);
-    if (sender.userId) senders.set(sender.userId, sender);
-    if (c.parent_user_id) senders.set(String(c.parent_user_id), sender);
-  }
-  return senders;
 }
 
 /** A template review result; none for an event Parley does not track. */

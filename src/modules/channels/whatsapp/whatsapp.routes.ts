@@ -88,25 +88,25 @@ export const whatsappHookRoutes: AnyRoute[] = [
     path: '/hooks/whatsapp/:channel_id',
     summary: 'Meta webhook verification handshake',
     description:
-      'Echoes `hub.challenge` as plain text when `hub.verify_token` matches the channel; 403 otherwise.',
+      "Echoes `hub.challenge` as plain text when `hub.verify_token` matches the WhatsApp channel's; 403 otherwise (404 for a channel that is not WhatsApp).",
     ...providerWebhook,
     params,
     query: handshakeQuery,
     responses: { 200: null },
     errors: ['forbidden', 'not_found'],
-    handler: ({ ctx, params, query }) => metaHandshake(ctx, params.channel_id, query),
+    handler: ({ ctx, params, query }) => metaHandshake(ctx, params.channel_id, query, ['whatsapp']),
   }),
   defineRoute({
     method: 'POST',
     path: '/hooks/whatsapp/:channel_id',
     summary: 'Receive WhatsApp Cloud API webhooks',
     description:
-      'Verifies `X-Hub-Signature-256` over the raw body before anything else (401 when it fails, nothing stored), stores the payload and answers 200 at once; messages, statuses and template reviews are processed by a job.',
+      "Verifies `X-Hub-Signature-256` over the raw body before anything else (401 when it fails, nothing stored), stores the payload and answers 200 at once; messages, statuses and template reviews are processed by a job. A WhatsApp channel's hook only: any other channel is a 404 (Messenger and Instagram have `/hooks/meta/{channel_id}`), and messages for another `phone_number_id` than the channel's are ignored.",
     ...providerWebhook,
     params,
     responses: { 200: null },
     errors: ['invalid_signature', 'not_found', 'unsupported_media_type', 'validation_failed'],
     handler: ({ ctx, params, rawBody, request }) =>
-      acceptMetaWebhook(ctx, params.channel_id, rawBody as Buffer, request),
+      acceptMetaWebhook(ctx, params.channel_id, rawBody as Buffer, request, ['whatsapp']),
   }),
 ];

@@ -167,7 +167,7 @@ export function ContactPanel({ conv, ready, live }) {
       <label><input type="checkbox" checked=${contact.opted_out} onChange=${(e) => patch({ opted_out: e.currentTarget.checked })} /> Opted out</label>
     </div>
     ${error ? html`<p class="error" role="alert">${error}</p>` : saved ? html`<p class="muted small" role="status">${saved}</p>` : null}
-    ${related.duplicates.length ? html`<${Duplicates} duplicates=${related.duplicates} merging=${merging} setMerging=${setMerging} merge=${merge} />` : null}
+    ${related.duplicates.length ? html`<${Duplicates} duplicates=${related.duplicates} merging=${merging} setMerging=${setMerging} merge=${isAdmin() ? merge : null} />` : null}
     ${isAdmin() ? html`<p>Export this person's data: <button type="button" class="link" onClick=${() => exportData('json')}>JSON</button> · <button type="button" class="link" onClick=${() => exportData('zip')}>ZIP with files</button></p>` : null}
     <${AnalysisPanel} analysis=${conv.analysis} />
     <${ContactCsat} contactId=${contactId} live=${live} />
@@ -199,7 +199,10 @@ export function ContactPanel({ conv, ready, live }) {
 
 const REASONS = { email: 'same email', phone: 'same phone number', name: 'same name' };
 
-/** Contacts that may be this one, each with a merge that asks once before it moves everything. */
+/**
+ * Contacts that may be this one, each with a merge that asks once before it moves everything.
+ * Merging cannot be undone: admins only (`merge` is null for an agent, who is told so).
+ */
 function Duplicates({ duplicates, merging, setMerging, merge }) {
   const label = (c) => c.name || c.phone || c.email || c.id;
   return html`<section aria-label="Possible duplicates">
@@ -209,13 +212,16 @@ function Duplicates({ duplicates, merging, setMerging, merge }) {
         html`<li>
           <strong>${label(c)}</strong> <span class="muted small">${[c.phone, c.email].filter(Boolean).join(' · ')} (${reasons.map((r) => REASONS[r] ?? r).join(', ')})</span>
           ${
-            merging?.id === c.id
-              ? html`<p class="small" role="status">Merge ${label(c)} into this contact? Their conversations, calls, leads and bookings move here; this cannot be undone.</p>
+            !merge
+              ? null
+              : merging?.id === c.id
+                ? html`<p class="small" role="status">Merge ${label(c)} into this contact? Their conversations, calls, leads and bookings move here; this cannot be undone.</p>
                 <div class="row"><button type="button" class="primary" onClick=${() => merge(c)}>Merge</button><button type="button" onClick=${() => setMerging(null)}>Cancel</button></div>`
-              : html`<button type="button" onClick=${() => setMerging(c)} aria-label=${`Merge ${label(c)} into this contact`}>Merge…</button>`
+                : html`<button type="button" onClick=${() => setMerging(c)} aria-label=${`Merge ${label(c)} into this contact`}>Merge…</button>`
           }
         </li>`,
     )}</ul>
+    ${merge ? null : html`<p class="muted small">An admin can merge them (a merge cannot be undone).</p>`}
   </section>`;
 }
 

@@ -236,7 +236,11 @@ function EmptyList({ view, filters, setQuery }) {
     const clear = Object.fromEntries([...FILTERS, 'view'].map((f) => [f, '']));
     return html`<div class="empty-state pad" role="status">
       <p><strong>Nothing matches this view.</strong> ${view === 'handoffs' ? 'No conversation waits for a person right now.' : 'Try another view, or clear the filters.'}</p>
-      <button type="button" onClick=${() => setQuery(clear)}>Show all active conversations</button>
+      ${
+        filters.q && filters.status && filters.status !== 'any'
+          ? html`<button type="button" onClick=${() => setQuery({ status: 'any' })}>Search every status for “${filters.q}”</button> `
+          : null
+      }<button type="button" onClick=${() => setQuery(clear)}>Show all active conversations</button>
     </div>`;
   }
   return html`<div class="empty-state pad" role="status">

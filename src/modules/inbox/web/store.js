@@ -17,10 +17,12 @@ export const FILTERS = ['status', 'channel', 'tag', 'agent', 'q'];
 const rank = { queued: 0, sent: 1, delivered: 2, read: 3, failed: 9, received: -1 };
 
 /**
- * Open conversations unless another status (or `any`) is chosen.
+ * Open conversations unless another status (or `any`) is chosen; a search looks in every status
+ * unless one is chosen (what a person searches for is often in a closed conversation).
  * @param {Filters} filters
  */
-const statusOf = (filters) => (filters.status === 'any' ? '' : filters.status || 'active');
+const statusOf = (filters) =>
+  filters.status === 'any' ? '' : filters.status || (filters.q ? '' : 'active');
 
 /**
  * Query parameters of GET /v1/conversations for a view and its filters.

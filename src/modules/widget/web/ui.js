@@ -331,8 +331,10 @@ function Composer({ base, channel, token, identity, words, onError }) {
       win?.close();
       return onError(body.error?.message ?? 'The call could not start.');
     }
-    if (win) win.location.href = body.url;
-    else window.location.assign(body.url);
+    // On Parley's origin, not the page's: a link an older server answered relative resolves there.
+    const url = new URL(body.url, base).href;
+    if (win) win.location.href = url;
+    else window.location.assign(url);
   };
   return html`<form class="composer" onSubmit=${send}>
     <label class="sr" for="parley-text">${words.message}</label>
