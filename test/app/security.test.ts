@@ -1,27 +1,17 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import { after, before, it } from 'node:test';
 import { collectRoutes } from '../../src/app.ts';
 import { modules } from '../../src/modules/index.ts';
 import type { AnyRoute } from '../../src/platform/http/route.ts';
 import { forEachStorage, startTestApp, type TestApp, type Workspace } from '../support/harness.ts';
-import type { SecurityFixture } from '../support/security.ts';
+import { loadSecurityFixtures } from '../support/security.ts';
 
 /**
  * The shared security checks, run on every authenticated route of every module: no key, a bad
  * key, a revoked key, a key without the route's scope, and another workspace's or the other
  * mode's object. A module plugs its id-taking routes in with a file in support/security-fixtures/.
  */
-const fixtureDir = new URL('../support/security-fixtures/', import.meta.url);
-const fixtures: SecurityFixture[] = [];
-for (const file of readdirSync(fixtureDir)
-  .filter((f) => f.endsWith('.ts'))
-  .sort()) {
-  // A file's default export, or each of its named ones (a module with several kinds of object).
-  const mod = (await import(new URL(file, fixtureDir).href)) as Record<string, unknown>;
-  for (const value of Object.values(mod))
-    if (value && typeof value === 'object' && 'paths' in value) fixtures.push(value as SecurityFixture);
-}
+const fixtures = await loadSecurityFixtures();
 
 const keyRoutes = collectRoutes(modules).filter((r) => r.auth === 'key');
 const fill = (path: string, params: Record<string, string>) =>

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import type { TestApp } from './harness.ts';
 
 /**
@@ -16,4 +17,18 @@ export interface SecurityFixture {
    * to record it): the owner's answer is a 404 with this message, which names the found object.
    */
   ownerRefusal?: Record<string, RegExp>;
+}
+
+/** Every fixture of `security-fixtures/`: each file's default export, or each of its named ones. */
+export async function loadSecurityFixtures(): Promise<SecurityFixture[]> {
+  const dir = new URL('./security-fixtures/', import.meta.url);
+  const fixtures: SecurityFixture[] = [];
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()) {
+    const mod = (await import(new URL(file, dir).href)) as Record<string, unknown>;
+    for (const value of Object.values(mod))
+      if (value && typeof value === 'object' && 'paths' in value) fixtures.push(value as SecurityFixture);
+  }
+  return fixtures;
 }

@@ -113,7 +113,11 @@ export function documentedErrorCodes(route: AnyRoute): Set<string> {
   ]);
   if (route.params) codes.add('not_found');
   if (route.body || route.query) codes.add('validation_failed');
-  if (route.method === 'POST' && route.auth === 'key') codes.add('idempotency_conflict');
+  // A keyed POST reads an Idempotency-Key, and refuses one that is empty or too long.
+  if (route.method === 'POST' && route.auth === 'key') {
+    codes.add('idempotency_conflict');
+    codes.add('validation_failed');
+  }
   return codes;
 }
 

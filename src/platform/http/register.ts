@@ -6,10 +6,11 @@ import { safeEqual } from '../crypto.ts';
 import { isStorageUnavailable } from '../db/database.ts';
 import { ApiError, errorBody, type FieldError } from '../errors.ts';
 import { consumeLimit, rateLimitHeaders } from '../limits.ts';
-import { NUL_MESSAGE, nulFields, wellFormedJson } from '../nul.ts';
+import { nulFields, wellFormedJson } from '../nul.ts';
 import { authenticate, credentialFrom, requireScope } from './auth.ts';
 import { knownKeysAt, suggestField, wellPrefixedUnknownId } from './field-hints.ts';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from './idempotency.ts';
+import { refuseNul } from './nul-refusal.ts';
 import { documentedErrorCodes } from './openapi.ts';
 import { operationId } from './operation-ids.ts';
 import type { AnyRoute, Auth, RouteResult } from './route.ts';
@@ -526,18 +527,6 @@ async function addResponseHeaders(
   } catch (err) {
     reply.log.warn({ err: (err as Error).message, route: route.path }, 'response headers not worked out');
   }
-}
-
-/** A NUL in an API caller's body or query is a 400 naming each field (platform/nul.ts). */
-function refuseNul(route: AnyRoute, request: FastifyRequest) {
-  const allowed = route.nulAllowedIn ?? [];
-  const fields = (request.nulFields ?? []).filter(
-    (f) => !allowed.some((a) => f === a || f.startsWith(`${a}.`)),
-  );
-  if (request.query && typeof request.query === 'object') fields.push(...nulFields(request.query));
-  if (!fields.length) return;
-  const errors = fields.slice(0, 50).map((field) => ({ field, message: NUL_MESSAGE }));
-  throw new ApiError('validation_failed', `${fields[0]}: ${NUL_MESSAGE}`, { errors });
 }
 
 /** In tests, every response must match what the route documents, so the docs cannot drift. */
