@@ -16,7 +16,7 @@ import pg from 'pg';
 import { newId } from '../src/platform/ids.ts';
 import { createPgDatabase, postgresAvailable } from '../test/support/harness.ts';
 import { freePort, killAll, type ServerProcess, spawnParley } from '../test/support/server-process.ts';
-import { ADMIN_TOKEN } from './support.ts';
+import { ADMIN_TOKEN, fetchAgain as call, until } from './support.ts';
 
 const pgOk = process.env.PARLEY_TEST_PG === '0' ? false : await postgresAvailable();
 after(killAll);
@@ -30,26 +30,7 @@ const NEEDLES = [PHONE, PHONE.slice(1), NAME, EMAIL, '4455 6677'];
 
 const secretKey = randomBytes(32).toString('base64');
 const report = (line: string) => process.stdout.write(`# drill: ${line}\n`);
-const until = async (check: () => Promise<boolean>, timeoutMs: number, everyMs = 50) => {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return true;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  return false;
-};
 const SLOW = 900_000;
-/**
- * fetch, tried again once when the connection it reused was the killed server's (undici may hand
- * out a kept-alive socket whose end it has not read yet: "other side closed").
- */
-async function call(url: string, init?: RequestInit): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch {
-    return fetch(url, init);
-  }
-}
 const ready = (base: string) => until(async () => (await fetch(`${base}/readyz`)).status === 200, 45_000);
 
 /** The drill's own access to the server's database: rows read and written as plain objects. */

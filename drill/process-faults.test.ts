@@ -17,6 +17,7 @@ import {
   assertEventsDelivered,
   assertSentOnce,
   liveWorkspace,
+  onStorage,
   providerWorld,
   steadyLoad,
   stopLoads,
@@ -120,27 +121,17 @@ async function killUnderLoad(storage: { name: string; env: Record<string, string
 }
 
 describe('drill: kill -9 under a steady send load', () => {
-  it('SQLite: no acknowledged message is lost, every event is delivered with one id', {
-    timeout: SLOW,
-  }, async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'parley-drill-'));
-    try {
-      await killUnderLoad({ name: 'sqlite', env: { PARLEY_DATA_DIR: dataDir } });
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
+  it(
+    'SQLite: no acknowledged message is lost, every event is delivered with one id',
+    {
+      timeout: SLOW,
+    },
+    () => onStorage('sqlite', killUnderLoad),
+  );
 
-  it('PostgreSQL: the same', { skip: pgOk ? false : 'PostgreSQL not reachable', timeout: SLOW }, async () => {
-    const db = await createPgDatabase();
-    const dataDir = mkdtempSync(join(tmpdir(), 'parley-drill-'));
-    try {
-      await killUnderLoad({ name: 'postgres', env: { DATABASE_URL: db.url, PARLEY_DATA_DIR: dataDir } });
-    } finally {
-      await db.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
+  it('PostgreSQL: the same', { skip: pgOk ? false : 'PostgreSQL not reachable', timeout: SLOW }, () =>
+    onStorage('postgres', killUnderLoad),
+  );
 });
 
 describe('drill: the scaled shape', {

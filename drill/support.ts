@@ -5,10 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NEWEST_GRAPH_VERSION } from '../src/modules/channels/whatsapp/graph-versions.ts';
 import { signMetaPayload } from '../src/modules/channels/whatsapp/meta-protocol.ts';
 import { FakeMetaGraph, type FakeNumber, messagesPayload, textMessage } from '../test/fakes/meta-graph.ts';
+import { createPgDatabase } from '../test/support/harness.ts';
 import { startReceiver } from '../test/support/webhook-receiver.ts';
 
 /** Customers the load writes to in turn: WhatsApp paces one recipient to one message per 6 s. */
@@ -288,4 +292,47 @@ export function assertEventsDelivered(received: Received, acknowledgedIds: strin
   assert.deepEqual(missing, [], 'message.sent or message.failed never delivered');
   for (const [msg, ids] of byMessage) assert.equal(ids.size, 1, `one event id for ${msg}`);
   return byMessage.size;
+}
+
+/** A drill's storage: its name and the server environment that selects it. */
+export interface DrillStorage {
+  name: 'sqlite' | 'postgres';
+  env: Record<string, string>;
+}
+
+/** Runs `drill` on a fresh SQLite data folder, or a fresh PostgreSQL database, and removes it after. */
+export async function onStorage(name: DrillStorage['name'], drill: (s: DrillStorage) => Promise<void>) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-drill-'));
+  const db = name === 'postgres' ? await createPgDatabase() : undefined;
+  try {
+    await drill({
+      name,
+      env: db ? { DATABASE_URL: db.url, PARLEY_DATA_DIR: dataDir } : { PARLEY_DATA_DIR: dataDir },
+    });
+  } finally {
+    await db?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Polls `check` every `everyMs` until it is true or `timeoutMs` has passed (a throw counts as false). */
+export async function until(check: () => Promise<boolean>, timeoutMs: number, everyMs = 100) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return true;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  return false;
+}
+
+/**
+ * fetch, tried again once when the connection it reused was the killed server's (undici may hand
+ * out a kept-alive socket whose end it has not read yet: "other side closed").
+ */
+export async function fetchAgain(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch {
+    return fetch(url, init);
+  }
 }

@@ -9,14 +9,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { json, startFakeBusiness } from '../test/support/fake-business.ts';
-import { createPgDatabase, postgresAvailable, signal } from '../test/support/harness.ts';
+import { postgresAvailable, signal } from '../test/support/harness.ts';
 import { freePort, killAll, type ServerProcess, spawnParley } from '../test/support/server-process.ts';
-import { ADMIN_TOKEN } from './support.ts';
+import { ADMIN_TOKEN, fetchAgain as call, type DrillStorage, onStorage, until } from './support.ts';
 
 const pgOk = process.env.PARLEY_TEST_PG === '0' ? false : await postgresAvailable();
 after(killAll);
@@ -24,24 +21,8 @@ after(killAll);
 const secretKey = randomBytes(32).toString('base64');
 const report = (line: string) => process.stdout.write(`# drill: ${line}\n`);
 const SLOW = 600_000;
-const until = async (check: () => Promise<boolean>, timeoutMs: number, everyMs = 100) => {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return true;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  return false;
-};
-/** fetch, tried again once when it reused a kept-alive socket of the killed server. */
-async function call(url: string, init?: RequestInit): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch {
-    return fetch(url, init);
-  }
-}
 
-async function drill(storage: { name: string; env: Record<string, string> }) {
+async function drill(storage: DrillStorage) {
   const shop = await startFakeBusiness();
   const firstArrived = signal();
   let refunds = 0;
@@ -150,25 +131,15 @@ async function drill(storage: { name: string; env: Record<string, string> }) {
 }
 
 describe('drill: kill -9 while a write tool is being answered', () => {
-  it('SQLite: the refund is sent again with its key after the restart, never as a new call', {
-    timeout: SLOW,
-  }, async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'parley-drill-'));
-    try {
-      await drill({ name: 'sqlite', env: { PARLEY_DATA_DIR: dataDir } });
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
+  it(
+    'SQLite: the refund is sent again with its key after the restart, never as a new call',
+    {
+      timeout: SLOW,
+    },
+    () => onStorage('sqlite', drill),
+  );
 
-  it('PostgreSQL: the same', { skip: pgOk ? false : 'PostgreSQL not reachable', timeout: SLOW }, async () => {
-    const db = await createPgDatabase();
-    const dataDir = mkdtempSync(join(tmpdir(), 'parley-drill-'));
-    try {
-      await drill({ name: 'postgres', env: { DATABASE_URL: db.url, PARLEY_DATA_DIR: dataDir } });
-    } finally {
-      await db.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
+  it('PostgreSQL: the same', { skip: pgOk ? false : 'PostgreSQL not reachable', timeout: SLOW }, () =>
+    onStorage('postgres', drill),
+  );
 });
