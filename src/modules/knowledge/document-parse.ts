@@ -12,6 +12,34 @@ export const DOCUMENT_READ_TIMEOUT_MS = 30_000;
  */
 export const DOCUMENT_RSS_GROWTH_LIMIT_BYTES = 768 * 1024 * 1024;
 
+/** Documents read at once in a process (each worker may take its heap): the others wait their turn. */
+export const DOCUMENT_WORKERS = 2;
+/** Documents waiting for a worker: past this, an upload is refused (429) rather than queued without end. */
+export const DOCUMENT_QUEUE = 32;
+
+let running = 0;
+const waiting: Array<() => void> = [];
+
+/** Runs `read` when one of the DOCUMENT_WORKERS is free. */
+async function inTurn<T>(read: () => Promise<T>): Promise<T> {
+  if (running >= DOCUMENT_WORKERS) {
+    if (waiting.length >= DOCUMENT_QUEUE)
+      throw new ApiError(
+        'rate_limited',
+        `${DOCUMENT_WORKERS + DOCUMENT_QUEUE} documents are being read or wait their turn on this server; try again in a minute.`,
+      );
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  } else running++;
+  try {
+    return await read();
+  } finally {
+    // The turn passes to the next waiting document, or frees its place.
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
 const what = { docx: 'Word document', pdf: 'PDF' } as const;
 const unreadable = (kind: 'docx' | 'pdf', reason: string) =>
   new ApiError('unprocessable', `The ${what[kind]} could not be read: ${reason}.`, {
@@ -23,9 +51,14 @@ const tooLarge = (message: string) => new ApiError('payload_too_large', message)
  * Reads a Word document's or a PDF's text in a worker thread of its own, with a heap limit
  * (`resourceLimits`), a time limit and a watch on the server's memory: a document built to
  * inflate without end (a zip bomb, a PDF of giant streams) ends its worker, never the server, and
- * the event loop serving everyone else never waits on a parse.
+ * the event loop serving everyone else never waits on a parse. At most DOCUMENT_WORKERS read at
+ * once in a process (many uploads at once must not start a worker each), DOCUMENT_QUEUE wait.
  */
-export async function readDocumentInWorker(bytes: Buffer, kind: 'docx' | 'pdf'): Promise<string> {
+export function readDocumentInWorker(bytes: Buffer, kind: 'docx' | 'pdf'): Promise<string> {
+  return inTurn(() => readInWorker(bytes, kind));
+}
+
+async function readInWorker(bytes: Buffer, kind: 'docx' | 'pdf'): Promise<string> {
   // In the build this module is a chunk of its own; its URL is where the worker's code is.
   const { documentWorkerUrl } = await import('./document.worker.ts');
   const copy = new Uint8Array(bytes);
