@@ -3,6 +3,7 @@ import { after, before, it } from 'node:test';
 import { templatePayload, textMessage } from '../fakes/meta-graph.ts';
 import { healthyNumber } from '../fakes/meta-graph-account.ts';
 import { eventually, forEachStorage } from '../support/harness.ts';
+import { uploadMedia } from '../support/media-upload.ts';
 import { startWhatsAppApp, type WhatsAppApp } from '../support/whatsapp-app.ts';
 
 /**
@@ -24,23 +25,8 @@ forEachStorage('WhatsApp sends of uploaded files', (storage) => {
   const customer = '+16505551777';
   const call = (method: string, url: string, body?: unknown) =>
     a.t.call(method, url, { key: a.ws.live, ...(body === undefined ? {} : { body }) });
-  const upload = async (file: Buffer, filename: string, type: string) => {
-    const boundary = `----parley${Math.random().toString(16).slice(2)}`;
-    const payload = Buffer.concat([
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: ${type}\r\n\r\n`,
-      ),
-      file,
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ]);
-    const res = await a.t.call('POST', '/v1/media', {
-      key: a.ws.live,
-      payload,
-      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-    });
-    assert.equal(res.status, 201, res.text);
-    return res.body.id as string;
-  };
+  const upload = (file: Buffer, filename: string, type: string) =>
+    uploadMedia(a.t, a.ws.live, file, filename, type);
   const sentBody = async (messageId: string, before: number) => {
     await eventually(async () => (await call('GET', `/v1/messages/${messageId}`)).body.status === 'sent');
     return a.meta.sends(a.number.phoneNumberId).slice(before)[0]!.body;
@@ -49,6 +35,18 @@ forEachStorage('WhatsApp sends of uploaded files', (storage) => {
   before(async () => {
     a = await startWhatsAppApp(storage);
     healthyNumber(a.meta.account, a.number);
+    // The Meta app a template's header sample is uploaded to.
+    const appId = await call('PATCH', `/v1/channels/${a.channelId}`, {
+      credentials: {
+        phone_number_id: a.number.phoneNumberId,
+        business_account_id: a.number.businessAccountId,
+        access_token: a.number.accessToken,
+        app_secret: a.number.appSecret,
+        verify_token: 'v',
+        app_id: a.meta.account.appId,
+      },
+    });
+    assert.equal(appId.status, 200, appId.text);
     // The customer wrote first: the 24-hour window is open for free-form media.
     await a.postMeta(
       a.envelope({

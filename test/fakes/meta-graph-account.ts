@@ -11,7 +11,9 @@ import type { FakeNumber } from './meta-graph.ts';
  *   `quality_rating`, `platform_type`, `status`, `name_status`, `messaging_limit_tier`, ...
  * - `GET /{app_id}/subscriptions` with the app access token (`{app_id}|{app_secret}`) → `{data: [{object, callback_url, active, fields: [{name, version}]}]}`
  * - Resumable Upload: `POST /{app_id}/uploads?file_name&file_length&file_type` → `{id: "upload:..."}`,
- *   then `POST /{upload_id}` with `Authorization: OAuth {token}`, `file_offset: 0` and the bytes → `{h: handle}`
+ *   then `POST /{upload_id}` with `Authorization: OAuth {token}`, `file_offset: 0` and the bytes → `{h: handle}`;
+ *   an interrupted upload is resumed from what `GET /{upload_id}` answers (`{id, file_offset}`), with
+ *   `file_offset` set to it and the rest of the bytes
  */
 
 export interface FakeAccountState {
@@ -27,8 +29,13 @@ export interface FakeAccountState {
   appSubscription: { callbackUrl: string; fields: string[] } | undefined;
   /** Files uploaded for sending (`POST /{phone_number_id}/media`), by the media id answered. */
   mediaUploads: Map<string, { phoneNumberId: string; type: string; bytes: Buffer; filename: string }>;
-  /** Resumable uploads by session id; `handle` once the bytes came. */
-  uploads: Map<string, { fileName: string; length: number; type: string; handle?: string; bytes?: Buffer }>;
+  /** Resumable uploads by session id: the bytes received so far; `handle` once they are all there. */
+  uploads: Map<string, { fileName: string; length: number; type: string; bytes: Buffer; handle?: string }>;
+  /**
+   * Scripted breaks of the next upload POSTs, in order: the fake keeps this many bytes of the body,
+   * then drops the connection without answering (a network cut mid-way).
+   */
+  uploadBreaks: number[];
 }
 
 export function newAccountState(): FakeAccountState {
@@ -40,6 +47,7 @@ export function newAccountState(): FakeAccountState {
     numberFields: new Map(),
     appSubscription: undefined,
     uploads: new Map(),
+    uploadBreaks: [],
     mediaUploads: new Map(),
   };
 }
@@ -177,7 +185,9 @@ export function handleAccount(
   if (req.method === 'POST' && edge === 'uploads' && object === state.appId && parts.length === 3)
     return answered(() => startUpload(state, all, url, token, res));
   if (req.method === 'POST' && object?.startsWith('upload:') && parts.length === 2)
-    return answered(() => finishUpload(state, all, object, auth, req, raw, res));
+    return answered(() => continueUpload(state, all, object, auth, req, raw, res));
+  if (req.method === 'GET' && object?.startsWith('upload:') && parts.length === 2)
+    return answered(() => uploadOffset(state, all, object, auth, res));
   if (
     req.method === 'GET' &&
     parts.length === 2 &&
@@ -229,11 +239,33 @@ function startUpload(
       `(#100) Param file_type must be one of {${[...UPLOAD_TYPES].join(', ')}}`,
     );
   const id = `upload:${Buffer.from(randomBytes(12)).toString('base64url')}`;
-  state.uploads.set(id, { fileName, length, type });
+  state.uploads.set(id, { fileName, length, type, bytes: Buffer.alloc(0) });
   return json(res, 200, { id });
 }
 
-function finishUpload(
+// Meta's upload session takes `Authorization: OAuth {user-access-token}`, not Bearer.
+const oauthOk = (all: FakeNumber[], auth: string) =>
+  auth.startsWith('OAuth ') && all.some((n) => `OAuth ${n.accessToken}` === auth);
+
+/** `GET /{upload_id}`: where an interrupted upload stands, to resume from. */
+function uploadOffset(
+  state: FakeAccountState,
+  all: FakeNumber[],
+  id: string,
+  auth: string,
+  res: ServerResponse,
+) {
+  if (!oauthOk(all, auth)) return graphError(res, 401, 190, 'Invalid OAuth access token');
+  const upload = state.uploads.get(id);
+  if (!upload) return graphError(res, 400, 100, 'Upload session not found');
+  return json(res, 200, { id, file_offset: upload.bytes.length });
+}
+
+/**
+ * `POST /{upload_id}` with `file_offset` (where these bytes start: what the session holds so far)
+ * and the rest of the file; answers the handle once the session holds `file_length` bytes.
+ */
+function continueUpload(
   state: FakeAccountState,
   all: FakeNumber[],
   id: string,
@@ -242,16 +274,31 @@ function finishUpload(
   raw: Buffer,
   res: ServerResponse,
 ) {
-  // Meta's upload session takes `Authorization: OAuth {user-access-token}`, not Bearer.
-  if (!auth.startsWith('OAuth ') || !all.some((n) => `OAuth ${n.accessToken}` === auth))
-    return graphError(res, 401, 190, 'Invalid OAuth access token');
+  if (!oauthOk(all, auth)) return graphError(res, 401, 190, 'Invalid OAuth access token');
   const upload = state.uploads.get(id);
   if (!upload) return graphError(res, 400, 100, 'Upload session not found');
-  if (String(req.headers.file_offset ?? '') !== '0')
-    return graphError(res, 400, 100, '(#100) file_offset header is required');
-  if (raw.length !== upload.length)
-    return graphError(res, 400, 100, `(#100) Expected ${upload.length} bytes, got ${raw.length}`);
-  upload.bytes = raw;
+  const offset = req.headers.file_offset;
+  if (offset === undefined || String(offset) !== String(upload.bytes.length))
+    return graphError(
+      res,
+      400,
+      100,
+      `(#100) file_offset must be ${upload.bytes.length} (the bytes this session holds), got ${offset ?? 'none'}`,
+    );
+  if (upload.bytes.length + raw.length !== upload.length)
+    return graphError(
+      res,
+      400,
+      100,
+      `(#100) Expected ${upload.length - upload.bytes.length} bytes from offset ${upload.bytes.length}, got ${raw.length}`,
+    );
+  const cut = state.uploadBreaks.shift();
+  if (cut !== undefined) {
+    upload.bytes = Buffer.concat([upload.bytes, raw.subarray(0, cut)]);
+    res.socket?.destroy();
+    return;
+  }
+  upload.bytes = Buffer.concat([upload.bytes, raw]);
   upload.handle = `4::${Buffer.from(`${upload.type}:${randomBytes(16).toString('hex')}`).toString('base64')}`;
   return json(res, 200, { h: upload.handle });
 }

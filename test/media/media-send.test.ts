@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, it } from 'node:test';
 import { SMTPServer } from 'smtp-server';
-import { eventually, forEachStorage, type TestApp } from '../support/harness.ts';
+import { eventually, forEachStorage } from '../support/harness.ts';
+import { uploadMedia } from '../support/media-upload.ts';
 import { startWhatsAppApp, type WhatsAppApp } from '../support/whatsapp-app.ts';
 
 /**
@@ -26,24 +27,6 @@ const HEIC = Buffer.concat([
   Buffer.from('mdat'),
   Buffer.alloc(32, 5),
 ]);
-
-async function upload(t: TestApp, key: string, file: Buffer, filename: string, type: string) {
-  const boundary = `----parley${Math.random().toString(16).slice(2)}`;
-  const payload = Buffer.concat([
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: ${type}\r\n\r\n`,
-    ),
-    file,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  const res = await t.call('POST', '/v1/media', {
-    key,
-    payload,
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-  });
-  assert.equal(res.status, 201, res.text);
-  return res.body.id as string;
-}
 
 forEachStorage('sending uploaded files', (storage) => {
   let a: WhatsAppApp;
@@ -115,7 +98,7 @@ forEachStorage('sending uploaded files', (storage) => {
       const r = await a.t.call('GET', '/v1/conversations?channel=whatsapp', { key: a.ws.live });
       return r.body.data?.[0];
     });
-    const id = await upload(a.t, a.ws.live, JPEG, 'menu.jpg', 'image/jpeg');
+    const id = await uploadMedia(a.t, a.ws.live, JPEG, 'menu.jpg', 'image/jpeg');
     const res = await a.t.call('POST', `/v1/conversations/${conv.id}/reply`, {
       key: a.ws.live,
       body: { image: { media_id: id, caption: 'Our menu' } },
@@ -140,7 +123,7 @@ forEachStorage('sending uploaded files', (storage) => {
   });
 
   it('on email: attaches the file', async () => {
-    const id = await upload(a.t, a.ws.live, PDF, 'invoice.pdf', 'application/pdf');
+    const id = await uploadMedia(a.t, a.ws.live, PDF, 'invoice.pdf', 'application/pdf');
     const res = await a.t.call('POST', '/v1/messages', {
       key: a.ws.live,
       body: { to: 'ana@example.com', channel: 'email', document: { media_id: id, caption: 'Your invoice' } },
@@ -154,8 +137,8 @@ forEachStorage('sending uploaded files', (storage) => {
 
   it('refuses an id of another workspace, a wrong kind, an SMS upload, and url with media_id', async () => {
     const other = await a.t.workspace();
-    const foreign = await upload(a.t, other.live, JPEG, 'x.jpg', 'image/jpeg');
-    const pdf = await upload(a.t, a.ws.live, PDF, 'a.pdf', 'application/pdf');
+    const foreign = await uploadMedia(a.t, other.live, JPEG, 'x.jpg', 'image/jpeg');
+    const pdf = await uploadMedia(a.t, a.ws.live, PDF, 'a.pdf', 'application/pdf');
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ image: { media_id: foreign } }, 'image.media_id'],
       [{ image: { media_id: pdf } }, 'image.media_id'],
@@ -183,7 +166,7 @@ forEachStorage('sending uploaded files', (storage) => {
   });
 
   it('a HEIC photo is refused as a WhatsApp image by name, and goes as a WhatsApp document and an email image', async () => {
-    const id = await upload(a.t, a.ws.live, HEIC, 'IMG_0001.HEIC', 'image/heic');
+    const id = await uploadMedia(a.t, a.ws.live, HEIC, 'IMG_0001.HEIC', 'image/heic');
     const res = await a.t.call('POST', '/v1/messages', {
       key: a.ws.live,
       body: { to: '+919876543210', channel: 'whatsapp', image: { media_id: id, caption: 'Our shop' } },

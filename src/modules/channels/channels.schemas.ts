@@ -34,6 +34,8 @@ export function credentialFieldsFor(provider: ProviderName, type?: string): read
 
 /** Credential fields a provider accepts but does not need. */
 export const optionalCredentialFields: Partial<Record<ProviderName, readonly string[]>> = {
+  // The Meta app's id: a WhatsApp template's media header sample is uploaded to that app.
+  meta: ['app_id'],
   livekit: ['agent_name'],
   // The website widget's identity key (HS256): required when the channel's `identity` is `required`.
   widget: ['signing_key'],
@@ -41,7 +43,7 @@ export const optionalCredentialFields: Partial<Record<ProviderName, readonly str
 
 const credentials = describe(
   z.record(z.string(), z.union([z.string().min(1).max(2000), z.number()])),
-  'Provider credentials, write-only and encrypted at rest. meta (whatsapp): `phone_number_id, business_account_id, access_token, app_secret, verify_token`; meta (messenger): `page_id, access_token, app_secret, verify_token`; meta (instagram): `ig_user_id, access_token, app_secret, verify_token`; twilio: `account_sid, auth_token`; smtp: `host, port, username, password, from`; livekit: `url, api_key, api_secret, sip_trunk_id, agent_name?`; widget: `signing_key?` (the HS256 key your server signs visitor identity tokens with, at least 32 characters); sandbox: none.',
+  'Provider credentials, write-only and encrypted at rest. meta (whatsapp): `phone_number_id, business_account_id, access_token, app_secret, verify_token, app_id?` (`app_id`: the id of the Meta app, needed to upload the media header sample of a template, `examples.header_media_id`); meta (messenger): `page_id, access_token, app_secret, verify_token`; meta (instagram): `ig_user_id, access_token, app_secret, verify_token`; twilio: `account_sid, auth_token`; smtp: `host, port, username, password, from`; livekit: `url, api_key, api_secret, sip_trunk_id, agent_name?`; widget: `signing_key?` (the HS256 key your server signs visitor identity tokens with, at least 32 characters); sandbox: none.',
   { account_sid: 'AC0123456789abcdef0123456789abcdef', auth_token: 'your-auth-token' },
 );
 

@@ -60,5 +60,6 @@ export { hookChannel, twilioHookChannel } from './providers.inbound.ts';
 export { sandboxAdapter } from './sandbox.adapter.ts';
 export { type SandboxAgents, type SandboxScope, sandboxChannelFor } from './sandbox-binding.ts';
 export { type WebSettings, webSettingsOf } from './web-settings.ts';
+export { checkHeaderSample } from './whatsapp/whatsapp.header-sample.ts';
 export { uniqueUsersPer24h } from './whatsapp/whatsapp.health.ts';
 export { queueTemplateReview } from './whatsapp/whatsapp.templates.ts';

@@ -89,6 +89,19 @@ export async function deleteMediaFiles(db: Db | Trx, scope: Scope, ids: string[]
   return Number(r.numDeletedRows);
 }
 
+/** What an uploaded file of this workspace and mode is (not its bytes), or undefined. */
+export function mediaFileInfo(
+  db: Db | Trx,
+  scope: Scope,
+  id: string,
+): Promise<Pick<MediaFilesTable, 'id' | 'kind' | 'mime_type' | 'filename' | 'size'> | undefined> {
+  return tenant(db, scope)
+    .selectFrom('media_files')
+    .select(['id', 'kind', 'mime_type', 'filename', 'size'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
 /** An uploaded file of this workspace and mode, or 404. Other modules send it with this. */
 export async function getMediaFile(db: Db | Trx, scope: Scope, id: string): Promise<MediaFilesTable> {
   return tenant(db, scope).getById('media_files', id, 'media');

@@ -105,7 +105,7 @@ export const templateBody = {
         '4::aW1hZ2UvanBlZw==:ARb_sample_handle',
       ).optional(),
       header_media_id: uploadedId(
-        "A media header's sample as an uploaded file: Parley uploads it through Meta's Resumable Upload API on submitting and gives Meta the handle (instead of `header_handle`).",
+        "A media header's sample as a file uploaded with POST /v1/media (instead of `header_handle`): Parley uploads it through Meta's Resumable Upload API on submitting and gives Meta the handle. Meta takes an image header's sample as JPEG or PNG up to 5 MB, a video's as MP4 up to 16 MB, a document's as PDF up to 100 MB; another type or size is a 400, and so is a live-mode Meta WhatsApp channel without `credentials.app_id` (the app the sample is uploaded to).",
       ).optional(),
     }),
     "Sample values Meta's review requires for the placeholders (header, body, url buttons); without them Parley submits made-up text samples, which Meta may reject. A media header always needs `header_handle` (a file sample cannot be made up).",

@@ -7,7 +7,7 @@ import type { Actor } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate, whereEquals } from '../../platform/http/pagination.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
-import { queueTemplateReview } from '../channels/index.ts';
+import { checkHeaderSample, queueTemplateReview } from '../channels/index.ts';
 import { parsePlaceholders } from './content.ts';
 import type { TemplateRow, TemplateStatus } from './messaging.tables.ts';
 
@@ -74,6 +74,19 @@ function checkTemplateText(
   return errors;
 }
 
+/** An uploaded header sample (`examples.header_media_id`) Parley will upload to Meta: fit for it? */
+function checkSampleFile(
+  ctx: AppContext,
+  db: Db | Trx,
+  scope: Scope,
+  header: TemplateHeader | null | undefined,
+  examples: TemplateExamples | null | undefined,
+): Promise<FieldError[]> {
+  if (!header || header.type === 'text' || !examples?.header_media_id || examples.header_handle)
+    return Promise.resolve([]);
+  return checkHeaderSample(ctx, db, scope, header.type, examples.header_media_id);
+}
+
 export type Values = string[] | Record<string, string | number>;
 export interface TemplateExamples {
   header?: Values;
@@ -99,6 +112,8 @@ export interface CreateTemplateInput {
 /** Test mode approves at once; live mode starts `pending` until the provider reviews it. */
 export async function createTemplate(ctx: AppContext, scope: Scope, input: CreateTemplateInput) {
   const errors = checkTemplateText(input.body, input.header, input.examples);
+  if (!errors.length)
+    errors.push(...(await checkSampleFile(ctx, ctx.db, scope, input.header, input.examples)));
   if (errors.length) throw validationFailed(errors);
   const now = ctx.clock.now().toISOString();
   const row: TemplateRow = {
@@ -287,11 +302,11 @@ export async function updateTemplate(
   }
   return ctx.transaction(async (tx) => {
     const row = await getTemplateRow(tx.db, scope, id);
-    const errors = checkTemplateText(
-      input.body,
-      input.header,
-      input.examples ?? fromJson<TemplateExamples | null>(row.examples, null),
-    );
+    const examples = input.examples ?? fromJson<TemplateExamples | null>(row.examples, null);
+    const errors = checkTemplateText(input.body, input.header, examples);
+    const header =
+      input.header !== undefined ? input.header : fromJson<TemplateHeader | null>(row.header, null);
+    if (!errors.length) errors.push(...(await checkSampleFile(ctx, tx.db, scope, header, examples)));
     if (errors.length) throw validationFailed(errors);
     const { patch, contentChanged } = templatePatch(input, scope.livemode, ctx.clock.now().toISOString());
     await tx.db.updateTable('templates').set(patch).where('id', '=', row.id).execute();

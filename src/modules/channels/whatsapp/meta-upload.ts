@@ -14,7 +14,8 @@ import { type GraphError, mapGraphError } from './meta-send.ts';
  *   number and file for a day (Meta keeps uploads 30 days), so a broadcast uploads its file once;
  * - a template's media header sample for review: the Resumable Upload API, `POST /{app-id}/uploads`
  *   (`file_name`, `file_length`, `file_type`) answers an upload session, then `POST /{session}`
- *   with `Authorization: OAuth {token}`, `file_offset: 0` and the bytes answers the `h` handle.
+ *   with `Authorization: OAuth {token}`, `file_offset: 0` and the bytes answers the `h` handle. The
+ *   app is the channel's `credentials.app_id` (the template routes refuse a sample without it).
  */
 
 interface Opts {
@@ -90,40 +91,62 @@ async function uploadMedia(o: Opts, channel: ChannelConfig, file: ProviderFile):
   return json.id;
 }
 
-/** The app the channel's token belongs to: `credentials.app_id`, else what `GET /debug_token` says. */
-async function appIdOf(o: Opts, channel: ChannelConfig, token: string): Promise<string> {
-  if (channel.credentials.app_id) return channel.credentials.app_id;
-  const res = await getFromProvider(
-    'Meta',
-    `${base(o)}/debug_token?input_token=${encodeURIComponent(token)}`,
-    {
-      headers: { authorization: `Bearer ${token}` },
-      timeoutMs: o.timeoutMs,
-    },
-  );
-  const json = await graphAnswer(res);
-  const id = json.data?.app_id;
-  if (id === undefined || id === null)
-    throw new ChannelSendError(
-      'channel_not_configured',
-      `Meta did not say which app the token of channel ${channel.id} belongs to; set credentials.app_id with PATCH /v1/channels/${channel.id}.`,
-    );
-  return String(id);
+/** One POST of the sample's bytes from `offset` to the upload session: Meta's answer, or why none came. */
+async function sendSampleBytes(
+  o: Opts,
+  session: string,
+  token: string,
+  content: Buffer,
+  offset: number,
+): Promise<{ res: Response } | { broken: string }> {
+  try {
+    const res = await fetch(`${base(o)}/${session}`, {
+      method: 'POST',
+      headers: { authorization: `OAuth ${token}`, file_offset: String(offset) },
+      body: new Uint8Array(content.subarray(offset)),
+      signal: AbortSignal.timeout(o.timeoutMs ?? 60_000),
+    });
+    if (res.status >= 500) {
+      await res.body?.cancel();
+      return { broken: `Meta answered HTTP ${res.status}` };
+    }
+    return { res };
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    return { broken: e.cause?.code ?? e.cause?.message ?? e.message };
+  }
 }
 
-/** A template header sample through Meta's Resumable Upload API: its handle (`header_handle`). */
+/** Where an interrupted upload stands: `GET /{session}` answers `{id, file_offset}`. */
+async function sessionOffset(o: Opts, session: string, token: string, length: number): Promise<number> {
+  const res = await getFromProvider('Meta', `${base(o)}/${session}`, {
+    headers: { authorization: `OAuth ${token}` },
+    timeoutMs: o.timeoutMs,
+  });
+  const offset = Number((await graphAnswer(res)).file_offset);
+  if (!Number.isInteger(offset) || offset < 0 || offset > length)
+    throw new ChannelSendError('provider_error', 'Meta did not say where the interrupted upload stands.', {
+      retryable: true,
+    });
+  return offset;
+}
+
+/**
+ * A template header sample through Meta's Resumable Upload API: its handle (`header_handle`). An
+ * upload cut off mid-way (no answer, or a 5xx) is resumed once from the offset Meta reports.
+ */
 export async function uploadHeaderSample(
   o: Opts,
   channel: ChannelConfig,
   file: ProviderFile,
 ): Promise<string> {
   const token = channel.credentials.access_token;
-  if (!token)
+  const app = channel.credentials.app_id;
+  if (!token || !app)
     throw new ChannelSendError(
       'channel_not_configured',
-      `The WhatsApp channel ${channel.id} has no access_token.`,
+      `The WhatsApp channel ${channel.id} has no ${token ? 'app_id' : 'access_token'} (needed to upload a template's header sample); set credentials.${token ? 'app_id' : 'access_token'} with PATCH /v1/channels/${channel.id}.`,
     );
-  const app = await appIdOf(o, channel, token);
   const q = new URLSearchParams({
     file_name: file.filename ?? 'sample',
     file_length: String(file.content.length),
@@ -135,27 +158,25 @@ export async function uploadHeaderSample(
     timeoutMs: o.timeoutMs,
   });
   if (!opened.res.ok) throw mapGraphError(opened.res.status, opened.json?.error as GraphError | undefined);
-  const session = opened.json ?? {};
-  if (typeof session.id !== 'string' || !session.id.startsWith('upload:'))
+  const session = opened.json?.id;
+  if (typeof session !== 'string' || !session.startsWith('upload:'))
     throw new ChannelSendError('provider_error', 'Meta opened no upload session for the header sample.');
-  let res: Response;
-  try {
-    res = await fetch(`${base(o)}/${session.id}`, {
-      method: 'POST',
-      headers: { authorization: `OAuth ${token}`, file_offset: '0' },
-      body: new Uint8Array(file.content),
-      signal: AbortSignal.timeout(o.timeoutMs ?? 60_000),
-    });
-  } catch (err) {
+  let sent = await sendSampleBytes(o, session, token, file.content, 0);
+  if ('broken' in sent)
+    sent = await sendSampleBytes(
+      o,
+      session,
+      token,
+      file.content,
+      await sessionOffset(o, session, token, file.content.length),
+    );
+  if ('broken' in sent)
     throw new ChannelSendError(
       'provider_error',
-      `Meta could not be reached to upload the sample: ${(err as Error).message}`,
-      {
-        retryable: true,
-      },
+      `The header sample's upload to Meta broke off twice (${sent.broken}).`,
+      { retryable: true },
     );
-  }
-  const json = await graphAnswer(res);
+  const json = await graphAnswer(sent.res);
   if (typeof json.h !== 'string' || !json.h)
     throw new ChannelSendError('provider_error', 'Meta took the header sample but answered no handle.');
   return json.h;
