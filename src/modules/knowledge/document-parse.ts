@@ -21,7 +21,7 @@ let running = 0;
 const waiting: Array<() => void> = [];
 
 /** Runs `read` when one of the DOCUMENT_WORKERS is free. */
-async function inTurn<T>(read: () => Promise<T>): Promise<T> {
+export async function inTurn<T>(read: () => Promise<T>): Promise<T> {
   if (running >= DOCUMENT_WORKERS) {
     if (waiting.length >= DOCUMENT_QUEUE)
       throw new ApiError(
