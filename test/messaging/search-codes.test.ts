@@ -85,6 +85,8 @@ forEachStorage('search: codes', (storage) => {
     assert.deepEqual(marked(await search('77341')), ['77341']);
     assert.deepEqual(marked(await search('order 77341')), ['order', '77341']);
     assert.deepEqual(marked(await search('INV-2026')), ['INV-2026']);
+    assert.deepEqual(marked(await search('2026-001')), ['2026', '001']);
+    assert.deepEqual(marked(await search('GF 77341')), ['GF', '77341']);
     assert.deepEqual(marked(await search('v2.3.1')), ['v2.3.1']);
   });
 

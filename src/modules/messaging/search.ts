@@ -216,14 +216,19 @@ async function contactConversationIds(ctx: AppContext, scope: Scope, req: Search
  * Where each word starts a word of `text` (case-insensitive), as `[start, end)` ranges. A code of
  * the text is marked from its start as far as a word begins its joined form ("gf77341" or
  * "GF-77341" marks "GF-77341", "inv2026" marks "INV-2026" of "INV-2026-001"), and its other parts
- * as words.
+ * as words. A query code's parts mark words too, as they are searched: all but the last whole
+ * ("2026-001" found by its parts in a row).
  */
 export function wordRanges(text: string, words: QueryWord[]): Array<[number, number]> {
   const out: Array<[number, number]> = [];
+  const marks = words.flatMap(({ word, parts }) => [word, ...(parts?.slice(-1) ?? [])]);
+  const wholeParts = new Set(words.flatMap(({ parts }) => parts?.slice(0, -1) ?? []));
   const begins = (token: string, at: number) => {
     const lower = token.toLowerCase();
-    const found = words.find(({ word }) => lower.startsWith(word) || stripAccents(lower).startsWith(word));
-    if (found) out.push([at, at + Math.min(token.length, found.word.length)]);
+    const found = wholeParts.has(lower)
+      ? lower
+      : marks.find((word) => lower.startsWith(word) || stripAccents(lower).startsWith(word));
+    if (found) out.push([at, at + Math.min(token.length, found.length)]);
   };
   for (const m of text.matchAll(TOKENS)) {
     const token = m[0];
@@ -233,9 +238,9 @@ export function wordRanges(text: string, words: QueryWord[]): Array<[number, num
     }
     const joined = joinedCode(token).toLowerCase();
     const longest = isCode(token)
-      ? words.filter(({ word }) => joined.startsWith(word)).sort((a, b) => b.word.length - a.word.length)[0]
+      ? marks.filter((word) => joined.startsWith(word)).sort((a, b) => b.length - a.length)[0]
       : undefined;
-    const markedEnd = longest ? m.index + afterAlphanumerics(token, longest.word.length) : m.index;
+    const markedEnd = longest ? m.index + afterAlphanumerics(token, longest.length) : m.index;
     if (longest) out.push([m.index, markedEnd]);
     for (const part of token.matchAll(/[A-Za-z0-9]+/g))
       if (m.index + part.index >= markedEnd) begins(part[0], m.index + part.index);
