@@ -306,7 +306,7 @@ export const messagingMigrations: Record<string, ParleyMigration> = {
   // PostgreSQL: `parley_search_text` splits codes at their separators (the parser kept "GF-77341" as
   // `gf` and the negative number `-77341`, "A/55/9" as a file path) and appends them joined; the
   // generated column is dropped and added again with it, which rewrites the messages table (an
-  // exclusive lock for as long as that takes: minutes for millions of messages).
+  // exclusive lock for as long as that takes; not measured at scale).
   '0241_message_search_codes': {
     async up(db, dialect) {
       if (dialect === 'sqlite') {
