@@ -295,4 +295,61 @@ export const messagingMigrations: Record<string, ParleyMigration> = {
       await sql`INSERT INTO message_fts(message_fts, rank) VALUES ('secure-delete', 1)`.execute(db);
     },
   },
+  // Order, invoice and ticket numbers ("GF-77341", "INV-2026-001", "A/55/9", "v2.3.1") are found
+  // whole, joined ("gf77341") and by their parts (platform/db/search-text.ts). Both indexes are
+  // rebuilt over every existing message.
+  // SQLite: the index holds `parley_search_text(text)` (the text and its codes joined, a function
+  // registered on each connection), no longer `messages.text`, so it becomes contentless. A message
+  // leaves it by FTS5's 'delete' with the same `parley_search_text(text)` (secure-delete then takes
+  // its words out of the index's pages; a `contentless_delete` table would leave them there): a
+  // change to that function needs a migration rebuilding the index, as this one does.
+  // PostgreSQL: `parley_search_text` splits codes at their separators (the parser kept "GF-77341" as
+  // `gf` and the negative number `-77341`, "A/55/9" as a file path) and appends them joined; the
+  // generated column is dropped and added again with it, which rewrites the messages table (an
+  // exclusive lock for as long as that takes; not measured at scale).
+  '0241_message_search_codes': {
+    async up(db, dialect) {
+      if (dialect === 'sqlite') {
+        for (const trigger of ['message_fts_insert', 'message_fts_delete', 'message_fts_update'])
+          await sql`DROP TRIGGER ${sql.raw(trigger)}`.execute(db);
+        await sql`DROP TABLE message_fts_terms`.execute(db);
+        await sql`DROP TABLE message_fts`.execute(db);
+        await sql`CREATE VIRTUAL TABLE message_fts USING fts5(text, content = '', tokenize = 'unicode61 remove_diacritics 2')`.execute(
+          db,
+        );
+        await sql`INSERT INTO message_fts(message_fts, rank) VALUES ('secure-delete', 1)`.execute(db);
+        await sql`CREATE VIRTUAL TABLE message_fts_terms USING fts5vocab(message_fts, 'instance')`.execute(
+          db,
+        );
+        await sql`CREATE TRIGGER message_fts_insert AFTER INSERT ON messages WHEN new.text IS NOT NULL BEGIN
+          INSERT INTO message_fts(rowid, text) VALUES (new.rowid, parley_search_text(new.text)); END`.execute(
+          db,
+        );
+        await sql`CREATE TRIGGER message_fts_delete AFTER DELETE ON messages WHEN old.text IS NOT NULL BEGIN
+          INSERT INTO message_fts(message_fts, rowid, text) VALUES ('delete', old.rowid, parley_search_text(old.text)); END`.execute(
+          db,
+        );
+        await sql`CREATE TRIGGER message_fts_update AFTER UPDATE OF text ON messages BEGIN
+          INSERT INTO message_fts(message_fts, rowid, text) SELECT 'delete', old.rowid, parley_search_text(old.text) WHERE old.text IS NOT NULL;
+          INSERT INTO message_fts(rowid, text) SELECT new.rowid, parley_search_text(new.text) WHERE new.text IS NOT NULL; END`.execute(
+          db,
+        );
+        await sql`INSERT INTO message_fts(rowid, text) SELECT rowid, parley_search_text(text) FROM messages WHERE text IS NOT NULL`.execute(
+          db,
+        );
+        return;
+      }
+      await sql`CREATE FUNCTION parley_search_text(t text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+        SELECT regexp_replace(t, '[-/._]', ' ', 'g') || coalesce(E'\n' || (
+          SELECT string_agg(regexp_replace(m[1], '[-/._]', '', 'g'), ' ')
+          FROM regexp_matches(t, '([A-Za-z0-9]+(?:[-/._][A-Za-z0-9]+)+)', 'g') AS m
+          WHERE m[1] ~ '[0-9]'), '')
+      $$`.execute(db);
+      await sql`ALTER TABLE messages DROP COLUMN search_tsv`.execute(db);
+      await sql`ALTER TABLE messages ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS (to_tsvector('parley_search', parley_search_text(coalesce(text, '')))) STORED`.execute(
+        db,
+      );
+      await sql`CREATE INDEX messages_search ON messages USING gin (search_tsv)`.execute(db);
+    },
+  },
 };

@@ -33,7 +33,7 @@ const searchQuery = listQuery({
         (s) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s),
         'must be well-formed Unicode (no lone surrogate)',
       ),
-    'What to look for: every word must appear in a message (as a word or the start of one), in any order; or the text in the contact’s name, email or phone. Quotes and operators are read as plain words.',
+    'What to look for: every word must appear in a message (as a word or the start of one), in any order; or the text in the contact’s name, email or phone. Quotes and operators are read as plain words. A code (letters and digits joined by `-`, `/`, `.` or `_`, with a digit: “GF-77341”, “INV-2026-001”) is found whole, without its separators (“gf77341”) or by its parts (“77341”).',
     'refund 5531',
   ),
   status: describe(
@@ -120,7 +120,7 @@ export const searchRoutes = [
     path: '/v1/search',
     summary: 'Search conversations',
     description:
-      'Full-text search over every message of every conversation (private notes included) and over contacts’ names, emails and phones. Conversations whose contact matches come first, then by the rank of their best matching message; each result carries up to 3 matching messages with a snippet and the matching words’ offsets to highlight. Words are matched as words or their beginnings (“refu” finds “refund”), in any case and accents folded; Hindi in Devanagari and Hinglish are matched word by word, without English stemming. Past the 300 newest matching messages, older matches are not ranked. Filter by `status`, `channel`, `assignee`, `agent_id`, `tag`, `ai_paused`, and the messages’ time with `from`/`to`. A `q` with no letter or digit, longer than 500 characters, or holding NUL or a lone surrogate (or percent-encoded bytes that are not UTF-8) is a 400.',
+      'Full-text search over every message of every conversation (private notes included) and over contacts’ names, emails and phones. Conversations whose contact matches come first, then by the rank of their best matching message; each result carries up to 3 matching messages with a snippet and the matching words’ offsets to highlight. Words are matched as words or their beginnings (“refu” finds “refund”), in any case and accents folded; Hindi in Devanagari and Hinglish are matched word by word, without English stemming. Order, invoice and ticket numbers (“GF-77341”, “INV-2026-001”, “A/55/9”, “v2.3.1”) are found whole, without their separators (“gf77341”) and by their parts (“77341”, “2026-001”), the whole code marked in the highlights. Past the 300 newest matching messages, older matches are not ranked. Filter by `status`, `channel`, `assignee`, `agent_id`, `tag`, `ai_paused`, and the messages’ time with `from`/`to`. A `q` with no letter or digit, longer than 500 characters, or holding NUL or a lone surrogate (or percent-encoded bytes that are not UTF-8) is a 400.',
     tags: ['Conversations'],
     auth: 'key',
     scope: 'conversations:read',

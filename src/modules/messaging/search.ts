@@ -3,6 +3,8 @@
  * PostgreSQL's GIN index over the `parley_search` tsvector ('simple', accents folded) (messaging.migrations.ts, 0229). The query is
  * cut into words here, the same way for both storages, so what a person types is never read as
  * either engine's operators: each word must appear (as a word or the start of one), in any order.
+ * A code ("GF-77341", platform/db/search-text.ts) is one word: its joined form ("gf77341") begins a
+ * word of the message, or its parts follow each other there ("77341" alone is a word like any).
  * Conversations are ranked by their best message (bm25 on SQLite, ts_rank with length
  * normalisation on PostgreSQL); conversations whose contact's name, email or phone matches come
  * first. Snippets and highlights are cut in JS from the stored text, the same on both storages.
@@ -10,6 +12,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { AppContext } from '../../platform/context.ts';
 import { inRowScope, type Scope, scopeSql } from '../../platform/db/scope.ts';
+import { CODE, codeParts, hasSeparator, isCode, joinedCode } from '../../platform/db/search-text.ts';
 import { invalidField } from '../../platform/errors.ts';
 import { contactIdsMatching } from '../contacts/index.ts';
 import {
@@ -56,24 +59,33 @@ const CANDIDATES = 300;
 const MATCHES_PER_CONVERSATION = 3;
 const SNIPPET_CHARS = 160;
 
+/** A word of a query; a code's word is its joined form, and `parts` its parts in order. */
+export interface QueryWord {
+  word: string;
+  parts?: string[];
+}
+
+/** Codes first, then runs of letters, digits and combining marks (Devanagari's vowel signs belong to their word). */
+const TOKENS = new RegExp(`${CODE.source}|[\\p{L}\\p{N}\\p{M}]+`, 'gu');
+
 /**
- * The words of a query: runs of letters, digits and combining marks (Devanagari's vowel signs
- * belong to their word), lower-cased; operators, quotes and punctuation separate words and mean
- * nothing else. A 400 when nothing searchable is left.
+ * The words of a query, lower-cased: codes and runs of letters, digits and combining marks;
+ * operators, quotes and punctuation separate words and mean nothing else (a run joined by
+ * separators without a digit, "zebra-crossing", is its words). A 400 when nothing searchable is left.
  */
-export function queryWords(q: string): string[] {
-  const words = [
-    ...new Set(
-      (
-        q
-          .normalize('NFC')
-          .toLowerCase()
-          .match(/[\p{L}\p{N}\p{M}]+/gu) ?? []
-      ).filter(Boolean),
-    ),
-  ];
-  if (words.length === 0) throw invalidField('q', 'must contain at least one letter or digit to search for');
-  return words.slice(0, MAX_WORDS).map((w) => w.slice(0, 64));
+export function queryWords(q: string): QueryWord[] {
+  const words = new Map<string, QueryWord>();
+  for (const [token] of q.normalize('NFC').toLowerCase().matchAll(TOKENS)) {
+    if (!isCode(token)) {
+      for (const part of hasSeparator(token) ? codeParts(token) : [token])
+        words.set(part, { word: part.slice(0, 64) });
+      continue;
+    }
+    const word = joinedCode(token).slice(0, 64);
+    words.set(word, { word, parts: codeParts(token).map((p) => p.slice(0, 64)) });
+  }
+  if (words.size === 0) throw invalidField('q', 'must contain at least one letter or digit to search for');
+  return [...words.values()].slice(0, MAX_WORDS);
 }
 
 /** A prefix standing for more indexed words than this is searched as a prefix. */
@@ -108,20 +120,28 @@ async function termsStartingWith(ctx: AppContext, prefix: string): Promise<strin
  * nothing. Words with other than ASCII letters and digits (whose indexed form the tokenizer folds)
  * and prefixes of more than MAX_TERMS words stay prefixes.
  */
-async function ftsMatch(ctx: AppContext, words: string[]): Promise<string> {
+async function ftsMatch(ctx: AppContext, words: QueryWord[]): Promise<string> {
+  const prefixOf = async (w: string) => {
+    if (!/^[a-z0-9]+$/.test(w)) return `"${w}"*`;
+    const terms = await termsStartingWith(ctx, w);
+    if (terms === null) return `"${w}"*`;
+    if (terms.length === 0) return `"${w}"`;
+    return `(${terms.map((t) => `"${t}"`).join(' OR ')})`;
+  };
   const parts = await Promise.all(
-    words.map(async (w) => {
-      if (!/^[a-z0-9]+$/.test(w)) return `"${w}"*`;
-      const terms = await termsStartingWith(ctx, w);
-      if (terms === null) return `"${w}"*`;
-      if (terms.length === 0) return `"${w}"`;
-      return `(${terms.map((t) => `"${t}"`).join(' OR ')})`;
-    }),
+    words.map(async ({ word, parts }) =>
+      parts ? `(${await prefixOf(word)} OR ${parts.map((p) => `"${p}"`).join(' + ')}*)` : prefixOf(word),
+    ),
   );
   return parts.join(' AND ');
 }
-/** tsquery: each word quoted as a lexeme, matched as a prefix. */
-const tsQuery = (words: string[]) => words.map((w) => `'${w}':*`).join(' & ');
+/** tsquery: each word quoted as a lexeme, matched as a prefix; a code's parts as a phrase. */
+const tsQuery = (words: QueryWord[]) =>
+  words
+    .map(({ word, parts }) =>
+      parts ? `('${word}':* | ${parts.map((p) => `'${p}'`).join(' <-> ')}:*)` : `'${word}':*`,
+    )
+    .join(' & ');
 
 interface Hit {
   id: string;
@@ -140,7 +160,7 @@ interface Hit {
 async function messageHits(
   ctx: AppContext,
   scope: Scope,
-  words: string[],
+  words: QueryWord[],
   req: SearchRequest,
 ): Promise<Hit[]> {
   const filtered = conversationIdsFiltered(ctx, scope, req);
@@ -192,16 +212,47 @@ async function contactConversationIds(ctx: AppContext, scope: Scope, req: Search
   return conversationIdsOfContacts(ctx, scope, contactIdsMatching(ctx.db, scope, text), req, CANDIDATES);
 }
 
-/** Where each word starts a word of `text` (case-insensitive), as `[start, end)` ranges. */
-export function wordRanges(text: string, words: string[]): Array<[number, number]> {
+/**
+ * Where each word starts a word of `text` (case-insensitive), as `[start, end)` ranges. A code of
+ * the text is marked from its start as far as a word begins its joined form ("gf77341" or
+ * "GF-77341" marks "GF-77341", "inv2026" marks "INV-2026" of "INV-2026-001"), and its other parts
+ * as words. A query code's parts mark words too, as they are searched: all but the last whole
+ * ("2026-001" found by its parts in a row).
+ */
+export function wordRanges(text: string, words: QueryWord[]): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  const lower = text.toLowerCase();
-  for (const m of lower.matchAll(/[\p{L}\p{N}\p{M}]+/gu)) {
+  const marks = words.flatMap(({ word, parts }) => [word, ...(parts?.slice(-1) ?? [])]);
+  const wholeParts = new Set(words.flatMap(({ parts }) => parts?.slice(0, -1) ?? []));
+  const begins = (token: string, at: number) => {
+    const lower = token.toLowerCase();
+    const found = wholeParts.has(lower)
+      ? lower
+      : marks.find((word) => lower.startsWith(word) || stripAccents(lower).startsWith(word));
+    if (found) out.push([at, at + Math.min(token.length, found.length)]);
+  };
+  for (const m of text.matchAll(TOKENS)) {
     const token = m[0];
-    const word = words.find((w) => token.startsWith(w) || stripAccents(token).startsWith(w));
-    if (word) out.push([m.index, m.index + Math.min(token.length, word.length)]);
+    if (!hasSeparator(token)) {
+      begins(token, m.index);
+      continue;
+    }
+    const joined = joinedCode(token).toLowerCase();
+    const longest = isCode(token)
+      ? marks.filter((word) => joined.startsWith(word)).sort((a, b) => b.length - a.length)[0]
+      : undefined;
+    const markedEnd = longest ? m.index + afterAlphanumerics(token, longest.length) : m.index;
+    if (longest) out.push([m.index, markedEnd]);
+    for (const part of token.matchAll(/[A-Za-z0-9]+/g))
+      if (m.index + part.index >= markedEnd) begins(part[0], m.index + part.index);
   }
   return out;
+}
+
+/** The offset in `code` just after its first `n` letters and digits. */
+function afterAlphanumerics(code: string, n: number): number {
+  let seen = 0;
+  for (let i = 0; i < code.length; i++) if (/[A-Za-z0-9]/.test(code[i] ?? '') && ++seen === n) return i + 1;
+  return code.length;
 }
 
 const stripAccents = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
@@ -209,7 +260,7 @@ const stripAccents = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/
 /** A window of the text around its first matching word, with the matching words' ranges in it. */
 export function snippetOf(
   text: string,
-  words: string[],
+  words: QueryWord[],
 ): { snippet: string; highlights: Array<[number, number]> } {
   const all = wordRanges(text, words);
   if (text.length <= SNIPPET_CHARS) return { snippet: text, highlights: all };
