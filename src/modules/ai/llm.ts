@@ -53,6 +53,29 @@ export interface LlmOptions {
   stream?: boolean;
   /** On a voice call: the actions `end_call` and `transfer` are offered (never on chat). */
   call?: CallToolOptions;
+  /** Where a provider's failure (timeout, HTTP error, unreadable answer) is logged, once per reply. */
+  logger?: LlmLogger;
+}
+
+export interface LlmLogger {
+  warn(obj: object, msg: string): void;
+}
+
+/** Why the LLM reply fell back to a person, as logged (`reason`). */
+export type LlmFailure =
+  | 'timeout'
+  | 'http_error'
+  | 'provider_error'
+  | 'malformed_answer'
+  | 'no_answer'
+  | 'action_failed';
+
+/** The kind of a thrown provider failure: timeouts and HTTP answers are told apart for operators. */
+function failureOf(err: unknown): LlmFailure {
+  const e = err as { name?: string; statusCode?: unknown };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'timeout';
+  if (typeof e?.statusCode === 'number') return 'http_error';
+  return 'provider_error';
 }
 
 export interface CallToolOptions {
@@ -201,7 +224,20 @@ export async function llmReply(
   const engine = input.agent.model.provider;
   const custom = await tools.customTools();
   const allowed = allowedActions(input.agent, opts.call, custom.length > 0);
-  const fallback = async (why: string): Promise<EngineResult> => {
+  const startedAt = performance.now();
+  const fallback = async (why: string, reason: LlmFailure, status?: number): Promise<EngineResult> => {
+    // Never the prompt, the customer's words or the key: which agent, which model, why, how long.
+    opts.logger?.warn(
+      {
+        agentId: input.agent.id,
+        provider: input.agent.model.provider,
+        model: input.agent.model.name,
+        reason,
+        ...(status !== undefined ? { status } : {}),
+        ms: Math.round(performance.now() - startedAt),
+      },
+      'AI provider failed; conversation handed to a person',
+    );
     actions.push({ type: 'handoff', data: { reason: `AI provider failed: ${why}` } });
     if (!t.handedOff()) await tools.handoff(`AI provider failed: ${why}`);
     return {
@@ -240,7 +276,7 @@ export async function llmReply(
         signal,
         stream: opts.stream ?? false,
       });
-      if (!got.ok) return fallback(got.why);
+      if (!got.ok) return fallback(got.why, 'malformed_answer');
       answer = got.answer;
       if (answer.action.type === 'tool') {
         const done = await flow.called(answer);
@@ -249,18 +285,20 @@ export async function llmReply(
       }
     }
   } catch (err) {
+    const reason = failureOf(err);
+    const status = (err as { statusCode?: unknown }).statusCode;
     return fallback(
-      (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError'
-        ? 'timed out'
-        : (err as Error).message.slice(0, 200),
+      reason === 'timeout' ? 'timed out' : (err as Error).message.slice(0, 200),
+      reason,
+      typeof status === 'number' ? status : undefined,
     );
   }
-  if (!answer) return fallback('no answer');
+  if (!answer) return fallback('no answer', 'no_answer');
   let done: Awaited<ReturnType<typeof executeAction>>;
   try {
     done = await executeAction(answer, input.agent, t, opts.call);
   } catch (err) {
-    return fallback(`${answer.action.type} failed: ${(err as Error).message.slice(0, 200)}`);
+    return fallback(`${answer.action.type} failed: ${(err as Error).message.slice(0, 200)}`, 'action_failed');
   }
   return finish(done.reply, done.callAction ? { callAction: done.callAction } : {});
 }

@@ -1,4 +1,5 @@
 import { runInBackground, type Trx } from '../db/database.ts';
+import { maskSecrets } from '../log-masking.ts';
 import type {
   BatchItem,
   BatchJobHandler,
@@ -71,6 +72,14 @@ type Lane = {
 export function errorText(err: unknown): string {
   const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return text.length > 4000 ? `${text.slice(0, 4000)}…` : text;
+}
+
+/**
+ * A failed attempt as logged: its error's text with credentials masked (a provider's message may
+ * quote a URL or a header), never the job's payload nor the error object (whose fields may hold one).
+ */
+function failureFields(failure: unknown): { error: string } {
+  return { error: maskSecrets(errorText(failure)) };
 }
 
 /**
@@ -482,7 +491,7 @@ export class WorkerPool {
       }
     } catch (err) {
       this.#logger.warn(
-        { err, job: def.name, jobs: jobs.length },
+        { ...failureFields(err), job: def.name, jobs: jobs.length },
         'batch handler failed; the attempt of each of its jobs failed',
       );
       whole = { error: err };
@@ -523,7 +532,13 @@ export class WorkerPool {
       const delayMs = Math.max(0, Math.round(def.backoffMs(job.attempt)));
       if (logRetry)
         this.#logger.warn(
-          { err: failure, job: def.name, jobId: job.id, attempt: job.attempt, retryInMs: delayMs },
+          {
+            ...failureFields(failure),
+            job: def.name,
+            jobId: job.id,
+            attempt: job.attempt,
+            retryInMs: delayMs,
+          },
           'job attempt failed; will retry',
         );
       await this.#store.retry(def, job, errorText(failure), delayMs);
@@ -532,7 +547,13 @@ export class WorkerPool {
         this.#addWakes(def.name, [Date.now() + Math.max(1, delayMs)], Date.now());
     } else {
       this.#logger.error(
-        { err: failure, job: def.name, jobId: job.id, attempt: job.attempt },
+        {
+          ...failureFields(failure),
+          job: def.name,
+          jobId: job.id,
+          attempt: job.attempt,
+          maxAttempts: job.maxAttempts,
+        },
         'job failed on its last attempt; giving up',
       );
       await this.#store.fail(def, job, errorText(failure));
