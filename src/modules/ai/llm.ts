@@ -70,12 +70,13 @@ export type LlmFailure =
   | 'no_answer'
   | 'action_failed';
 
-/** The kind of a thrown provider failure: timeouts and HTTP answers are told apart for operators. */
-function failureOf(err: unknown): LlmFailure {
-  const e = err as { name?: string; statusCode?: unknown };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'timeout';
-  if (typeof e?.statusCode === 'number') return 'http_error';
-  return 'provider_error';
+/** The kind of a thrown provider failure and the HTTP status it carried, as logged for operators. */
+function failureOf(err: unknown): { reason: LlmFailure; status?: number } {
+  // The AI SDK gives up after its own retries with a RetryError whose last error is the HTTP one.
+  const e = ((err as { lastError?: unknown })?.lastError ?? err) as { name?: string; statusCode?: unknown };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return { reason: 'timeout' };
+  if (typeof e?.statusCode === 'number') return { reason: 'http_error', status: e.statusCode };
+  return { reason: 'provider_error' };
 }
 
 export interface CallToolOptions {
@@ -285,12 +286,11 @@ export async function llmReply(
       }
     }
   } catch (err) {
-    const reason = failureOf(err);
-    const status = (err as { statusCode?: unknown }).statusCode;
+    const { reason, status } = failureOf(err);
     return fallback(
       reason === 'timeout' ? 'timed out' : (err as Error).message.slice(0, 200),
       reason,
-      typeof status === 'number' ? status : undefined,
+      status,
     );
   }
   if (!answer) return fallback('no answer', 'no_answer');
