@@ -75,14 +75,6 @@ export function errorText(err: unknown): string {
 }
 
 /**
- * A failed attempt as logged: its error's text with credentials masked (a provider's message may
- * quote a URL or a header), never the job's payload nor the error object (whose fields may hold one).
- */
-function failureFields(failure: unknown): { error: string } {
-  return { error: maskSecrets(errorText(failure)) };
-}
-
-/**
  * Polls a `JobStore` for each registered kind of job, runs up to `concurrency` handlers of each
  * at once, bounds each by its `timeoutMs`, and settles the outcome (complete / retry with the
  * job's backoff / fail after `maxAttempts`). A batch handler's lane claims up to `batchSize` jobs
@@ -491,7 +483,7 @@ export class WorkerPool {
       }
     } catch (err) {
       this.#logger.warn(
-        { ...failureFields(err), job: def.name, jobs: jobs.length },
+        { error: maskSecrets(errorText(err)), job: def.name, jobs: jobs.length },
         'batch handler failed; the attempt of each of its jobs failed',
       );
       whole = { error: err };
@@ -525,7 +517,10 @@ export class WorkerPool {
     if (lane.full) this.#poll(lane);
   }
 
-  /** Retries the job after its backoff, or fails it on its last attempt. */
+  /**
+   * Retries the job after its backoff, or fails it on its last attempt. Logged: the error's text with
+   * credentials masked (a provider's message may quote a header or a URL), never the payload.
+   */
   async #settleFailure(def: JobDefinition<any>, job: ClaimedJob, failure: unknown, logRetry: boolean) {
     // (`logRetry` is false when the whole batch failed: that was logged once, not per job.)
     if (job.attempt < job.maxAttempts) {
@@ -533,7 +528,7 @@ export class WorkerPool {
       if (logRetry)
         this.#logger.warn(
           {
-            ...failureFields(failure),
+            error: maskSecrets(errorText(failure)),
             job: def.name,
             jobId: job.id,
             attempt: job.attempt,
@@ -548,7 +543,7 @@ export class WorkerPool {
     } else {
       this.#logger.error(
         {
-          ...failureFields(failure),
+          error: maskSecrets(errorText(failure)),
           job: def.name,
           jobId: job.id,
           attempt: job.attempt,
