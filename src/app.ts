@@ -19,8 +19,12 @@ import { type AnyRoute, defineRoute } from './platform/http/route.ts';
 import { describe } from './platform/http/schemas.ts';
 import { installSockets } from './platform/http/sockets.ts';
 import { newId } from './platform/ids.ts';
+import { PARLEY_VERSION } from './platform/version.ts';
 
 export const API_VERSION = '0.1.0';
+
+/** Probes and the metrics scrape: their access lines are at debug (they come every few seconds). */
+const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 export interface BuiltApp {
   app: FastifyInstance;
@@ -95,15 +99,19 @@ export async function buildApp(ctx: AppContext, modules: Module[]): Promise<Buil
     const seconds = reply.elapsedTime / 1000;
     requestsTotal.inc({ method: request.method, route, status: String(reply.statusCode) });
     requestDuration.observe({ method: request.method, route }, seconds);
+    // One access line per request: the route's pattern (never the URL, which carries ids and query
+    // values), never a header or a body. Probes and scrapes are at debug: they would flood the log.
     const line = {
       reqId: request.id,
       method: request.method,
       route,
       status: reply.statusCode,
-      ms: reply.elapsedTime,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+      ...(request.workspaceId ? { workspaceId: request.workspaceId } : {}),
     };
     if (reply.statusCode >= 500) request.log.error(line, 'request failed');
-    else request.log.debug(line, 'request');
+    else if (QUIET_ROUTES.has(route)) request.log.debug(line, 'request');
+    else request.log.info(line, 'request');
   });
 
   installPlumbing(app, ctx);
@@ -150,8 +158,20 @@ const docsPage = `<!doctype html>
 const docsInit = `try { localStorage.removeItem('authorized'); } catch {}
 window.ui = SwaggerUIBundle(${JSON.stringify(SWAGGER_UI_OPTIONS)});`;
 
+const versionField = describe(z.string(), "Parley's release (package.json's `version`).", '0.1.0');
 const healthBody = z.object({
   status: describe(z.literal('ok'), 'Always ok while the process serves.', 'ok'),
+  version: versionField,
+});
+const versionBody = z.object({
+  object: describe(z.literal('version'), 'Always `version`.', 'version'),
+  version: versionField,
+  node: describe(z.string(), 'The Node.js version the server runs on.', '24.11.0'),
+  storage: describe(
+    z.enum(['sqlite', 'postgres']),
+    'Where this server keeps its data: `sqlite` (one file) or `postgres` (DATABASE_URL).',
+    'sqlite',
+  ),
 });
 const readyBody = z.object({
   status: describe(
@@ -182,11 +202,30 @@ const systemRoutes: AnyRoute[] = [
     path: '/healthz',
     summary: 'Liveness',
     description:
-      'Answers 200 `{"status": "ok"}` while the process serves HTTP; no authentication. Use it as a liveness probe (it does not touch the database: `/readyz` does).',
+      'Answers 200 `{"status": "ok", "version": "..."}` while the process serves HTTP; no authentication. Use it as a liveness probe (it does not touch the database: `/readyz` does).',
     tags: ['System'],
     auth: 'none',
     responses: { 200: healthBody },
-    handler: async () => ({ status: 200, body: { status: 'ok' } }),
+    handler: async () => ({ status: 200, body: { status: 'ok', version: PARLEY_VERSION } }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/version',
+    summary: 'Server version',
+    description:
+      "Parley's release, the Node.js version and the storage this server runs on; no authentication (as `/healthz`), so an operator or a client can tell which release answers before an upgrade or when reporting a problem.",
+    tags: ['System'],
+    auth: 'none',
+    responses: { 200: versionBody },
+    handler: async ({ ctx }) => ({
+      status: 200,
+      body: {
+        object: 'version' as const,
+        version: PARLEY_VERSION,
+        node: process.versions.node,
+        storage: ctx.dialect === 'postgres' ? ('postgres' as const) : ('sqlite' as const),
+      },
+    }),
   }),
   defineRoute({
     method: 'GET',

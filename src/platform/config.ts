@@ -132,7 +132,7 @@ export const configVariables = {
   PARLEY_LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     default: 'info',
-    doc: 'Log level of the structured (pino) logs.',
+    doc: 'Log level of the structured (pino) logs: at `info`, one access line per request (probes at `debug`), failed jobs, AI provider failures, disabled webhook endpoints (docs/logs.md).',
   },
   PARLEY_DRAIN_SECONDS: {
     schema: int(0, 86_400),

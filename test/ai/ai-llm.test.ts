@@ -129,12 +129,27 @@ describe('LLM engine against a fake OpenAI-compatible server', () => {
   it('falls back to a handoff when the provider fails', async () => {
     handoffs = [];
     fake.script.push({ status: 500 });
-    const r = await llmReply(input('hello?'), world.tools, { timeoutMs: 3000 });
+    const logged: Array<{ obj: object; msg: string }> = [];
+    const logger = { warn: (obj: object, msg: string) => void logged.push({ obj, msg }) };
+    const r = await llmReply(input('hello? my card is 4111'), world.tools, { timeoutMs: 3000, logger });
     assert.equal(r.reply, LLM_FALLBACK_EN);
     assert.equal(r.engine, 'fallback');
     assert.equal(r.handedOff, true);
     assert.equal(handoffs.length, 1);
     assert.match(handoffs[0], /AI provider failed/);
+    // One line for the operator: which agent and model, why, how long; never the key or the prompt.
+    assert.equal(logged.length, 1);
+    const { ms, ...line } = logged[0]!.obj as { ms: number };
+    assert.equal(typeof ms, 'number');
+    assert.deepEqual(line, {
+      agentId: agent.id,
+      provider: 'openai_compatible',
+      model: 'llama3',
+      reason: 'http_error',
+      status: 500,
+    });
+    const text = JSON.stringify(logged);
+    for (const secret of ['sk-local', 'my card is 4111', 'Asha']) assert.ok(!text.includes(secret), secret);
   });
 
   it('falls back to a handoff on a malformed tool call (bad JSON, unknown tool)', async () => {
@@ -156,10 +171,13 @@ describe('LLM engine against a fake OpenAI-compatible server', () => {
     handoffs = [];
     fake.script.push({ hang: true });
     const started = Date.now();
-    const r = await llmReply(input('hello?'), world.tools, { timeoutMs: 300 });
+    const reasons: unknown[] = [];
+    const logger = { warn: (obj: object) => void reasons.push((obj as { reason: unknown }).reason) };
+    const r = await llmReply(input('hello?'), world.tools, { timeoutMs: 300, logger });
     assert.ok(Date.now() - started < 2500);
     assert.equal(r.engine, 'fallback');
     assert.match(handoffs[0], /timed out|abort/i);
+    assert.deepEqual(reasons, ['timeout']);
   });
 
   it('falls back when the server is down', async () => {

@@ -342,6 +342,39 @@ function contract(setup: () => Promise<{ storage: Storage; teardown(): Promise<v
     assert.equal(await s.stateOf(id!), 'failed');
   });
 
+  it('logs each retried attempt (warn) and the failure for good (error) once, error text masked, never the payload', async () => {
+    const def = defineJob({
+      name: jobName('give_up_logged'),
+      payload: z.object({ email: z.string() }),
+      maxAttempts: 2,
+      backoffMs: () => 30,
+    });
+    const q = queue();
+    q.register(def, async () => {
+      throw new Error('provider said 401 to Authorization: Bearer tok_SECRET_abc and api_key=KEY_SECRET_xyz');
+    });
+    await q.start();
+    const id = await q.enqueue(s.db, def, { email: 'payload-person@example.com' });
+    q.kick();
+    await waitFor(async () => (await s.stateOf(id!)) === 'failed', 6000, 'failed state');
+    const mine = logs.filter((l) => (l.obj as { job?: string }).job === def.name);
+    const retried = mine.filter((l) => l.level === 'warn');
+    const gaveUp = mine.filter((l) => l.level === 'error');
+    assert.equal(retried.length, 1, JSON.stringify(mine));
+    assert.equal(gaveUp.length, 1, JSON.stringify(mine));
+    assert.deepEqual(
+      { ...gaveUp[0]!.obj, error: undefined },
+      { job: def.name, jobId: id, attempt: 2, maxAttempts: 2, error: undefined },
+    );
+    assert.match((gaveUp[0]!.obj as { error: string }).error, /provider said 401/);
+    assert.equal((retried[0]!.obj as { attempt: number }).attempt, 1);
+    const text = JSON.stringify(mine, (_k, v) =>
+      v instanceof Error ? { message: v.message, stack: v.stack } : v,
+    );
+    for (const secret of ['tok_SECRET_abc', 'KEY_SECRET_xyz', 'payload-person@example.com'])
+      assert.ok(!text.includes(secret), `${secret} logged: ${text}`);
+  });
+
   it('treats a handler that outlives timeoutMs as a failed attempt and retries it', async () => {
     const def = defineJob({
       name: jobName('timeout'),

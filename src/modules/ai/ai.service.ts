@@ -377,7 +377,7 @@ async function answerBurst(
         return handoffNotice;
       },
     },
-    opts.llm,
+    { ...opts.llm, logger: ctx.logger },
   );
   // Handed off out of hours: the customer is told when a person will answer (the built-in
   // agent's reply says it; an LLM's reply gets it added).
@@ -518,7 +518,7 @@ export async function testAgent(
       defaultCountry: scope.defaultCountry,
     },
     dryRunTools(ctx, scope, agent),
-    opts.llm,
+    { ...opts.llm, logger: ctx.logger },
   );
   return {
     object: 'agent_test' as const,

@@ -53,6 +53,30 @@ export interface LlmOptions {
   stream?: boolean;
   /** On a voice call: the actions `end_call` and `transfer` are offered (never on chat). */
   call?: CallToolOptions;
+  /** Where a provider's failure (timeout, HTTP error, unreadable answer) is logged, once per reply. */
+  logger?: LlmLogger;
+}
+
+export interface LlmLogger {
+  warn(obj: object, msg: string): void;
+}
+
+/** Why the LLM reply fell back to a person, as logged (`reason`). */
+export type LlmFailure =
+  | 'timeout'
+  | 'http_error'
+  | 'provider_error'
+  | 'malformed_answer'
+  | 'no_answer'
+  | 'action_failed';
+
+/** The kind of a thrown provider failure and the HTTP status it carried, as logged for operators. */
+function failureOf(err: unknown): { reason: LlmFailure; status?: number } {
+  // The AI SDK gives up after its own retries with a RetryError whose last error is the HTTP one.
+  const e = ((err as { lastError?: unknown })?.lastError ?? err) as { name?: string; statusCode?: unknown };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return { reason: 'timeout' };
+  if (typeof e?.statusCode === 'number') return { reason: 'http_error', status: e.statusCode };
+  return { reason: 'provider_error' };
 }
 
 export interface CallToolOptions {
@@ -201,7 +225,20 @@ export async function llmReply(
   const engine = input.agent.model.provider;
   const custom = await tools.customTools();
   const allowed = allowedActions(input.agent, opts.call, custom.length > 0);
-  const fallback = async (why: string): Promise<EngineResult> => {
+  const startedAt = performance.now();
+  const fallback = async (why: string, reason: LlmFailure, status?: number): Promise<EngineResult> => {
+    // Never the prompt, the customer's words or the key: which agent, which model, why, how long.
+    opts.logger?.warn(
+      {
+        agentId: input.agent.id,
+        provider: input.agent.model.provider,
+        model: input.agent.model.name,
+        reason,
+        ...(status !== undefined ? { status } : {}),
+        ms: Math.round(performance.now() - startedAt),
+      },
+      'AI provider failed; conversation handed to a person',
+    );
     actions.push({ type: 'handoff', data: { reason: `AI provider failed: ${why}` } });
     if (!t.handedOff()) await tools.handoff(`AI provider failed: ${why}`);
     return {
@@ -240,7 +277,7 @@ export async function llmReply(
         signal,
         stream: opts.stream ?? false,
       });
-      if (!got.ok) return fallback(got.why);
+      if (!got.ok) return fallback(got.why, 'malformed_answer');
       answer = got.answer;
       if (answer.action.type === 'tool') {
         const done = await flow.called(answer);
@@ -249,18 +286,19 @@ export async function llmReply(
       }
     }
   } catch (err) {
+    const { reason, status } = failureOf(err);
     return fallback(
-      (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError'
-        ? 'timed out'
-        : (err as Error).message.slice(0, 200),
+      reason === 'timeout' ? 'timed out' : (err as Error).message.slice(0, 200),
+      reason,
+      status,
     );
   }
-  if (!answer) return fallback('no answer');
+  if (!answer) return fallback('no answer', 'no_answer');
   let done: Awaited<ReturnType<typeof executeAction>>;
   try {
     done = await executeAction(answer, input.agent, t, opts.call);
   } catch (err) {
-    return fallback(`${answer.action.type} failed: ${(err as Error).message.slice(0, 200)}`);
+    return fallback(`${answer.action.type} failed: ${(err as Error).message.slice(0, 200)}`, 'action_failed');
   }
   return finish(done.reply, done.callAction ? { callAction: done.callAction } : {});
 }

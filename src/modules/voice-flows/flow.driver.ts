@@ -181,7 +181,7 @@ function liveEffects(ctx: AppContext, call: CallRow, flowId: string, defaultCoun
           defaultCountry,
         },
         liveTools(ctx, scope, agent, conversation),
-        { timeoutMs: 15_000, maxSteps: 4 },
+        { timeoutMs: 15_000, maxSteps: 4, logger: ctx.logger },
       );
       return { reply: result.reply, events: eventsOf(result.actions) };
     },

@@ -68,6 +68,7 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
   };
   const llm: LlmOptions = {
     ...voiceLlm,
+    logger: ctx.logger,
     call: { transferTo: input.transferTo, human: agent.tools.includes('handoff') },
   };
 

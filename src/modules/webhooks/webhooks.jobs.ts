@@ -299,13 +299,28 @@ export async function attemptDelivery(
     if (gone || failingTooLong) {
       // The disabled event is matched against the endpoints as this transaction sees them.
       forgetEndpoints(ctx);
-      await disableEndpoint(tx, endpointId, gone ? 'gone' : 'failing', nowIso);
-      tx.afterCommit(() => endpointsChanged(ctx));
+      const reason = gone ? 'gone' : 'failing';
+      const disabled = await disableEndpoint(tx, endpointId, reason, nowIso);
+      tx.afterCommit(() => {
+        // Once per endpoint: deliveries to it stop until someone enables it again.
+        if (disabled)
+          ctx.logger.warn(
+            {
+              workspaceId: disabled.workspace_id,
+              endpointId,
+              reason,
+              failingSince,
+              status: result.statusCode,
+            },
+            'webhook endpoint disabled',
+          );
+        return endpointsChanged(ctx);
+      });
     }
   });
 }
 
-/** Disables an enabled endpoint and records `webhook_endpoint.disabled` (once). */
+/** Disables an enabled endpoint and records `webhook_endpoint.disabled` (once); the row when it did. */
 async function disableEndpoint(tx: Tx, endpointId: string, reason: 'gone' | 'failing', nowIso: string) {
   const updated = await tx.db
     .updateTable('webhook_endpoints')
@@ -314,11 +329,12 @@ async function disableEndpoint(tx: Tx, endpointId: string, reason: 'gone' | 'fai
     .where('status', '=', 'enabled')
     .returningAll()
     .executeTakeFirst();
-  if (!updated) return;
+  if (!updated) return undefined;
   await tx.emit({
     ...scopeOf(updated),
     type: 'webhook_endpoint.disabled',
     actor: { type: 'system', id: null },
     data: presentEndpoint(updated),
   });
+  return updated;
 }

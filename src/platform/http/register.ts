@@ -20,6 +20,8 @@ declare module 'fastify' {
     rawBody?: Buffer;
     /** Body fields holding a NUL character (see platform/nul.ts), when any. */
     nulFields?: string[];
+    /** The workspace the request authenticated as (for the access log line), once authenticated. */
+    workspaceId?: string;
   }
 }
 
@@ -341,7 +343,10 @@ export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyR
     handler: async (request, reply) => {
       let auth: Auth = undefined as unknown as Auth;
       if (route.auth === 'admin') checkAdmin(ctx, request);
-      if (route.auth === 'key') auth = await authenticate(ctx, request.headers);
+      if (route.auth === 'key') {
+        auth = await authenticate(ctx, request.headers);
+        request.workspaceId = auth.workspaceId;
+      }
       if (!route.responseHeaders || !auth) return serve(request, reply, auth);
       try {
         return await serve(request, reply, auth);

@@ -1,4 +1,5 @@
 import { runInBackground, type Trx } from '../db/database.ts';
+import { maskSecrets } from '../log-masking.ts';
 import type {
   BatchItem,
   BatchJobHandler,
@@ -482,7 +483,7 @@ export class WorkerPool {
       }
     } catch (err) {
       this.#logger.warn(
-        { err, job: def.name, jobs: jobs.length },
+        { error: maskSecrets(errorText(err)), job: def.name, jobs: jobs.length },
         'batch handler failed; the attempt of each of its jobs failed',
       );
       whole = { error: err };
@@ -516,14 +517,23 @@ export class WorkerPool {
     if (lane.full) this.#poll(lane);
   }
 
-  /** Retries the job after its backoff, or fails it on its last attempt. */
+  /**
+   * Retries the job after its backoff, or fails it on its last attempt. Logged: the error's text with
+   * credentials masked (a provider's message may quote a header or a URL), never the payload.
+   */
   async #settleFailure(def: JobDefinition<any>, job: ClaimedJob, failure: unknown, logRetry: boolean) {
     // (`logRetry` is false when the whole batch failed: that was logged once, not per job.)
     if (job.attempt < job.maxAttempts) {
       const delayMs = Math.max(0, Math.round(def.backoffMs(job.attempt)));
       if (logRetry)
         this.#logger.warn(
-          { err: failure, job: def.name, jobId: job.id, attempt: job.attempt, retryInMs: delayMs },
+          {
+            error: maskSecrets(errorText(failure)),
+            job: def.name,
+            jobId: job.id,
+            attempt: job.attempt,
+            retryInMs: delayMs,
+          },
           'job attempt failed; will retry',
         );
       await this.#store.retry(def, job, errorText(failure), delayMs);
@@ -532,7 +542,13 @@ export class WorkerPool {
         this.#addWakes(def.name, [Date.now() + Math.max(1, delayMs)], Date.now());
     } else {
       this.#logger.error(
-        { err: failure, job: def.name, jobId: job.id, attempt: job.attempt },
+        {
+          error: maskSecrets(errorText(failure)),
+          job: def.name,
+          jobId: job.id,
+          attempt: job.attempt,
+          maxAttempts: job.maxAttempts,
+        },
         'job failed on its last attempt; giving up',
       );
       await this.#store.fail(def, job, errorText(failure));
