@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { registerSearchText } from '../src/platform/db/search-text.ts';
 import { CHROMIUM, chromiumMissing, launchChromium } from '../test/support/browser.ts';
 import { raiseLimits, startServer } from './support.ts';
 
@@ -61,6 +62,8 @@ for (let i = 0; i < 20; i++) {
 const big = (await inbound('+919899999999', 'The first message of a long thread')).conversation_id as string;
 {
   const db = new DatabaseSync(join(server.dataDir, 'parley.db'));
+  // The search index's triggers call it when messages are written (0241).
+  registerSearchText(db);
   db.exec('PRAGMA busy_timeout = 5000');
   const first = db.prepare('select * from messages where conversation_id = ?').get(big) as Record<
     string,

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
+import { registerSearchText } from '../src/platform/db/search-text.ts';
 import { newId } from '../src/platform/ids.ts';
 import { createPgDatabase, postgresAvailable } from '../test/support/harness.ts';
 import { freePort, killAll, type ServerProcess, spawnParley } from '../test/support/server-process.ts';
@@ -43,6 +44,8 @@ interface Raw {
 
 function sqliteRaw(file: string): Raw {
   const db = new DatabaseSync(file);
+  // The search index's triggers call it when messages are written (0241).
+  registerSearchText(db);
   db.exec('PRAGMA busy_timeout = 10000');
   return {
     async rows(query, params = []) {

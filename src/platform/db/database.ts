@@ -20,7 +20,7 @@ import { FixedShapeInListsPlugin } from './fixed-shape.ts';
 import { CheckoutGate, gatedPool } from './pg-gate.ts';
 import { pipelinedTransaction } from './pipelined.ts';
 import type { Database } from './schema.ts';
-import { searchText } from './search-text.ts';
+import { registerSearchText } from './search-text.ts';
 
 /** How long a request waits its turn for a pool connection while all are in use (then 503). */
 const POOL_QUEUE_WAIT_MS = 20_000;
@@ -52,9 +52,7 @@ class NodeSqliteDatabase implements SqliteDatabase {
     // A WAL that grew under load is cut back to this size when it starts over.
     this.raw.exec('PRAGMA journal_size_limit = 67108864');
     // The text the search index's triggers index (0241): codes joined as well as split.
-    this.raw.function('parley_search_text', { deterministic: true }, (text) =>
-      typeof text === 'string' ? searchText(text) : null,
-    );
+    registerSearchText(this.raw);
     if (path !== ':memory:') {
       // Checkpoints (copying the WAL into the database, with an fsync) run on a thread of their
       // own, so a commit on the event loop never pays for one.

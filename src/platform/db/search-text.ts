@@ -32,3 +32,17 @@ export function searchText(text: string): string {
   const joined = (text.match(CODE) ?? []).filter(isCode).map(joinedCode);
   return joined.length === 0 ? text : `${text}\n${joined.join(' ')}`;
 }
+
+/**
+ * Registers `parley_search_text` on a SQLite connection. The search index's triggers call it, so
+ * every connection that writes `messages` needs it: the app's (database.ts), and a script's or a
+ * drill's own `DatabaseSync` (a shell such as `sqlite3` that writes messages has no such function
+ * and is refused: write messages through Parley).
+ */
+export function registerSearchText(db: {
+  function(name: string, options: { deterministic: boolean }, fn: (text: unknown) => string | null): void;
+}) {
+  db.function('parley_search_text', { deterministic: true }, (text) =>
+    typeof text === 'string' ? searchText(text) : null,
+  );
+}
