@@ -17,7 +17,7 @@ import { registerSearchText } from '../src/platform/db/search-text.ts';
 import { newId } from '../src/platform/ids.ts';
 import { createPgDatabase, postgresAvailable } from '../test/support/harness.ts';
 import { freePort, killAll, type ServerProcess, spawnParley } from '../test/support/server-process.ts';
-import { ADMIN_TOKEN, fetchAgain as call, until } from './support.ts';
+import { ADMIN_TOKEN, apiClient, fetchAgain as call, until } from './support.ts';
 
 const pgOk = process.env.PARLEY_TEST_PG === '0' ? false : await postgresAvailable();
 after(killAll);
@@ -121,16 +121,7 @@ async function rawScan(raw: Raw): Promise<string[]> {
 
 /** The person through the API, then cloned in the database into a big contact. */
 async function seedBigContact(base: string, key: string, raw: Raw) {
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await call(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${text}`);
-    return JSON.parse(text);
-  };
+  const api = apiClient(base, key);
   const inbound = await api('POST', '/v1/sandbox/inbound', { from: PHONE, text: WORDS });
   const conversationId = inbound.conversation_id as string;
   const conversation = await api('GET', `/v1/conversations/${conversationId}`);

@@ -13,7 +13,14 @@ import { after, describe, it } from 'node:test';
 import { json, startFakeBusiness } from '../test/support/fake-business.ts';
 import { postgresAvailable, signal } from '../test/support/harness.ts';
 import { freePort, killAll, type ServerProcess, spawnParley } from '../test/support/server-process.ts';
-import { ADMIN_TOKEN, fetchAgain as call, type DrillStorage, onStorage, until } from './support.ts';
+import {
+  ADMIN_TOKEN,
+  apiClient,
+  fetchAgain as call,
+  type DrillStorage,
+  onStorage,
+  until,
+} from './support.ts';
 
 const pgOk = process.env.PARLEY_TEST_PG === '0' ? false : await postgresAvailable();
 after(killAll);
@@ -61,16 +68,7 @@ async function drill(storage: DrillStorage) {
     });
     const workspace = (await ws.json()) as { api_keys: Array<{ mode: string; key: string }> };
     const key = workspace.api_keys.find((k) => k.mode === 'test')!.key;
-    const api = async (method: string, path: string, body?: unknown) => {
-      const res = await call(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${text}`);
-      return JSON.parse(text);
-    };
+    const api = apiClient(base, key);
     const tool = await api('POST', '/v1/tools', {
       name: 'refund',
       description: 'Refunds an order.',
