@@ -130,7 +130,7 @@ forEachStorage('files in the inbox composer', (storage) => {
     });
     await page
       .getByRole('alert')
-      .filter({ hasText: /setup\.exe: .*not a type WhatsApp carries/ })
+      .filter({ hasText: /setup\.exe: .*not a type Parley keeps/ })
       .waitFor();
     await page
       .getByTestId('attach-input')
