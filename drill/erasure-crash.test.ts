@@ -17,7 +17,7 @@ import { registerSearchText } from '../src/platform/db/search-text.ts';
 import { newId } from '../src/platform/ids.ts';
 import { createPgDatabase, postgresAvailable } from '../test/support/harness.ts';
 import { freePort, killAll, type ServerProcess, spawnParley } from '../test/support/server-process.ts';
-import { ADMIN_TOKEN, apiClient, fetchAgain as call, until } from './support.ts';
+import { ADMIN_TOKEN, apiClient, fetchAgain as call, testWorkspaceKey, until } from './support.ts';
 
 const pgOk = process.env.PARLEY_TEST_PG === '0' ? false : await postgresAvailable();
 after(killAll);
@@ -162,13 +162,7 @@ async function drill(storage: { name: string; env: Record<string, string>; raw: 
   assert.ok(await ready(base), server.output());
   const raw = await storage.raw();
   try {
-    const ws = await fetch(`${base}/v1/admin/workspaces`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Erasure drill', plan: 'enterprise' }),
-    });
-    const workspace = (await ws.json()) as { api_keys: Array<{ mode: string; key: string }> };
-    const key = workspace.api_keys.find((k) => k.mode === 'test')!.key;
+    const key = await testWorkspaceKey(base, 'Erasure drill');
     const { contactId, messages } = await seedBigContact(base, key, raw);
 
     // call(): seeding took longer than the server's keep-alive (5 s), so the kept-alive socket may

@@ -350,3 +350,15 @@ export function apiClient(base: string, key: string) {
     return JSON.parse(text);
   };
 }
+
+/** A new enterprise workspace made with the admin token; its test key. */
+export async function testWorkspaceKey(base: string, name: string): Promise<string> {
+  const ws = await fetchAgain(`${base}/v1/admin/workspaces`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name, plan: 'enterprise' }),
+  });
+  assert.equal(ws.status, 201, await ws.clone().text());
+  const workspace = (await ws.json()) as { api_keys: Array<{ mode: string; key: string }> };
+  return workspace.api_keys.find((k) => k.mode === 'test')!.key;
+}

@@ -19,6 +19,7 @@ import {
   fetchAgain as call,
   type DrillStorage,
   onStorage,
+  testWorkspaceKey,
   until,
 } from './support.ts';
 
@@ -61,13 +62,7 @@ async function drill(storage: DrillStorage) {
   let server: ServerProcess = spawnParley(env);
   try {
     assert.ok(await ready(), server.output());
-    const ws = await call(`${base}/v1/admin/workspaces`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Tool drill', plan: 'enterprise' }),
-    });
-    const workspace = (await ws.json()) as { api_keys: Array<{ mode: string; key: string }> };
-    const key = workspace.api_keys.find((k) => k.mode === 'test')!.key;
+    const key = await testWorkspaceKey(base, 'Tool drill');
     const api = apiClient(base, key);
     const tool = await api('POST', '/v1/tools', {
       name: 'refund',
