@@ -58,7 +58,12 @@ forEachStorage('handoffs tell the customer what happens next', (storage) => {
     ws = await t.workspace();
     const agent = await t.call('POST', '/v1/agents', {
       key: ws.test,
-      body: { name: 'Smile Dental', business: { timezone: 'Asia/Kolkata', hours: everyDay } },
+      // Two misses before the AI hands off by itself: these tests hand off by the API and by words.
+      body: {
+        name: 'Smile Dental',
+        business: { timezone: 'Asia/Kolkata', hours: everyDay },
+        handoff: { max_unanswered: 2 },
+      },
     });
     assert.equal(agent.status, 201, agent.text);
     agentId = agent.body.id;

@@ -210,12 +210,17 @@ forEachStorage('inbox on a phone and a desktop', (storage) => {
   });
 
   it('after "Take over", the banner says the AI replied last when it did', async () => {
-    const conv = await inbound(nextPhone(), 'What time do you open?');
+    // A greeting: answered by the AI, never handed off by it.
+    const conv = await inbound(nextPhone(), 'Hello there');
     await eventually(async () => {
       const c = await world.app.call('GET', `/v1/conversations/${conv}`, { key: world.key });
       return c.body.last_message_sender === 'ai';
     }, 30_000);
     const page = await open(chrome.browser, PHONE, `/app/c/${conv}`);
+    // On a phone the actions fold behind "More actions", so the thread keeps the height.
+    await page.getByRole('button', { name: 'More actions' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Take over' }).isVisible(), false);
+    await page.getByRole('button', { name: 'More actions' }).click();
     await page.getByRole('button', { name: 'Take over' }).click();
     const banner = page.getByRole('status').filter({ hasText: 'Handed off to people' });
     await banner.waitFor();
@@ -223,5 +228,46 @@ forEachStorage('inbox on a phone and a desktop', (storage) => {
     assert.doesNotMatch((await banner.textContent()) ?? '', /a person replied last/);
     await noOverflow(page, 'handed-off thread at 390 px');
     await close(page);
+  });
+
+  it('on a phone the contact panel is a sheet: opened, read, closed with Escape, focus given back', async () => {
+    const from = nextPhone();
+    const conv = await inbound(from, 'Is my order GF-77341 shipped?');
+    const page = await open(chrome.browser, PHONE, `/app/c/${conv}`);
+    await page.locator('.bubble.in', { hasText: 'GF-77341' }).waitFor();
+    const panel = page.getByRole('complementary', { name: 'Contact' });
+    // Closed at first: the thread has the screen, most of its height for the messages.
+    assert.equal(await panel.count(), 0);
+    const log = await page.getByRole('log', { name: 'Messages' }).boundingBox();
+    assert.ok(log && log.height >= PHONE.height * 0.5, `messages get ${log?.height} px of ${PHONE.height}`);
+    const toggle = page.getByRole('button', { name: 'Contact', exact: true });
+    await toggle.click();
+    await panel.waitFor();
+    // A sheet over the thread, whole on screen, with the customer's phone, focus inside it.
+    const box = await panel.boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= PHONE.width + 1, `sheet at ${JSON.stringify(box)}`);
+    assert.ok(box.y + box.height <= PHONE.height + 1 && box.height >= 200, `sheet at ${JSON.stringify(box)}`);
+    await panel.getByText(from.slice(-4)).first().waitFor();
+    const close = page.getByRole('button', { name: 'Close contact' });
+    assert.equal(await close.evaluate((el) => el === (el.ownerDocument as any).activeElement), true);
+    await noOverflow(page, 'contact sheet at 390 px');
+    await page.screenshot({ path: new URL('inbox-contact-sheet-phone.png', SHOTS).pathname });
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
+    assert.equal(await toggle.evaluate((el) => el === (el.ownerDocument as any).activeElement), true);
+    // The backdrop closes it too; on a desktop the panel is beside the thread, no sheet, no Close.
+    await toggle.click();
+    await panel.waitFor();
+    await page.locator('.sheet-backdrop').click({ position: { x: 10, y: 10 } });
+    await panel.waitFor({ state: 'detached' });
+    await close.waitFor({ state: 'detached' });
+    const desk = await open(chrome.browser, DESKTOP, `/app/c/${conv}`);
+    const beside = desk.getByRole('complementary', { name: 'Contact' });
+    await beside.waitFor();
+    assert.equal(await desk.getByRole('button', { name: 'Close contact' }).isVisible(), false);
+    assert.equal(await desk.getByRole('button', { name: 'Tags' }).isVisible(), true);
+    assert.equal(await desk.getByRole('button', { name: 'More actions' }).isVisible(), false);
+    await page.context().close();
+    await desk.context().close();
   });
 });

@@ -75,7 +75,12 @@ forEachStorage('team day rules', (storage) => {
     if (opts.agent !== false) {
       const agent = await t.call('POST', '/v1/agents', {
         key: ws.test,
-        body: { name: 'Smile Dental', business: { timezone: 'Asia/Kolkata', hours: everyDay } },
+        // Two misses before the AI hands off by itself: these rules are the team's, not the AI's.
+        body: {
+          name: 'Smile Dental',
+          business: { timezone: 'Asia/Kolkata', hours: everyDay },
+          handoff: { max_unanswered: 2 },
+        },
       });
       assert.equal(agent.status, 201, agent.text);
     }

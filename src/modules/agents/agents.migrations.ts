@@ -72,4 +72,22 @@ export const agentsMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  // Nobody unseen: the default handoff after unanswered messages went from 2 to 1, so a customer who
+  // writes once and gets "I don't have that information" is offered a person and queued at once.
+  // Agents still on the old default move with it (set `handoff.max_unanswered` back to keep 2).
+  '0508_agent_offer_person_first_miss': {
+    async up(db) {
+      const rows = await db.selectFrom('agents').select(['id', 'handoff']).execute();
+      for (const row of rows) {
+        const handoff = JSON.parse(row.handoff) as { max_unanswered?: number };
+        if (handoff.max_unanswered !== 2) continue;
+        handoff.max_unanswered = 1;
+        await db
+          .updateTable('agents')
+          .set({ handoff: JSON.stringify(handoff) })
+          .where('id', '=', row.id)
+          .execute();
+      }
+    },
+  },
 };

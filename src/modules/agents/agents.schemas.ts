@@ -150,9 +150,9 @@ const handoffInput = z.strictObject({
     ['human', 'manager'],
   ).optional(),
   max_unanswered: describe(
-    z.number().int().min(1).max(20),
-    'Hand off after this many messages the agent could not answer.',
-    2,
+    z.number().int().min(0).max(20),
+    "Hand off after this many messages in a row the agent could not answer: the customer is offered a person at once and the conversation goes to the team's queue (default 1). 0: never for this reason (keywords and the customer's request still hand off).",
+    1,
   ).optional(),
   holding_message_after_minutes: describe(
     z.number().int().min(1).max(1440),
@@ -323,7 +323,11 @@ export const agentObject = z.object({
   handoff: describe(
     z.object({
       keywords: describe(z.array(z.string()), 'Words that hand off to a human.', ['human']),
-      max_unanswered: describe(z.number().int(), 'Unanswered messages before a handoff.', 2),
+      max_unanswered: describe(
+        z.number().int(),
+        'Messages in a row the agent could not answer before a handoff (0: never for this reason).',
+        1,
+      ),
       holding_message_after_minutes: describe(
         z.number().int(),
         'Minutes a customer waits for a person before the one holding message.',

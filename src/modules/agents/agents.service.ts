@@ -110,7 +110,8 @@ export const defaultHours = (): Record<Weekday, Interval[]> => ({
 const defaultTools: AgentTool[] = ['knowledge', 'lead_capture', 'booking', 'handoff'];
 const defaultHandoff: Handoff = {
   keywords: ['human', 'agent', 'manager'],
-  max_unanswered: 2,
+  // Nobody unseen: the first message the AI cannot answer is offered a person (and queued).
+  max_unanswered: 1,
   holding_message_after_minutes: 5,
   holding_message: null,
 };

@@ -498,7 +498,7 @@ async function facts(c: Ctx): Promise<Reply | null> {
     c.turn.offer = 'handoff';
     return { reply: answer.reply, answered: false };
   }
-  await t.handoff(`Could not answer ${streak} questions in a row`);
+  await t.handoff(couldNotAnswerReason(streak));
   const said = answer.reply.replace(/\s*(Would you like one of these|Kya inme se kuch).*$/, '');
   return { reply: `${said} ${c.handoffText}`, answered: false };
 }
@@ -576,15 +576,22 @@ async function couldNotAnswer(c: Ctx): Promise<Reply> {
   const { input } = c;
   const streak = c.state.unanswered + 1;
   const limit = input.agent.handoff.max_unanswered;
-  if (c.has('handoff') && limit > 0 && streak >= limit) {
-    await c.t.handoff(`Could not answer ${streak} questions in a row`);
+  // In the middle of a booking or a move the customer is not unseen: its question is asked once
+  // more before a person is offered.
+  const asking = Boolean(c.task && c.state.prompt);
+  if (c.has('handoff') && limit > 0 && streak >= limit && !(asking && streak < 2)) {
+    await c.t.handoff(couldNotAnswerReason(streak));
     return { reply: `${say(c.locale, 'unknown')} ${c.handoffText}`, answered: false };
   }
   // In the middle of a booking or a move, its question stays open: asked again, not dropped.
-  if (c.task && c.state.prompt) {
+  if (asking) {
     c.turn.keep = true;
     return { reply: `${say(c.locale, 'unknown')} ${askAgain(c.state)}`, answered: false };
   }
   c.turn.offer = 'handoff';
   return { reply: say(c.locale, 'unknown_rephrase'), answered: false };
 }
+
+/** The handoff's reason, as the inbox shows it. */
+const couldNotAnswerReason = (streak: number) =>
+  streak === 1 ? 'Could not answer a question' : `Could not answer ${streak} questions in a row`;

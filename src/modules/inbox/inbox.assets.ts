@@ -15,7 +15,8 @@ import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { SAME_ORIGIN_DIRECTIVES } from '../../platform/http/page-headers.ts';
-import { automationEvents } from '../teamtools/index.ts';
+import { channelKinds } from '../channels/index.ts';
+import { automationEvents, conditionFields } from '../teamtools/index.ts';
 
 /**
  * The inbox's files, read once per process: the sources in `web/` (or their copy beside the
@@ -98,7 +99,17 @@ function vendorFiles(): Array<[string, string]> {
  * never keeps a copy that could fall behind what the API accepts.
  */
 function vocabularyFile(): [string, string] {
-  return ['vendor/vocabulary.mjs', `export const automationEvents = ${JSON.stringify(automationEvents)};\n`];
+  const lists = {
+    automationEvents,
+    channelKinds: Object.keys(channelKinds),
+    conversationStatuses: ['active', 'snoozed', 'closed'],
+    priorities: ['low', 'normal', 'high', 'urgent'],
+    conditionFields: conditionFields.filter((f) => !f.endsWith('*')),
+  };
+  const text = Object.entries(lists)
+    .map(([name, list]) => `export const ${name} = ${JSON.stringify(list)};\n`)
+    .join('');
+  return ['vendor/vocabulary.mjs', text];
 }
 
 /**

@@ -60,7 +60,7 @@ export async function runAction(ctx: AppContext, run: RunContext, action: Action
     case 'remove_tags':
       return retag(ctx, run, [], action.tags);
     case 'set_priority':
-      await setConversationPriority(ctx, scope, id, action.priority);
+      await setConversationPriority(ctx, scope, id, action.priority, actor);
       return;
     case 'send_canned': {
       const text = await renderCanned(ctx, scope, id, action.canned_response_id, actor);

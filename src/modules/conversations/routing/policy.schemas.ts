@@ -10,6 +10,8 @@ export interface HandoffPolicy {
   out_of_hours: { message: string | null; ai_continues: boolean };
   /** A conversation the AI answered last, whose customer stays silent this long, is resolved. Null: never. */
   auto_resolve_after_minutes: number | null;
+  /** A conversation marked urgent (a person, a macro or an automation) while the AI answers it goes to a person at once. */
+  urgent_to_person: boolean;
 }
 
 export const DEFAULT_HANDOFF_POLICY: HandoffPolicy = {
@@ -19,6 +21,7 @@ export const DEFAULT_HANDOFF_POLICY: HandoffPolicy = {
   max_reassignments: 2,
   out_of_hours: { message: null, ai_continues: true },
   auto_resolve_after_minutes: null,
+  urgent_to_person: true,
 };
 
 const fields = {
@@ -42,6 +45,11 @@ const fields = {
     z.number().int().min(1).max(43_200).nullable(),
     'A conversation the AI answered last (not handed off), whose customer then stays silent this many minutes, is resolved (`conversation.resolved`, then CSAT as on any resolve). Null (the default): never.',
     60,
+  ),
+  urgent_to_person: describe(
+    z.boolean(),
+    "A conversation marked urgent (by a macro or an automation's `set_priority`) while the AI is answering it is handed to a person at once: queued for the policy's team, the customer told a person will reply (default true). False: the AI goes on answering and only the priority changes.",
+    true,
   ),
   out_of_hours: describe(
     z.strictObject({
@@ -69,6 +77,7 @@ export const handoffPolicyInput = describe(
     max_reassignments: fields.max_reassignments.optional(),
     out_of_hours: fields.out_of_hours.optional(),
     auto_resolve_after_minutes: fields.auto_resolve_after_minutes.optional(),
+    urgent_to_person: fields.urgent_to_person.optional(),
   }),
   'A handoff policy: a person must reply within `reply_within_minutes`, else Parley acts as `on_timeout` says.',
 );
@@ -91,6 +100,11 @@ export const handoffPolicyObject = z.object({
     z.number().int().nullable(),
     'Minutes of customer silence after an AI answer before the conversation is resolved (null: never).',
     null,
+  ),
+  urgent_to_person: describe(
+    z.boolean(),
+    'Whether a conversation marked urgent while the AI answers it goes to a person at once.',
+    true,
   ),
   out_of_hours: describe(
     z.object({
@@ -120,5 +134,6 @@ export function mergePolicy(
       input.auto_resolve_after_minutes !== undefined
         ? input.auto_resolve_after_minutes
         : base.auto_resolve_after_minutes,
+    urgent_to_person: input.urgent_to_person ?? base.urgent_to_person,
   };
 }

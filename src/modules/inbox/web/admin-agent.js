@@ -196,7 +196,7 @@ function Handoff({ agent, common }) {
   return html`<${SettingsForm} label="Handoff" initial=${initial} toBody=${toBody} ...${common}>
     ${(v, set, errorAt) => html`
       <${Input} label="Words that hand off" path="handoff.keywords" value=${v.keywords} errorAt=${errorAt} help="Separated by commas." onInput=${(x) => set({ ...v, keywords: x })} />
-      <${Input} label="Hand off after this many unanswered messages" type="number" path="handoff.max_unanswered" value=${v.max_unanswered} errorAt=${errorAt} onInput=${(x) => set({ ...v, max_unanswered: x })} />
+      <${Input} label="Offer a person after this many unanswered messages (0: never)" type="number" path="handoff.max_unanswered" value=${v.max_unanswered} errorAt=${errorAt} onInput=${(x) => set({ ...v, max_unanswered: x })} />
       <${Input} label="Holding message after (minutes)" type="number" path="handoff.holding_message_after_minutes" value=${v.holding_message_after_minutes} errorAt=${errorAt} onInput=${(x) => set({ ...v, holding_message_after_minutes: x })} />
       <${Input} label="Holding message" path="handoff.holding_message" value=${v.holding_message} errorAt=${errorAt} help="Empty: a built-in one in the customer's language." onInput=${(x) => set({ ...v, holding_message: x })} />`}
   <//>`;

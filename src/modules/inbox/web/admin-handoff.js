@@ -38,6 +38,12 @@ export function HandoffAdmin() {
     { name: 'on_timeout', label: 'When nobody replies in time', type: 'select', options: ON_TIMEOUT },
     { name: 'max_reassignments', label: 'At most this many reassignments', type: 'number' },
     {
+      name: 'urgent_to_person',
+      label: 'A conversation marked urgent goes to a person at once',
+      type: 'checkbox',
+      help: 'When a macro or an automation sets the priority to urgent while the AI is answering.',
+    },
+    {
       name: 'out_of_hours.message',
       label: 'Out-of-hours message',
       type: 'textarea',

@@ -392,14 +392,19 @@ export function RowsTable({ label, rows, columns, path, errorAt, onChange, blank
       'aria-describedby': error ? `${id}-error` : undefined,
     };
     const v = r[c.key] ?? '';
-    const input =
-      c.type === 'select'
-        ? html`<select ...${common} value=${v} onChange=${(e) => set(i, c.key, e.currentTarget.value)}>${c.options.map(([o, t]) => html`<option value=${o}>${t}</option>`)}</select>`
-        : c.hidden?.(r)
-          ? html`<span class="muted small">—</span>`
-          : c.type === 'checkbox'
-            ? html`<input type="checkbox" ...${common} checked=${!!v} onChange=${(e) => set(i, c.key, e.currentTarget.checked)} />`
-            : html`<input ...${common} type=${c.type ?? 'text'} value=${v} placeholder=${c.placeholder?.(r) ?? ''} onInput=${(e) => set(i, c.key, e.currentTarget.value)} />`;
+    // A column's type and options may depend on its row (a closed list for some fields only).
+    const type = typeof c.type === 'function' ? c.type(r) : c.type;
+    const options = typeof c.options === 'function' ? c.options(r) : c.options;
+    // A value the list does not hold (stored by the API) stays shown and chosen.
+    const choices =
+      type === 'select' && v !== '' && !options.some(([o]) => o === v) ? [[v, v], ...options] : options;
+    const input = c.hidden?.(r)
+      ? html`<span class="muted small">—</span>`
+      : type === 'select'
+        ? html`<select ...${common} value=${v} onChange=${(e) => set(i, c.key, e.currentTarget.value)}>${v === '' ? html`<option value="" disabled>Choose…</option>` : null}${choices.map(([o, t]) => html`<option value=${o}>${t}</option>`)}</select>`
+        : type === 'checkbox'
+          ? html`<input type="checkbox" ...${common} checked=${!!v} onChange=${(e) => set(i, c.key, e.currentTarget.checked)} />`
+          : html`<input ...${common} type=${type ?? 'text'} value=${v} list=${c.list} placeholder=${c.placeholder?.(r) ?? ''} onInput=${(e) => set(i, c.key, e.currentTarget.value)} />`;
     return html`<td>${input}<${FieldErrorText} id=${`${id}-error`} error=${error} /></td>`;
   };
   const listError = errorAt(path, true);
@@ -410,6 +415,7 @@ export function RowsTable({ label, rows, columns, path, errorAt, onChange, blank
         <td><button type="button" class="ghost" aria-label=${`Remove row ${i + 1}`} onClick=${() => onChange(rows.filter((_, n) => n !== i))}>×</button>
           <${FieldErrorText} id=${`${path}-${i}-error`.replace(/\W+/g, '-')} error=${errorAt(`${path}.${i}`, false, true)} /></td></tr>`,
     )}</tbody></table>
+    ${columns.filter((c) => c.list && c.suggestions).map((c) => html`<datalist id=${c.list}>${c.suggestions.map((o) => html`<option value=${o} />`)}</datalist>`)}
     ${rows.length === 0 ? html`<p class="muted small">None yet.</p>` : null}
     <button type="button" onClick=${() => onChange([...rows, { ...blank }])}>${addLabel}</button>
     <${FieldErrorText} id=${`${path}-error`.replace(/\W+/g, '-')} error=${listError} />

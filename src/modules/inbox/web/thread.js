@@ -84,7 +84,8 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
   const [hasOlder, setHasOlder] = useState(false);
   const [error, setError] = useState('');
   const [dir, setDir] = useState({ users: [], teams: [] });
-  const [showContact, setShowContact] = useState(true);
+  // Beside the thread on a wide screen; under 900 px a sheet over it, closed until asked for.
+  const [showContact, setShowContact] = useState(() => !narrowScreen());
   // A website visitor typing (a live notice): shown until they stop, or 8 s after the last signal.
   const [customerTyping, setCustomerTyping] = useState(false);
   const typingTimer = useRef(0);
@@ -285,8 +286,39 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
       ${error ? html`<p class="error" role="alert">${error}</p>` : null}
       <${Composer} conv=${conv} onSent=${(m) => setMessages((list) => mergeMessage(list, m))} onChanged=${changed} />
     </div>
-    ${showContact ? html`<${ContactPanel} conv=${conv} ready=${loaded} live=${live} />` : null}
+    ${showContact ? html`<${ContactSheet} onClose=${() => setShowContact(false)}><${ContactPanel} conv=${conv} ready=${loaded} live=${live} /><//>` : null}
   </section>`;
+}
+
+const narrowScreen = () => window.matchMedia?.('(max-width: 900px)').matches ?? false;
+
+/**
+ * The contact panel's frame: nothing on a wide screen (the panel sits beside the thread); under
+ * 900 px a sheet over the thread with a backdrop and a Close button, focus moved into it, Escape
+ * closing it and focus given back to the Contact button.
+ */
+function ContactSheet({ onClose, children }) {
+  const frame = useRef(null);
+  useEffect(() => {
+    if (!narrowScreen()) return;
+    const opener = document.activeElement;
+    frame.current?.querySelector('.sheet-close')?.focus();
+    const onKey = (e) => {
+      if (e.key !== 'Escape') return;
+      e.preventDefault();
+      onClose();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
+    };
+  }, []);
+  return html`<div class="contact-frame" ref=${frame}>
+    <div class="sheet-backdrop" aria-hidden="true" onClick=${onClose}></div>
+    <div class="sheet-bar"><button type="button" class="ghost sheet-close" aria-label="Close contact" onClick=${onClose}>Close</button></div>
+    ${children}
+  </div>`;
 }
 
 const tickLabel = { queued: 'Queued', sent: 'Sent', delivered: 'Delivered', read: 'Read', failed: 'Failed' };
@@ -357,6 +389,8 @@ function ActionBar({ conv, me, dir, onChanged, back, toggleContact, showContact 
   const [error, setError] = useState('');
   const [snooze, setSnooze] = useState(false);
   const [tags, setTags] = useState(null);
+  // Under 900 px the assignee and the actions fold behind "More actions": the thread keeps the height.
+  const [more, setMore] = useState(false);
   const params = { id: conv.id };
   /** @param {() => Promise<any>} send a call that answers the changed conversation */
   const act = async (send) => {
@@ -420,6 +454,8 @@ function ActionBar({ conv, me, dir, onChanged, back, toggleContact, showContact 
       <strong>${contactLabel(conv)}</strong>
       <span class="muted small">${conv.channel} · ${conv.contact_address?.startsWith('web:') ? 'web call' : conv.contact_address}${windowText(conv)}</span>
     </div>
+    <button type="button" class="ghost more-toggle" aria-expanded=${more} aria-controls="more-actions" onClick=${() => setMore((m) => !m)}>${more ? 'Fewer actions' : 'More actions'}</button>
+    <div class="more-actions" id="more-actions" data-open=${more ? '' : undefined}>
     <label class="sr-only" for="assign">Assignee</label>
     <select id="assign" value=${assigneeValue} disabled=${busy} onChange=${(e) => assign(e.currentTarget.value)}>
       <option value="">Unassigned</option>
@@ -448,7 +484,8 @@ function ActionBar({ conv, me, dir, onChanged, back, toggleContact, showContact 
           <button type="button" disabled=${busy} onClick=${() => act(() => call('post', '/v1/conversations/{id}/close', { params }))} title="e">Close</button>`
     }
     ${conv.status === 'snoozed' ? html`<span class="badge" title=${fullTime(conv.snoozed_until)}>Snoozed</span>` : null}
-    <button type="button" class="ghost" aria-pressed=${showContact} onClick=${toggleContact}>Contact</button>
+    </div>
+    <button type="button" class="ghost contact-toggle" aria-pressed=${showContact} onClick=${toggleContact}>Contact</button>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
     ${
       snooze
