@@ -9,7 +9,7 @@ import { useEffect, useState } from './vendor/hooks.mjs';
  * nested ones: `actions.1.canned_response_id` shows beside "Actions").
  *
  * A field: `{name, label, type, options?, help?, placeholder?, required?}` where `type` is `text`,
- * `textarea`, `number` (empty is null), `checkbox`, `select`, `list` (words separated by commas), `rows` (a list of objects edited as a
+ * `textarea`, `number` (empty is null), `checkbox`, `select`, `checks` (a closed list, one checkbox each), `list` (words separated by commas), `rows` (a list of objects edited as a
  * table: `columns`, `toRows(value)`, `fromRows(rows)`, `blank`; an error on `actions.1.tags` shows
  * in row 2) or `json` (parsed before sending; a parse error is shown at the field and nothing is
  * sent; kept for free-form values only). `name` may be dotted (`out_of_hours.message`):
@@ -54,6 +54,7 @@ export function valuesOf(fields, item) {
     else if (f.type === 'json') out[f.name] = JSON.stringify(v ?? f.default ?? null, null, 2);
     else if (f.type === 'rows') out[f.name] = f.toRows(v ?? f.default ?? []);
     else if (f.type === 'list') out[f.name] = (v ?? f.default ?? []).join(', ');
+    else if (f.type === 'checks') out[f.name] = [...(v ?? f.default ?? [])];
     else out[f.name] = v == null ? '' : String(v);
   }
   return out;
@@ -80,6 +81,8 @@ function inputValue(f, raw) {
       return raw === '' ? null : Number(raw);
     case 'rows':
       return f.fromRows(raw);
+    case 'checks':
+      return raw;
     case 'list':
       return String(raw ?? '')
         .split(',')
@@ -178,11 +181,25 @@ export function SecretOnce({ label, value, onDone }) {
 }
 
 /**
+ * The fields an edit sends: those whose input changed, with every field under the same top-level
+ * key (`applies_to.tags` changed sends `applies_to.channels` too, as the API replaces the object).
+ */
+function changedFields(fields, values, shown) {
+  const top = (f) => f.name.split('.')[0];
+  const changed = new Set(
+    fields.filter((f) => JSON.stringify(values[f.name]) !== JSON.stringify(shown[f.name])).map(top),
+  );
+  return fields.filter((f) => !f.readOnly && changed.has(top(f)));
+}
+
+/**
  * A form of `fields`: `submit(body)` is called with the body; when the API refuses, its errors
  * are shown beside the fields they name and the values stay as typed.
  */
 export function ApiForm({ fields, item, submit, onDone, onCancel, label, submitLabel = 'Save' }) {
   const [values, setValues] = useState(() => valuesOf(fields, item));
+  // What the form showed at first: an edit sends only what the person changed.
+  const [shown] = useState(() => values);
   const [errors, setErrors] = useState({ byField: {}, rest: [], raw: [] });
   const [busy, setBusy] = useState(false);
   const names = fields.map((f) => f.name);
@@ -192,7 +209,9 @@ export function ApiForm({ fields, item, submit, onDone, onCancel, label, submitL
     setBusy(true);
     setErrors({ byField: {}, rest: [], raw: [] });
     try {
-      const saved = await submit(bodyOf(fields, values));
+      const sent = item ? changedFields(fields, values, shown) : fields;
+      // Saved unchanged: nothing is sent, nothing changes.
+      const saved = item && !sent.length ? item : await submit(bodyOf(sent, values));
       onDone?.(saved);
     } catch (err) {
       if (err.field) setErrors({ byField: { [err.field]: err.message }, rest: [], raw: [] });
@@ -281,6 +300,8 @@ function Field({ f, id, value, error, onChange }) {
     'aria-describedby': error ? `${id}-error` : undefined,
     disabled: f.readOnly,
   };
+  if (f.type === 'checks')
+    return html`<${ChecksField} f=${f} id=${id} value=${value} error=${error} onChange=${onChange} />`;
   let control;
   if (f.type === 'checkbox')
     control = html`<input type="checkbox" ...${common} checked=${value} onChange=${(e) => onChange(e.currentTarget.checked)} />`;
@@ -299,6 +320,21 @@ function Field({ f, id, value, error, onChange }) {
     ${f.help ? html`<span class="muted small">${f.help}</span>` : null}
     ${error ? html`<span class="field-error" id=${`${id}-error`} role="alert">${error}</span>` : null}
   </div>`;
+}
+
+/** A closed list chosen by checkboxes (`options` as [value, text]); a stored value outside it stays checked. */
+function ChecksField({ f, id, value, error, onChange }) {
+  const options = [
+    ...f.options,
+    ...value.filter((v) => !f.options.some(([o]) => o === v)).map((v) => [v, v]),
+  ];
+  const toggle = (v, on) => onChange(on ? [...value, v] : value.filter((x) => x !== v));
+  return html`<fieldset class="field checks" id=${id} aria-describedby=${error ? `${id}-error` : undefined}>
+    <legend>${f.label}</legend>
+    ${options.map(([v, text]) => html`<label><input type="checkbox" name=${f.name} value=${v} checked=${value.includes(v)} disabled=${f.readOnly} onChange=${(e) => toggle(v, e.currentTarget.checked)} /> ${text}</label>`)}
+    ${f.help ? html`<span class="muted small">${f.help}</span>` : null}
+    ${error ? html`<span class="field-error" id=${`${id}-error`} role="alert">${error}</span>` : null}
+  </fieldset>`;
 }
 
 /**
@@ -380,6 +416,22 @@ export const FieldErrorText = ({ id, error }) =>
  * are `{key, label, type?, options?, width?}`; `path` is the list's field path for errors, so an
  * error on `path.2.price` shows in row 3 beside its price.
  */
+/** One cell's input: a column's type and options may depend on its row (a closed list for some fields only). */
+function cellInput(r, c, common, change) {
+  const v = r[c.key] ?? '';
+  if (c.hidden?.(r)) return html`<span class="muted small">—</span>`;
+  const type = typeof c.type === 'function' ? c.type(r) : c.type;
+  if (type === 'select') {
+    const options = typeof c.options === 'function' ? c.options(r) : c.options;
+    // A value the list does not hold (stored by the API) stays shown and chosen.
+    const choices = v !== '' && !options.some(([o]) => o === v) ? [[v, v], ...options] : options;
+    return html`<select ...${common} value=${v} onChange=${(e) => change(e.currentTarget.value)}>${v === '' ? html`<option value="" disabled>Choose…</option>` : null}${choices.map(([o, t]) => html`<option value=${o}>${t}</option>`)}</select>`;
+  }
+  if (type === 'checkbox')
+    return html`<input type="checkbox" ...${common} checked=${!!v} onChange=${(e) => change(e.currentTarget.checked)} />`;
+  return html`<input ...${common} type=${type ?? 'text'} value=${v} list=${c.list} placeholder=${c.placeholder?.(r) ?? ''} onInput=${(e) => change(e.currentTarget.value)} />`;
+}
+
 export function RowsTable({ label, rows, columns, path, errorAt, onChange, blank, addLabel = 'Add a row' }) {
   const set = (i, key, v) => onChange(rows.map((r, n) => (n === i ? { ...r, [key]: v } : r)));
   const cell = (r, i, c) => {
@@ -391,20 +443,7 @@ export function RowsTable({ label, rows, columns, path, errorAt, onChange, blank
       'aria-invalid': error ? 'true' : undefined,
       'aria-describedby': error ? `${id}-error` : undefined,
     };
-    const v = r[c.key] ?? '';
-    // A column's type and options may depend on its row (a closed list for some fields only).
-    const type = typeof c.type === 'function' ? c.type(r) : c.type;
-    const options = typeof c.options === 'function' ? c.options(r) : c.options;
-    // A value the list does not hold (stored by the API) stays shown and chosen.
-    const choices =
-      type === 'select' && v !== '' && !options.some(([o]) => o === v) ? [[v, v], ...options] : options;
-    const input = c.hidden?.(r)
-      ? html`<span class="muted small">—</span>`
-      : type === 'select'
-        ? html`<select ...${common} value=${v} onChange=${(e) => set(i, c.key, e.currentTarget.value)}>${v === '' ? html`<option value="" disabled>Choose…</option>` : null}${choices.map(([o, t]) => html`<option value=${o}>${t}</option>`)}</select>`
-        : type === 'checkbox'
-          ? html`<input type="checkbox" ...${common} checked=${!!v} onChange=${(e) => set(i, c.key, e.currentTarget.checked)} />`
-          : html`<input ...${common} type=${type ?? 'text'} value=${v} list=${c.list} placeholder=${c.placeholder?.(r) ?? ''} onInput=${(e) => set(i, c.key, e.currentTarget.value)} />`;
+    const input = cellInput(r, c, common, (v) => set(i, c.key, v));
     return html`<td>${input}<${FieldErrorText} id=${`${id}-error`} error=${error} /></td>`;
   };
   const listError = errorAt(path, true);

@@ -1,5 +1,6 @@
 import { CrudPage } from './admin-kit.js';
 import { html } from './lib.js';
+import { channelKinds, priorities } from './vendor/vocabulary.mjs';
 
 /** Manage → SLA policies: reply and resolution targets, with due times on each conversation. */
 const minutes = (name, label) => ({ name, label, type: 'number', help: 'Minutes; empty for no target.' });
@@ -15,17 +16,25 @@ const fields = [
     default: false,
   },
   {
+    name: 'counts_ai_replies',
+    label: 'An AI reply counts as a reply (the targets apply from the start)',
+    type: 'checkbox',
+    default: false,
+  },
+  {
     name: 'applies_to.channels',
     label: 'Channels',
-    type: 'list',
-    help: 'whatsapp, sms, email; empty: every channel.',
+    type: 'checks',
+    options: channelKinds.map((c) => [c, c]),
+    help: 'None checked: every channel.',
   },
   { name: 'applies_to.tags', label: 'Tags', type: 'list', help: 'Any of these tags; empty: any.' },
   {
     name: 'applies_to.priorities',
     label: 'Priorities',
-    type: 'list',
-    help: 'low, normal, high, urgent; empty: any.',
+    type: 'checks',
+    options: priorities.map((p) => [p, p]),
+    help: 'None checked: any.',
   },
 ];
 
