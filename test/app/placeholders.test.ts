@@ -6,6 +6,10 @@ import { recipientVariables } from '../../src/modules/broadcasts/variables.ts';
 import { fillVariables as canned } from '../../src/modules/teamtools/canned.render.ts';
 import { fillText, fillValue } from '../../src/modules/voice-flows/runner.ts';
 
+// The inbox composer fills a canned response in the browser, with the same syntax.
+const composer: { fillVariables: (content: string, values: Record<string, unknown>) => string } =
+  await import(new URL('../../src/modules/inbox/web/placeholders.js', import.meta.url).href);
+
 /**
  * One `{{…}}` syntax (issue 52): every place a user writes a variable renders the same input the
  * same way, the default after `|` included. Before, `{{contact.name|there}}` stayed raw in a
@@ -18,6 +22,8 @@ const places: Record<string, (name: string | null) => string> = {
   'voice flow say': (name) => fillText(INPUT, name ? { name } : {}),
   'voice flow set (a value)': (name) => fillValue(INPUT, name ? { name } : {}),
   'canned response': (name) => canned(INPUT, { 'contact.name': name ?? '' }),
+  'canned response in the inbox composer': (name) =>
+    composer.fillVariables(INPUT, { 'contact.name': name ?? '' }),
   'out-of-hours text': (name) => outOfHoursText(INPUT, null, { name, phone: null }),
   'broadcast variable': (name) => {
     const r = recipientVariables(
@@ -42,5 +48,18 @@ describe('one placeholder syntax everywhere', () => {
       assert.equal(greeting(t, { name: 'Asha' }), 'Hi Asha!');
     assert.equal(greeting('Hi {{ contact.name | there }}!', {}), 'Hi there!');
     assert.equal(canned('Hi {{name|there}}!', { 'contact.name': 'Asha' }), 'Hi Asha!');
+  });
+
+  it('the inbox composer fills as the server does, prose rules included', () => {
+    const values = { 'contact.name': 'Asha', 'agent.name': 'Glow', 'business.address': '' };
+    for (const t of [
+      'Hi {{ contact.name | there }}!',
+      'Hi {{name}}, welcome to {{agent.name}}.',
+      'Visit us at {{business.address}}.',
+      'Visit us at {{business.address|our salon}}.',
+      'Thanks, {{user.name}}.',
+      '{{contact.phone}} hello {{ unknown | friend }}',
+    ])
+      assert.equal(composer.fillVariables(t, values), canned(t, values), t);
   });
 });

@@ -1,4 +1,5 @@
 import { call, html, session } from './lib.js';
+import { fillVariables } from './placeholders.js';
 import { slashQuery } from './store.js';
 import { useEffect, useRef, useState } from './vendor/hooks.mjs';
 
@@ -9,15 +10,6 @@ import { useEffect, useRef, useState } from './vendor/hooks.mjs';
  * or Tab inserts the response with its variables filled in from the conversation, Esc closes.
  * Macros run from a menu and show each action's result.
  */
-
-/** As the server fills them: unknown or empty values leave no gap ("Hi ," becomes "Hi,"). */
-export function fillVariables(content, values) {
-  return content
-    .replace(/\{\{\s*([^}]*?)\s*\}\}/g, (_, name) => values[name] ?? '')
-    .replace(/[ \t]{2,}/g, ' ')
-    .replace(/ ([,.!?])/g, '$1')
-    .trim();
-}
 
 /** Short code first, then title: those starting with the query before those only containing it. */
 export function filterCanned(list, query) {
