@@ -284,6 +284,60 @@ describe('inbox: what the open inbox tells a person', () => {
     assert.equal(notify.noticeFor(event('sla.breached', { id: 'conv_3', assignee: null }), me), null);
     assert.equal(notify.noticeFor(event('message.received', { conversation_id: 'conv_1' }), me), null);
   });
+  it("tells a team's handoffs and SLA misses to its members only; nobody's to everyone", () => {
+    const member = { ...me, team_ids: ['team_front'] };
+    const teamOf = (id: string) => ({ id: 'conv_7', assignee: { type: 'team', id } });
+    assert.equal(
+      notify.noticeFor(event('conversation.escalated', teamOf('team_front')), member).kind,
+      'handoff',
+    );
+    assert.equal(notify.noticeFor(event('conversation.escalated', teamOf('team_billing')), member), null);
+    assert.equal(notify.noticeFor(event('sla.breached', teamOf('team_billing')), member), null);
+    assert.equal(notify.noticeFor(event('sla.breached', teamOf('team_front')), member).kind, 'sla');
+    assert.equal(
+      notify.noticeFor(event('conversation.escalated', { id: 'c', assignee: null }), member).kind,
+      'handoff',
+    );
+  });
+  it('a burst of handoffs is one toast: "5 customers need a person", opening the Handoffs view', () => {
+    let toasts: any[] = [];
+    const assigned = {
+      kind: 'assigned',
+      title: 'Assigned to you: Asha',
+      body: '',
+      url: '/app/c/a',
+      tag: 'assigned:a',
+    };
+    toasts = notify.addToast(toasts, assigned);
+    for (const n of [1, 2, 3, 4, 5]) {
+      const handoff = {
+        kind: 'handoff',
+        title: `C${n} needs a person`,
+        body: '',
+        url: `/app/c/${n}`,
+        tag: `handoff:${n}`,
+      };
+      toasts = notify.addToast(toasts, handoff);
+      // The same conversation again adds nothing.
+      toasts = notify.addToast(toasts, handoff);
+    }
+    assert.equal(toasts.length, 2);
+    assert.equal(toasts[0].kind, 'assigned');
+    assert.equal(toasts[1].title, '5 customers need a person');
+    assert.equal(toasts[1].url, '/app?view=handoffs');
+    // One handoff alone keeps its own toast and link.
+    const one = notify.addToast([], {
+      kind: 'handoff',
+      title: 'Ravi needs a person',
+      body: '',
+      url: '/app/c/r',
+      tag: 'handoff:r',
+    });
+    assert.deepEqual(
+      one.map((t: any) => t.url),
+      ['/app/c/r'],
+    );
+  });
   it('reads @mentions by first name, full name and email, not inside other words', () => {
     for (const text of ['@arjun call her', 'cc @ArjunMehta', '@arjun.mehta?', 'ping @arjun.m.', '(@Arjun)'])
       assert.equal(notify.mentions(text, me), true, text);

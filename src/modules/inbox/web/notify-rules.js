@@ -4,9 +4,19 @@
  */
 
 /**
- * @typedef {{ kind: 'assigned' | 'mentioned' | 'handoff' | 'sla', title: string, body: string, url: string, tag: string }} Notice
- * @typedef {{ id: string, name: string, email: string }} Me
+ * @typedef {{ kind: 'assigned' | 'mentioned' | 'handoff' | 'sla', title: string, body: string, url: string, tag: string, tags?: string[] }} Notice
+ * @typedef {{ id: string, name: string, email: string, team_ids?: string[] }} Me
  */
+
+/**
+ * Whether an assignee is mine: me, or a team I am in. A person whose teams are not known yet
+ * (`team_ids` missing) hears of every team's, as before they load.
+ * @param {{ type: string, id: string } | null | undefined} assignee
+ * @param {Me} me
+ */
+const ownedBy = (assignee, me) =>
+  !!assignee &&
+  (assignee.type === 'team' ? !me.team_ids || me.team_ids.includes(assignee.id) : assignee.id === me.id);
 
 /** @param {Record<string, any>} d */
 const who = (d) =>
@@ -59,7 +69,8 @@ export function noticeFor(event, me) {
           }
         : null;
     case 'conversation.escalated':
-      return !d.assignee || d.assignee.type === 'team' || d.assignee.id === me.id
+      // The team that owns the queue hears of it; nobody's is everybody's.
+      return !d.assignee || ownedBy(d.assignee, me)
         ? {
             kind: 'handoff',
             title: `${who(d)} needs a person`,
@@ -69,7 +80,7 @@ export function noticeFor(event, me) {
           }
         : null;
     case 'sla.breached':
-      return d.assignee && (d.assignee.type === 'team' || d.assignee.id === me.id)
+      return ownedBy(d.assignee, me)
         ? { kind: 'sla', title: `SLA missed: ${who(d)}`, body: '', url: url(d.id), tag: `sla:${d.id}` }
         : null;
     case 'message.note_added':
@@ -85,4 +96,34 @@ export function noticeFor(event, me) {
     default:
       return null;
   }
+}
+
+/**
+ * The toasts on screen after `next` arrives: handoffs in a burst collapse into one ("5 customers
+ * need a person", opening the Handoffs view) instead of a stack of toasts; others replace the one
+ * with their tag. At most four.
+ * @param {Array<Notice & { count?: number }>} toasts
+ * @param {Notice} next
+ * @returns {Array<Notice & { count?: number }>}
+ */
+export function addToast(toasts, next) {
+  if (next.kind === 'handoff') {
+    const handoffs = toasts.filter((t) => t.kind === 'handoff');
+    if (handoffs.length) {
+      const tags = new Set(handoffs.flatMap((t) => (t.tag === 'handoffs' ? (t.tags ?? []) : [t.tag])));
+      tags.add(next.tag);
+      if (tags.size === 1) return [...toasts.filter((t) => t.kind !== 'handoff'), next];
+      /** @type {Notice} */
+      const many = {
+        kind: 'handoff',
+        title: `${tags.size} customers need a person`,
+        body: 'Open the Handoffs view',
+        url: '/app?view=handoffs',
+        tag: 'handoffs',
+        tags: [...tags],
+      };
+      return [...toasts.filter((t) => t.kind !== 'handoff'), many].slice(-4);
+    }
+  }
+  return [...toasts.filter((t) => t.tag !== next.tag), next].slice(-4);
 }

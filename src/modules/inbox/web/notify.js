@@ -1,5 +1,5 @@
 import { call, html, navigate } from './lib.js';
-import { noticeFor } from './notify-rules.js';
+import { addToast, noticeFor } from './notify-rules.js';
 import { render } from './vendor/preact.mjs';
 
 /** The defaults the server answers for a person who never set preferences. */
@@ -54,21 +54,35 @@ export const applyPreferences = (next) => {
  * Tells the signed-in person about what concerns them while the inbox is open: a toast when the
  * tab is in front, the browser's notification when it is not (if allowed).
  */
-export async function startNotifications(live, me) {
+export async function startNotifications(live, user) {
   prefs = await call('get', '/v1/me/notifications').catch(() => DEFAULTS);
+  // My teams: a team's handoffs and SLA misses are told to its members only.
+  const me = { ...user };
+  const loadTeams = () =>
+    call('get', '/v1/teams', { query: { per_page: 100 } }).then(
+      (page) => {
+        me.team_ids = page.data.filter((t) => t.member_ids.includes(user.id)).map((t) => t.id);
+      },
+      () => {},
+    );
+  await loadTeams();
   const worker = await registerWorker();
   stopListening?.();
   // Said on the page once listening (the browser tests wait for it, not for a time).
   document.documentElement.dataset.notifications = 'on';
   stopListening = live.on((event) => {
+    if (event.event.startsWith('team.')) loadTeams();
     const n = noticeFor(event, me);
     if (!n || !prefs.events[n.kind]) return;
     if (document.visibilityState === 'visible') {
       if (!prefs.in_app) return;
-      const toast = { ...n };
-      toasts = [...toasts.filter((t) => t.tag !== n.tag), toast].slice(-4);
+      toasts = addToast(toasts, n);
       drawToasts();
-      setTimeout(() => dismiss(toast), 8000);
+      // Each toast stays 8 s after its last news (a burst's one toast counts from the newest).
+      const shown = toasts.find((t) => t.kind === n.kind && (t.tag === n.tag || t.tags?.includes(n.tag)));
+      setTimeout(() => {
+        if (toasts.includes(shown)) dismiss(shown);
+      }, 8000);
     } else if (prefs.browser && 'Notification' in window && Notification.permission === 'granted') {
       const options = { body: n.body, tag: n.tag, data: { url: n.url } };
       if (worker) worker.showNotification(n.title, options);
