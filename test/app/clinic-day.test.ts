@@ -99,6 +99,8 @@ forEachStorage('a clinic day', (storage) => {
     key = ws.test;
     const agent = await call('POST', '/v1/agents', {
       name: 'Smile Dental',
+      // This clinic keeps two misses before the AI offers a person (the default is one).
+      handoff: { max_unanswered: 2 },
       business: {
         timezone: 'Asia/Kolkata',
         hours: week,

@@ -149,7 +149,8 @@ forEachStorage('inbox team-operations admin pages in a real browser', (storage) 
     await form.locator('#actions-0-type-error').waitFor();
     assert.equal(await form.getByLabel('Do (row 1)').getAttribute('aria-invalid'), 'true');
     await form.getByLabel('Do (row 1)').selectOption('set_priority');
-    await form.getByLabel('With (row 1)').fill('urgent');
+    // A closed list is chosen, not typed.
+    await form.getByLabel('With (row 1)').selectOption('urgent');
     await form.getByRole('button', { name: 'Create automation' }).click();
     const row = page.getByRole('article', { name: 'automation Escalate VIPs' });
     await row.getByText('1 condition · set priority').waitFor();
@@ -171,7 +172,7 @@ forEachStorage('inbox team-operations admin pages in a real browser', (storage) 
     const form = page.getByRole('form', { name: 'New SLA policy' });
     await form.getByLabel('Name').fill('WhatsApp VIP');
     await form.getByLabel('First reply within').fill('0');
-    await form.getByLabel('Channels').fill('whatsapp');
+    await form.getByRole('group', { name: 'Channels' }).getByRole('checkbox', { name: 'whatsapp' }).check();
     await form.getByRole('button', { name: 'Create SLA policy' }).click();
     await fieldError(form, 'First reply within').waitFor();
     await form.getByLabel('First reply within').fill('15');
