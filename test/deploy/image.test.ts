@@ -104,8 +104,18 @@ describe('the OCI image', { skip }, () => {
   before(() => {
     built = buildImage();
   });
-  after(() => {
-    if (server?.exitCode === null) server.kill('SIGKILL');
+  after(async () => {
+    if (server && server.exitCode === null) {
+      // A test failed before the server stopped: SIGKILL to buildah alone would leave the server
+      // (its grandchild) running, holding its port.
+      for (const pid of descendants(server.pid!).reverse()) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+      }
+      server.kill('SIGKILL');
+      await exited;
+    }
     if (container && built.engine === 'buildah')
       execFileSync('buildah', ['rm', container], { stdio: 'ignore' });
   });
@@ -157,6 +167,10 @@ describe('the OCI image', { skip }, () => {
     );
     assert.equal(ready.status, 'ready');
     assert.match(output, /role all, storage SQLite \(\/data\)/);
+    // What the bundle reads from beside itself and from its packages: the inbox, the API docs.
+    for (const path of ['/app', '/docs', '/openapi.json']) {
+      assert.equal((await fetch(`${base}${path}`)).status, 200, path);
+    }
 
     // Mode, owner: readable by the image's user alone, which is who the server runs as (not root).
     assert.equal(
