@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
-import { configVariables } from '../../src/platform/config.ts';
+import { configVariables, loadConfig } from '../../src/platform/config.ts';
 import { REPO_ROOT } from '../support/server-process.ts';
 
 const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
@@ -116,6 +116,21 @@ describe('.env.example', () => {
       [],
       'variables named twice',
     );
+  });
+
+  it("holds values Parley accepts: every line uncommented, with compose.yaml's own, the API starts its configuration", () => {
+    const env: Record<string, string> = {};
+    for (const [, name, value] of read('.env.example').matchAll(/^#? ?([A-Z][A-Z0-9_]*)=(.*)$/gm))
+      env[name!] = value!;
+    env.PARLEY_SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
+    Object.assign(env, compose.services.api!.environment, {
+      DATABASE_URL: compose.services.api!.environment!.DATABASE_URL!.replace(/\$\{POSTGRES_PASSWORD\}/, 'pw'),
+      PARLEY_SECRET_KEY: env.PARLEY_SECRET_KEY,
+    });
+    const config = loadConfig(env);
+    assert.equal(config.role, 'api');
+    assert.equal(config.databaseUrl, 'postgres://parley:pw@postgres:5432/parley');
+    assert.equal(config.drainSeconds, Number(configVariables.PARLEY_DRAIN_SECONDS.default));
   });
 
   it('names nothing else but the variables compose.yaml reads', () => {
