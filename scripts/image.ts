@@ -79,8 +79,7 @@ export interface BuiltImage {
   base: string;
 }
 
-export function buildImage(): BuiltImage {
-  const engine = findEngine();
+export function buildImage(engine: Engine | null = findEngine()): BuiltImage {
   if (!engine) throw new Error('No image engine found: install docker, podman or buildah.');
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
   const base = chooseBase(engine);
