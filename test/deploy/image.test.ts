@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type BuiltImage, buildImage, type Engine, findEngine } from '../../scripts/image.ts';
+import { eventually } from '../support/harness.ts';
 import { freePort, REPO_ROOT, startTimeoutMs } from '../support/server-process.ts';
 
 // buildah first when it is here: it also runs the image where a container runtime may not run.
@@ -32,22 +33,6 @@ const skip =
       : engine !== 'docker' && !isRoot
         ? 'building with buildah or podman here needs root'
         : false;
-
-/** Waits for `check` to return a value (polling a live server: the signal is its answer). */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${what} did not happen within ${timeoutMs} ms${last ? ` (last error: ${last})` : ''}`);
-}
 
 /** The pids under `pid` (the server process sits below buildah and its chroot helper). */
 function descendants(pid: number): number[] {
@@ -159,15 +144,16 @@ describe('the OCI image', { skip }, () => {
     server.stderr!.on('data', (b) => (output += b));
     exited = new Promise((resolve) => server!.on('exit', (code) => resolve(code)));
 
-    const ready = await until(
-      'GET /readyz answering 200',
-      async () => {
-        if (server!.exitCode !== null) throw new Error(`the image's server exited:\n${output}`);
+    // Polled until it answers 200; a server that exits fails the test at once.
+    const ready = await Promise.race([
+      eventually(async () => {
         const res = await fetch(`${base}/readyz`);
         return res.status === 200 ? ((await res.json()) as { status: string }) : undefined;
-      },
-      startTimeoutMs(60_000),
-    );
+      }, startTimeoutMs(60_000)),
+      exited.then((code) => {
+        throw new Error(`the image's server exited (${code}) before it was ready:\n${output}`);
+      }),
+    ]);
     assert.equal(ready.status, 'ready');
     assert.match(output, /role all, storage SQLite \(\/data\)/);
     // What the bundle reads from beside itself and from its packages: the inbox, the API docs.
@@ -203,15 +189,11 @@ describe('the OCI image', { skip }, () => {
     assert.match(conversation, /^conv_/);
 
     type Message = { direction: string; sender?: { type: string }; text?: string | null };
-    const answer = await until(
-      "the AI's answer in the conversation",
-      async () => {
-        const res = await fetch(`${base}/v1/conversations/${conversation}/messages`, { headers });
-        const { data } = (await res.json()) as { data: Message[] };
-        return data.find((m) => m.sender?.type === 'ai' && m.text);
-      },
-      60_000,
-    );
+    const answer = await eventually(async () => {
+      const res = await fetch(`${base}/v1/conversations/${conversation}/messages`, { headers });
+      const { data } = (await res.json()) as { data: Message[] };
+      return data.find((m) => m.sender?.type === 'ai' && m.text);
+    });
     assert.equal(answer.direction, 'outbound');
     assert.match(answer.text!, /2500/, `the answer comes from the knowledge: ${answer.text}`);
   });
