@@ -51,6 +51,8 @@ const SLOW: Readonly<Record<string, string>> = {
     'a release check: npm pack of the SDK and the CLI, both tarballs installed into a fresh project',
   'src/platform/zip64.test.ts':
     'ZIP64: a zip of 65,600 entries read back (yazl looks for the next entry from the first, O(n²): about 100 s)',
+  'test/deploy/image.test.ts':
+    'a release check: the OCI image built (minutes; the first run also makes its Debian base), started, and a message sent through it',
   'packages/sdk/test/schema.test.ts':
     'a generated-file check: openapi-typescript over the 4.8 MB openapi.json, compared with schema.d.ts',
 };

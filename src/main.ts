@@ -1,4 +1,5 @@
 import { type Config, ConfigError, loadConfig } from './platform/config.ts';
+import { writeFirstStartKeys } from './platform/first-start-keys.ts';
 
 let config: Config;
 try {
@@ -36,10 +37,14 @@ if (parley.url) {
   console.log(`Parley worker started (storage ${storage}).`);
 }
 if (parley.firstRun) {
+  const kept = writeFirstStartKeys(config.dataDir, parley.firstRun);
   console.log(
     [
       '',
       'First start: created the "Default workspace". Its keys are shown this once; store them now.',
+      'path' in kept
+        ? `They are also in ${kept.path} (readable by its owner only): delete it once they are stored.`
+        : `(They could not be kept in ${config.dataDir}: ${kept.error.message})`,
       `  workspace: ${parley.firstRun.workspaceId}`,
       `  live key:  ${parley.firstRun.liveKey}`,
       `  test key:  ${parley.firstRun.testKey}`,

@@ -23,7 +23,7 @@ export const configVariables = {
   PARLEY_DATA_DIR: {
     schema: z.string().min(1),
     default: './data',
-    doc: 'Directory for the embedded SQLite database and the generated secret key.',
+    doc: "Directory for the embedded SQLite database, the generated secret key and the first start's keys (`first-start-keys.env`, mode 0600: delete it once stored).",
   },
   DATABASE_URL: {
     schema: z

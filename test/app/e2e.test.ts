@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -85,6 +85,14 @@ describe('npm start on SQLite', () => {
       existsSync(join(dataDir, 'secret.key')),
       'the generated secret key lives under PARLEY_DATA_DIR',
     );
+    // The same keys, kept for its owner alone in the data directory (a container's log may be lost).
+    const keysFile = join(dataDir, 'first-start-keys.env');
+    assert.equal(statSync(keysFile).mode & 0o777, 0o600);
+    const kept = readFileSync(keysFile, 'utf8');
+    assert.match(kept, new RegExp(`^PARLEY_LIVE_KEY=${keys.live}$`, 'm'));
+    assert.match(kept, new RegExp(`^PARLEY_TEST_KEY=${keys.test}$`, 'm'));
+    assert.match(kept, new RegExp(`^PARLEY_WORKSPACE_ID=${keys.workspace}$`, 'm'));
+    assert.match(out, /They are also in .*first-start-keys\.env \(readable by its owner only\)/);
 
     const ready = await call(base, 'GET', '/readyz');
     assert.equal(ready.status, 200);
@@ -183,6 +191,8 @@ describe('npm start on SQLite', () => {
       [keys.live, keys.test, adminMade.live, adminMade.test, bogusKey, ADMIN],
       'the output',
     );
+    // A later start leaves the first start's keys file as it was (the operator deletes it).
+    assert.match(readFileSync(join(dataDir, 'first-start-keys.env'), 'utf8'), new RegExp(keys.live));
     // Still one database file: the second start migrated in place rather than starting over.
     assert.deepEqual(
       readdirSync(dataDir).filter((f) => f.endsWith('.db')),
@@ -254,7 +264,7 @@ describe('npm start on PostgreSQL', {
     assert.equal(me.body.workspace.id, keys.workspace);
     assert.equal((await call(base, 'GET', '/readyz')).status, 200);
 
-    // The workspace is in PostgreSQL, and nothing went to the data directory.
+    // The workspace is in PostgreSQL; only the first start's keys went to the data directory.
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
@@ -266,7 +276,7 @@ describe('npm start on PostgreSQL', {
     } finally {
       await client.end();
     }
-    assert.deepEqual(readdirSync(dataDir), []);
+    assert.deepEqual(readdirSync(dataDir), ['first-start-keys.env']);
     assert.deepEqual(await proc.stop('SIGTERM'), { code: 0, signal: null });
     assertNotLogged(logLines(proc.output()).join('\n'), [keys.live, keys.test], 'the logs');
   });
