@@ -179,10 +179,36 @@ forEachStorage('the website widget in a browser', (storage) => {
     await open(page);
     await bubbles(page, 'business').filter({ hasText: 'Priya here' }).waitFor();
     assert.deepEqual(await page.locator('li[data-from]').allInnerTexts(), shown);
+    // Each message says when it was sent.
+    const stamp = bubbles(page, 'business').last().locator('time');
+    assert.match((await stamp.getAttribute('datetime')) ?? '', /^\d{4}-\d\d-\d\dT/);
+    assert.match((await stamp.textContent()) ?? '', /\d{1,2}:\d\d/);
+    // The Call button opens the call page on Parley's origin, not on the business's site.
+    const [callPage] = await Promise.all([
+      context.waitForEvent('page'),
+      page.getByRole('button', { name: 'Call', exact: true }).click(),
+    ]);
+    await callPage.waitForURL((u) => u.href.startsWith(`${world.url}/app/call/`));
+    assert.equal((await context.request.get(callPage.url())).status(), 200);
+    await callPage.close();
     // Escape closes the chat and gives the focus back to the launcher.
     await page.keyboard.press('Escape');
     await page.getByRole('dialog').waitFor({ state: 'detached' });
     assert.equal(await page.evaluate('document.activeElement?.id'), 'parley-launcher');
+    // A reply while the chat is closed shows on the launcher as unread; opening the chat reads it.
+    const later = await world.app.call('POST', `/v1/conversations/${conv.id}/reply`, {
+      key: world.key,
+      body: { text: 'Priya again: we open on holidays too.' },
+    });
+    assert.equal(later.status, 201, later.text);
+    await page.getByRole('button', { name: 'Open chat, 1 unread' }).waitFor();
+    assert.equal(await page.locator('#parley-unread').textContent(), '1');
+    await open(page);
+    await bubbles(page, 'business').filter({ hasText: 'Priya again' }).waitFor();
+    await page.locator('#parley-unread').waitFor({ state: 'hidden' });
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    assert.equal(await page.getByRole('button', { name: 'Open chat', exact: true }).count(), 1);
     // Nobody of the team online: "continue on WhatsApp" opens wa.me with the visitor's join code.
     for (const user of [world.admin, world.agent])
       await world.app.call('PUT', `/v1/users/${user.id}/availability`, {

@@ -23,6 +23,7 @@ const WORDS = {
     emailSent: 'We will reply to {email}.',
     notSent: 'Not sent: check your connection.',
     unavailable: 'This chat is not available here.',
+    unread: '{n} unread',
   },
   hi: {
     chat: 'चैट',
@@ -41,6 +42,7 @@ const WORDS = {
     emailSent: 'हम {email} पर जवाब देंगे।',
     notSent: 'नहीं भेजा गया: अपना कनेक्शन जाँचें।',
     unavailable: 'यह चैट यहाँ उपलब्ध नहीं है।',
+    unread: '{n} नए संदेश',
   },
   es: {
     chat: 'Chat',
@@ -59,6 +61,7 @@ const WORDS = {
     emailSent: 'Te responderemos a {email}.',
     notSent: 'No enviado: revisa tu conexión.',
     unavailable: 'Este chat no está disponible aquí.',
+    unread: '{n} sin leer',
   },
   pt: {
     chat: 'Chat',
@@ -77,6 +80,7 @@ const WORDS = {
     emailSent: 'Responderemos para {email}.',
     notSent: 'Não enviado: verifique sua conexão.',
     unavailable: 'Este chat não está disponível aqui.',
+    unread: '{n} não lidas',
   },
   fr: {
     chat: 'Chat',
@@ -95,6 +99,7 @@ const WORDS = {
     emailSent: 'Nous répondrons à {email}.',
     notSent: 'Non envoyé : vérifiez votre connexion.',
     unavailable: "Ce chat n'est pas disponible ici.",
+    unread: '{n} non lus',
   },
   de: {
     chat: 'Chat',
@@ -113,6 +118,7 @@ const WORDS = {
     emailSent: 'Wir antworten an {email}.',
     notSent: 'Nicht gesendet: prüfen Sie Ihre Verbindung.',
     unavailable: 'Dieser Chat ist hier nicht verfügbar.',
+    unread: '{n} ungelesen',
   },
 };
 const wordsFor = (language) => WORDS[String(language ?? 'en').split('-')[0]] ?? WORDS.en;
@@ -135,16 +141,36 @@ export function mount({ root, base, channel, config, launcher, identity }) {
   let open = false;
   const words = wordsFor(config.theme.language);
   const openLabel = launcher.getAttribute('aria-label');
+  let unread = 0;
+  const label = () =>
+    launcher.setAttribute(
+      'aria-label',
+      open
+        ? words.close
+        : unread
+          ? `${openLabel}, ${words.unread.replace('{n}', String(unread))}`
+          : openLabel,
+    );
+  // The launcher's badge: replies that came while the panel was closed.
+  const onUnread = (n) => {
+    unread = n;
+    const badge = launcher.querySelector('#parley-unread');
+    if (badge) {
+      badge.textContent = n > 9 ? '9+' : String(n);
+      badge.hidden = n === 0;
+    }
+    label();
+  };
   const toggle = () => {
     open = !open;
     launcher.setAttribute('aria-expanded', String(open));
-    launcher.setAttribute('aria-label', open ? words.close : openLabel);
+    label();
     setOpen(open);
     // Closed from the keyboard (Escape): the focus goes back to the launcher.
     if (!open) launcher.focus();
   };
   render(
-    html`<${Widget} base=${base} channel=${channel} config=${config} identity=${identity} words=${words} onClose=${toggle} bind=${(
+    html`<${Widget} base=${base} channel=${channel} config=${config} identity=${identity} words=${words} onClose=${toggle} onUnread=${onUnread} bind=${(
       f,
     ) => {
       setOpen = f;
@@ -175,7 +201,9 @@ function api(base, channel, path, { token, identity, method = 'GET', body, heade
   });
 }
 
-function Widget({ base, channel, config, identity, bind, words, onClose }) {
+const seenKey = (channel) => `parley:widget:${channel}:seen`;
+
+function Widget({ base, channel, config, identity, bind, words, onClose, onUnread }) {
   const [open, setOpen] = useState(false);
   const [token, setToken] = useState(() => localStorage.getItem(storeKey(channel)));
   const [messages, setMessages] = useState([]);
@@ -184,6 +212,13 @@ function Widget({ base, channel, config, identity, bind, words, onClose }) {
   const [continued, setContinued] = useState(null);
   const panel = useRef(null);
   useEffect(() => bind(setOpen), []);
+  // Seen: the newest message shown with the panel open. Newer replies while closed are unread.
+  useEffect(() => {
+    const newest = messages.reduce((t, m) => (m.created_at > t ? m.created_at : t), '');
+    if (open && newest) localStorage.setItem(seenKey(channel), newest);
+    const seen = localStorage.getItem(seenKey(channel)) ?? '';
+    onUnread(open ? 0 : messages.filter((m) => m.from === 'business' && m.created_at > seen).length);
+  }, [open, messages]);
   // Opened: the focus goes into the panel (its first field), as a dialog's does.
   useEffect(() => {
     if (open) panel.current?.querySelector('input, textarea')?.focus();
@@ -263,6 +298,7 @@ function Thread({ messages, typing, words }) {
     ${messages.map(
       (m) => html`<li class=${`msg ${m.from}`} data-from=${m.from}>
         ${m.text && html`<p>${m.text}</p>`}
+        <time datetime=${m.created_at}>${clock(m.created_at)}</time>
         ${m.files.map((f) => html`<p class="file">📎 ${f.filename ?? f.mime_type}</p>`)}
         ${m.media && html`<a href=${m.media.url} target="_blank" rel="noopener">${m.media.filename ?? 'File'}</a>`}
       </li>`,
@@ -271,6 +307,9 @@ function Thread({ messages, typing, words }) {
     <li ref=${end} aria-hidden="true"></li>
   </ol>`;
 }
+
+/** A message's time as the visitor's clock shows it (hours and minutes). */
+const clock = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
 function Composer({ base, channel, token, identity, words, onError }) {
   const [text, setText] = useState('');
@@ -487,6 +526,7 @@ header{background:${theme.color};color:#fff;padding:12px 16px;font-weight:600}
 .thread{list-style:none;margin:0;padding:12px;overflow-y:auto;flex:1;display:flex;flex-direction:column;gap:8px;min-height:120px}
 .msg{max-width:80%;padding:8px 12px;border-radius:12px;word-wrap:break-word}
 .msg p{margin:0}
+.msg time{display:block;font-size:11px;opacity:.75;margin-top:2px;text-align:right}
 .msg.visitor{align-self:flex-end;background:${theme.color};color:#fff}
 .msg.business{align-self:flex-start;background:#f1f3f5}
 .composer,.start{display:flex;gap:8px;padding:8px;border-top:1px solid #e9ecef;align-items:flex-end}
