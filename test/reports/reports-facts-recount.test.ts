@@ -195,7 +195,12 @@ forEachStorage('reports facts: stored = recount', (storage) => {
       });
       t.ctx.clock = realClock;
       w = await t.workspace();
-      await call('POST', '/v1/agents', { name: 'Desk', business: { timezone: 'Asia/Kolkata' } });
+      // Two misses before the AI hands off by itself: the mix of AI-resolved and handed-off is the test's own.
+      await call('POST', '/v1/agents', {
+        name: 'Desk',
+        business: { timezone: 'Asia/Kolkata' },
+        handoff: { max_unanswered: 2 },
+      });
       userId = (
         await call('POST', '/v1/users', {
           name: 'Asha',

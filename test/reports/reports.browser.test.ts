@@ -74,7 +74,12 @@ forEachStorage('reports page in a real browser', (storage) => {
     [world, chrome] = await Promise.all([startInboxWorld(storage), launchChromium()]);
     // The workspace's day is always a day ahead of the browser's (UTC+14 against UTC-11), so a page
     // that took its dates from the browser's clock would show none of today's conversations.
-    await api('POST', '/v1/agents', { name: 'Desk', business: { timezone: 'Pacific/Kiritimati' } });
+    // Two misses before the AI hands off by itself: the figures' mix is the test's own.
+    await api('POST', '/v1/agents', {
+      name: 'Desk',
+      business: { timezone: 'Pacific/Kiritimati' },
+      handoff: { max_unanswered: 2 },
+    });
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
       const r = await api('POST', '/v1/sandbox/inbound', {
