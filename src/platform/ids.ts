@@ -54,6 +54,7 @@ export const idPrefixes = [
   'ndg',
   'pord',
   'pupd',
+  'sv',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 

@@ -42,6 +42,16 @@ describe('inbox: list and thread rules', () => {
       store.listParams('all', { tag: 'vip', agent: 'agt_1' }, 'u').toString(),
       'status=active&tag=vip&agent_id=agt_1',
     );
+    // Priority and assignee (a person or a team); the Mine tab's own assignee wins.
+    assert.equal(
+      store.listParams('all', { priority: 'urgent', assignee: 'team_1' }, 'u').toString(),
+      'assignee=team_1&priority=urgent&status=active',
+    );
+    assert.equal(store.listParams('mine', { assignee: 'team_1' }, 'u').toString(), 'assignee=u&status=active');
+    const conv = { status: 'active', priority: 'urgent', assignee: { type: 'team', id: 'team_1' }, tags: [] };
+    assert.equal(store.matchesView(conv, 'all', { priority: 'urgent', assignee: 'team_1' }, 'u'), true);
+    assert.equal(store.matchesView(conv, 'all', { priority: 'high' }, 'u'), false);
+    assert.equal(store.matchesView(conv, 'all', { assignee: 'none' }, 'u'), false);
   });
 
   it('lists a searched view through the full-text search', () => {

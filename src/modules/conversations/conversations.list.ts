@@ -8,7 +8,7 @@ import { keysetQuery } from '../../platform/http/cursor.ts';
 import { type Page, type PageRequest, pageOf, whereEquals } from '../../platform/http/pagination.ts';
 import { contactCards, contactIdsNamed } from '../contacts/index.ts';
 import { type ConversationObject, presentConversation } from './conversations.present.ts';
-import type { ConversationRow, ConversationStatus } from './conversations.tables.ts';
+import type { ConversationPriority, ConversationRow, ConversationStatus } from './conversations.tables.ts';
 
 export interface ConversationFilters {
   status?: ConversationStatus;
@@ -18,6 +18,7 @@ export interface ConversationFilters {
   contact_id?: string;
   agent_id?: string;
   ai_paused?: boolean;
+  priority?: ConversationPriority;
   q?: string;
 }
 
@@ -36,6 +37,7 @@ export async function listConversations(
     'channel',
     'contact_id',
     'agent_id',
+    'priority',
   ]);
   if (f.ai_paused !== undefined) q = q.where('ai_paused', '=', f.ai_paused ? 1 : 0);
   if (f.assignee === 'none') q = q.where('assignee_id', 'is', null);
@@ -53,7 +55,14 @@ export async function listConversations(
     );
   }
   const onlyStatus =
-    !f.channel && !f.contact_id && !f.agent_id && f.ai_paused === undefined && !f.assignee && !f.tag && !f.q;
+    !f.channel &&
+    !f.contact_id &&
+    !f.agent_id &&
+    f.ai_paused === undefined &&
+    !f.assignee &&
+    !f.tag &&
+    !f.priority &&
+    !f.q;
   // The total the triggers keep (no filter but status), or a count of the matches.
   const total = onlyStatus ? countByStatus(ctx, scope, f.status) : q.clearSelect().select(countAll);
   // One statement: the page, each row's contact and the total (a round trip costs more than
@@ -99,6 +108,7 @@ export interface ConversationSearchFilters {
   agent_id?: string;
   tag?: string;
   ai_paused?: boolean;
+  priority?: ConversationPriority;
 }
 
 /**
@@ -107,12 +117,21 @@ export interface ConversationSearchFilters {
  * nothing, so the caller adds no join at all.
  */
 export function conversationIdsFiltered(ctx: AppContext, scope: Scope, f: ConversationSearchFilters) {
-  if (!f.status && !f.channel && !f.assignee && !f.agent_id && !f.tag && f.ai_paused === undefined)
+  if (
+    !f.status &&
+    !f.channel &&
+    !f.assignee &&
+    !f.agent_id &&
+    !f.tag &&
+    !f.priority &&
+    f.ai_paused === undefined
+  )
     return undefined;
   let q = whereEquals(tenant(ctx.db, scope).selectFrom('conversations').select('id'), f, [
     'status',
     'channel',
     'agent_id',
+    'priority',
   ]);
   if (f.assignee === 'none') q = q.where('assignee_id', 'is', null);
   else if (f.assignee) q = q.where('assignee_id', '=', f.assignee);

@@ -284,6 +284,11 @@ export const listConversationsQuery = {
   contact_id: idOf('ct', 'Only with this contact.').optional(),
   agent_id: idOf('agt', 'Only answered by this agent.').optional(),
   ai_paused: queryBoolean('Only handed off (true) or only AI-run (false).'),
+  priority: describe(
+    z.enum(['low', 'normal', 'high', 'urgent']),
+    'Only with this priority.',
+    'urgent',
+  ).optional(),
   q: describe(
     z.string().min(1).max(200),
     'Search the last message, the customer address and name.',

@@ -1,8 +1,12 @@
 import type { Module } from '../module.ts';
 import { inboxRoutes } from './inbox.routes.ts';
+import { savedViewsMigrations } from './saved-views.migrations.ts';
+import { savedViewRoutes } from './saved-views.ts';
+import './saved-views.tables.ts';
 
-/** The web inbox at /app: static files only; everything it shows comes from the public API. */
+/** The web inbox at /app: its static files, and each person's saved views of the list. */
 export const inboxModule: Module = {
   name: 'inbox',
-  routes: inboxRoutes,
+  migrations: savedViewsMigrations,
+  routes: [...inboxRoutes, ...savedViewRoutes],
 };

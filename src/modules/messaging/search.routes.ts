@@ -54,6 +54,11 @@ const searchQuery = listQuery({
   agent_id: idOf('agt', 'Only conversations answered by this agent.').optional(),
   tag: describe(z.string().min(1).max(64), 'Only conversations with this tag.', 'vip').optional(),
   ai_paused: queryBoolean('Only handed-off conversations (true) or only AI-run ones (false).'),
+  priority: describe(
+    z.enum(['low', 'normal', 'high', 'urgent']),
+    'Only conversations with this priority.',
+    'urgent',
+  ).optional(),
   from: isoTime('Only messages written at or after this time').optional(),
   to: isoTime('Only messages written before this time').optional(),
 });
@@ -120,7 +125,7 @@ export const searchRoutes = [
     path: '/v1/search',
     summary: 'Search conversations',
     description:
-      'Full-text search over every message of every conversation (private notes included) and over contacts’ names, emails and phones. Conversations whose contact matches come first, then by the rank of their best matching message; each result carries up to 3 matching messages with a snippet and the matching words’ offsets to highlight. Words are matched as words or their beginnings (“refu” finds “refund”), in any case and accents folded; Hindi in Devanagari and Hinglish are matched word by word, without English stemming. Order, invoice and ticket numbers (“GF-77341”, “INV-2026-001”, “A/55/9”, “v2.3.1”) are found whole, without their separators (“gf77341”) and by their parts (“77341”, “2026-001”), the whole code marked in the highlights. Past the 300 newest matching messages, older matches are not ranked. Filter by `status`, `channel`, `assignee`, `agent_id`, `tag`, `ai_paused`, and the messages’ time with `from`/`to`. A `q` with no letter or digit, longer than 500 characters, or holding NUL or a lone surrogate (or percent-encoded bytes that are not UTF-8) is a 400.',
+      'Full-text search over every message of every conversation (private notes included) and over contacts’ names, emails and phones. Conversations whose contact matches come first, then by the rank of their best matching message; each result carries up to 3 matching messages with a snippet and the matching words’ offsets to highlight. Words are matched as words or their beginnings (“refu” finds “refund”), in any case and accents folded; Hindi in Devanagari and Hinglish are matched word by word, without English stemming. Order, invoice and ticket numbers (“GF-77341”, “INV-2026-001”, “A/55/9”, “v2.3.1”) are found whole, without their separators (“gf77341”) and by their parts (“77341”, “2026-001”), the whole code marked in the highlights. Past the 300 newest matching messages, older matches are not ranked. Filter by `status`, `channel`, `assignee`, `agent_id`, `tag`, `ai_paused`, `priority`, and the messages’ time with `from`/`to`. A `q` with no letter or digit, longer than 500 characters, or holding NUL or a lone surrogate (or percent-encoded bytes that are not UTF-8) is a 400.',
     tags: ['Conversations'],
     auth: 'key',
     scope: 'conversations:read',

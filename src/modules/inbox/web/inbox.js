@@ -10,6 +10,7 @@ import {
   relativeTime,
   session,
 } from './lib.js';
+import { SavedViews } from './saved-views.js';
 import {
   FILTERS,
   formatDuration,
@@ -30,6 +31,7 @@ import {
 import { SlaBadge } from './teamops.js';
 import { loadPeople, Thread } from './thread.js';
 import { useCallback, useEffect, useMemo, useRef, useState } from './vendor/hooks.mjs';
+import { channelKinds, priorities } from './vendor/vocabulary.mjs';
 
 const VIEW_LABELS = { mine: 'Mine', unassigned: 'Unassigned', handoffs: 'Handoffs', all: 'All' };
 const PAGE = 50;
@@ -202,7 +204,8 @@ export function Inbox({ route, live }) {
             onClick=${() => setQuery({ view: v === 'all' ? '' : v })}>${VIEW_LABELS[v]}</button>`,
         )}
       </div>
-      <${Filters} filters=${filters} setQuery=${setQuery} />
+      <${Filters} filters=${filters} setQuery=${setQuery} names=${names} />
+      <${SavedViews} view=${view} filters=${filters} setQuery=${setQuery} />
       ${state.error ? html`<p class="error" role="alert">${state.error} <button type="button" onClick=${() => load(1)}>Retry</button></p>` : null}
       <ul class="conv-list" aria-label="Conversation list" aria-busy=${state.loading}>
         ${list.map(
@@ -253,7 +256,7 @@ function EmptyList({ view, filters, setQuery }) {
   </div>`;
 }
 
-function Filters({ filters, setQuery }) {
+function Filters({ filters, setQuery, names }) {
   const [q, setQ] = useState(filters.q);
   const [agents, setAgents] = useState([]);
   useEffect(() => setQ(filters.q), [filters.q]);
@@ -276,8 +279,16 @@ function Filters({ filters, setQuery }) {
       <option value="any">Any status</option>
     </select>
     <select aria-label="Channel" value=${filters.channel} onChange=${(e) => setQuery({ channel: e.currentTarget.value })}>
-      <option value="">All channels</option><option value="whatsapp">WhatsApp</option><option value="sms">SMS</option>
-      <option value="email">Email</option><option value="voice">Voice</option><option value="web">Web</option>
+      <option value="">All channels</option>
+      ${channelKinds.map((c) => html`<option value=${c}>${CHANNEL_NAMES[c] ?? c}</option>`)}
+    </select>
+    <select aria-label="Priority" value=${filters.priority} onChange=${(e) => setQuery({ priority: e.currentTarget.value })}>
+      <option value="">Any priority</option>
+      ${priorities.map((p) => html`<option value=${p}>${p[0].toUpperCase()}${p.slice(1)}</option>`)}
+    </select>
+    <select aria-label="Assignee" value=${filters.assignee} onChange=${(e) => setQuery({ assignee: e.currentTarget.value })}>
+      <option value="">Anyone</option><option value="none">Unassigned</option>
+      ${[...names].map(([id, name]) => html`<option value=${id}>${id.startsWith('team_') ? `Team: ${name}` : name}</option>`)}
     </select>
     <select aria-label="AI agent" value=${filters.agent} onChange=${(e) => setQuery({ agent: e.currentTarget.value })}>
       <option value="">All agents</option>
@@ -287,6 +298,16 @@ function Filters({ filters, setQuery }) {
       onChange=${(e) => setQuery({ tag: e.currentTarget.value.trim().toLowerCase() })} />
   </div>`;
 }
+
+const CHANNEL_NAMES = {
+  whatsapp: 'WhatsApp',
+  sms: 'SMS',
+  email: 'Email',
+  voice: 'Voice',
+  web: 'Web',
+  messenger: 'Messenger',
+  instagram: 'Instagram',
+};
 
 const channelIcon = {
   whatsapp: 'WA',

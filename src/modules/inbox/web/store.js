@@ -7,12 +7,12 @@
  * @typedef {import('./vendor/sdk/browser.js').components['schemas']['Conversation']} Conversation
  * @typedef {import('./vendor/sdk/browser.js').components['schemas']['Message']} Message
  * @typedef {'mine' | 'unassigned' | 'handoffs' | 'all'} View
- * @typedef {{ status?: string, channel?: string, tag?: string, agent?: string, q?: string }} Filters
+ * @typedef {{ status?: string, channel?: string, tag?: string, agent?: string, assignee?: string, priority?: string, q?: string }} Filters
  */
 
 /** The tabs of the list and the filters that may narrow them (kept in the URL). */
 export const VIEWS = ['mine', 'unassigned', 'handoffs', 'all'];
-export const FILTERS = ['status', 'channel', 'tag', 'agent', 'q'];
+export const FILTERS = ['status', 'channel', 'tag', 'agent', 'assignee', 'priority', 'q'];
 
 const rank = { queued: 0, sent: 1, delivered: 2, read: 3, failed: 9, received: -1 };
 
@@ -55,7 +55,9 @@ export function listPath(view, filters, me) {
 function viewParams(view, filters, me, queryName) {
   const p = new URLSearchParams();
   if (view === 'mine' && me) p.set('assignee', me);
-  if (view === 'unassigned') p.set('assignee', 'none');
+  else if (view === 'unassigned') p.set('assignee', 'none');
+  else if (filters.assignee) p.set('assignee', filters.assignee);
+  if (filters.priority) p.set('priority', filters.priority);
   if (view === 'handoffs') p.set('ai_paused', 'true');
   const status = statusOf(filters);
   if (status) p.set('status', status);
@@ -82,6 +84,8 @@ export function matchesView(conv, view, filters, me) {
   if (filters.channel && conv.channel !== filters.channel) return false;
   if (filters.tag && !conv.tags.includes(filters.tag.toLowerCase())) return false;
   if (filters.agent && conv.agent_id !== filters.agent) return false;
+  if (filters.priority && conv.priority !== filters.priority) return false;
+  if (view !== 'mine' && view !== 'unassigned' && !assignedTo(conv, filters.assignee)) return false;
   if (filters.q) {
     const q = filters.q.toLowerCase();
     const hay = [conv.last_message, conv.contact?.name, conv.contact_address, conv.contact?.phone]
@@ -92,6 +96,14 @@ export function matchesView(conv, view, filters, me) {
   }
   return true;
 }
+
+/**
+ * Whether the conversation's assignee is the filter's (a user or team id, `none`, or empty: any).
+ * @param {Conversation} conv
+ * @param {string | undefined} assignee
+ */
+const assignedTo = (conv, assignee) =>
+  !assignee || (assignee === 'none' ? !conv.assignee : conv.assignee?.id === assignee);
 
 /** @param {Conversation} a @param {Conversation} b */
 const newestFirst = (a, b) =>
