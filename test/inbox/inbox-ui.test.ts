@@ -47,7 +47,10 @@ describe('inbox: list and thread rules', () => {
       store.listParams('all', { priority: 'urgent', assignee: 'team_1' }, 'u').toString(),
       'assignee=team_1&priority=urgent&status=active',
     );
-    assert.equal(store.listParams('mine', { assignee: 'team_1' }, 'u').toString(), 'assignee=u&status=active');
+    assert.equal(
+      store.listParams('mine', { assignee: 'team_1' }, 'u').toString(),
+      'assignee=u&status=active',
+    );
     const conv = { status: 'active', priority: 'urgent', assignee: { type: 'team', id: 'team_1' }, tags: [] };
     assert.equal(store.matchesView(conv, 'all', { priority: 'urgent', assignee: 'team_1' }, 'u'), true);
     assert.equal(store.matchesView(conv, 'all', { priority: 'high' }, 'u'), false);
