@@ -18,10 +18,18 @@ if (isClusterPrimary(config)) await runPrimary(config);
 
 // Loaded only once the configuration is known good, so a bad one is refused at once.
 const { startParley } = await import('./server.ts');
+const { analyzeWhereMissing } = await import('./platform/db/statistics.ts');
 const parley = await startParley(config).catch((err: Error) => {
   console.error(`Parley cannot start: ${err.message}`);
   process.exit(1);
 });
+
+// Tables that never had planner statistics (autovacuum off, a restored dump) get them now, in the
+// background: searches are planned from them (src/platform/db/statistics.ts).
+if (!isClusterWorker() || Number(process.env.PARLEY_PROCESS_INDEX ?? 0) === 0)
+  analyzeWhereMissing(parley.ctx).catch((err: Error) =>
+    parley.ctx.logger.warn({ err: err.message }, 'planner statistics could not be gathered'),
+  );
 
 const base = config.publicUrl ?? `http://localhost:${config.port}`;
 const storage = config.databaseUrl ? 'PostgreSQL' : `SQLite (${config.dataDir})`;

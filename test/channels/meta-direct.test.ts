@@ -176,6 +176,49 @@ forEachStorage('Messenger and Instagram on Meta', (storage) => {
     assert.match(out.provider_message_id, /^m_messenger_/);
   });
 
+  it("Messenger and Instagram customers are named from their Graph profiles; a profile Meta won't give leaves no name", async () => {
+    const asha = psid();
+    graph.profiles.set(asha, {
+      first_name: 'Asha',
+      last_name: 'Rao',
+      profile_pic: 'https://cdn.fake/asha.jpg',
+    });
+    const fan = psid();
+    graph.profiles.set(fan, { username: 'glow.fan', profile_pic: 'https://cdn.fake/fan.jpg' });
+    const hidden = psid();
+    const ids = [mid(), mid(), mid()];
+    await deliver(pageChannel, page, [textEvent(page, asha, ids[0]!, 'do you do bridal makeup?')]);
+    await deliver(igChannel, ig, [textEvent(ig, fan, ids[1]!, 'loved your story!')]);
+    await deliver(pageChannel, page, [textEvent(page, hidden, ids[2]!, 'price for a haircut?')]);
+    const named = async (messageId: string) => {
+      const row = await eventually(() => byMid(messageId));
+      return eventually(async () => {
+        const c = await t.call('GET', `/v1/contacts/${row.sender_id}`, { key: ws.live });
+        return c.body.attributes?.profile_checked_at ? c.body : null;
+      });
+    };
+    const a = await named(ids[0]!);
+    assert.equal(a.name, 'Asha Rao');
+    assert.equal(a.attributes.avatar_url, 'https://cdn.fake/asha.jpg');
+    assert.equal(
+      (await named(ids[1]!)).name,
+      '@glow.fan',
+      'an Instagram user without a name: their username',
+    );
+    const h = await named(ids[2]!);
+    assert.equal(h.name, null);
+    // Asked once: the next message of a named customer, and of one checked this week, reads nothing.
+    const reads = graph.profileReads.length;
+    await deliver(pageChannel, page, [textEvent(page, asha, mid(), 'and the price?')]);
+    await deliver(pageChannel, page, [textEvent(page, hidden, mid(), 'hello?')]);
+    await drained(pageChannel);
+    assert.equal(graph.profileReads.length, reads);
+    // The conversation list shows the name, not the PSID.
+    const convs = await t.call('GET', `/v1/conversations?channel=messenger&limit=100`, { key: ws.live });
+    const card = convs.body.data.find((c: any) => c.contact.id === a.id);
+    assert.equal(card.contact.name, 'Asha Rao');
+  });
+
   it("Messenger: an image attachment is kept; an echo of the page's own message is ignored", async () => {
     const from = psid();
     const id = mid();

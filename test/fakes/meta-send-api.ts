@@ -35,6 +35,13 @@ export class FakeMetaSendApi {
   /** When each person last wrote to each account (`${account}:${person}` → ms), for the windows. */
   readonly lastInbound = new Map<string, number>();
   readonly files = new Map<string, { content: Buffer; mimeType: string }>();
+  /**
+   * The people's public profiles by scoped id (Messenger's User Profile API:
+   * `GET /{version}/{psid}?fields=first_name,last_name,profile_pic`; Instagram's:
+   * `?fields=name,username,profile_pic`), served to a request with one of the accounts' tokens.
+   */
+  readonly profiles = new Map<string, Record<string, string>>();
+  readonly profileReads: string[] = [];
   url = '';
   private server: Server | undefined;
   private n = 0;
@@ -86,6 +93,8 @@ export class FakeMetaSendApi {
       res.writeHead(200, { 'content-type': f.mimeType, 'content-length': f.content.length }).end(f.content);
       return;
     }
+    const who = new RegExp(`^/${this.version.replace('.', '\\.')}/([0-9]+)$`).exec(path);
+    if (req.method === 'GET' && who) return this.profile(req, res, decodeURIComponent(who[1]!));
     const m = new RegExp(`^/${this.version.replace('.', '\\.')}/([^/]+)/messages$`).exec(path);
     if (req.method !== 'POST' || !m) return graphError(res, 400, 100, 'Unsupported post request.');
     const account = this.accounts.get(decodeURIComponent(m[1]));
@@ -105,6 +114,21 @@ export class FakeMetaSendApi {
     json(res, 200, {
       recipient_id: body.recipient.id,
       message_id: `m_${account.kind}_${++this.n}_${randomBytes(6).toString('hex')}`,
+    });
+  }
+
+  private profile(req: IncomingMessage, res: ServerResponse, id: string) {
+    const token = req.headers.authorization?.replace(/^Bearer /, '');
+    if (![...this.accounts.values()].some((a) => a.accessToken === token))
+      return graphError(res, 401, 190, 'Invalid OAuth access token - Cannot parse access token');
+    this.profileReads.push(id);
+    const profile = this.profiles.get(id);
+    // Meta's answer for a person who blocked the page or a profile it will not share.
+    if (!profile) return graphError(res, 400, 100, `Object with ID '${id}' does not exist.`, 33);
+    const fields = new URL(req.url ?? '', 'http://x').searchParams.get('fields')?.split(',') ?? [];
+    json(res, 200, {
+      id,
+      ...Object.fromEntries(fields.filter((f) => f in profile).map((f) => [f, profile[f]])),
     });
   }
 

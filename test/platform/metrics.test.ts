@@ -39,7 +39,8 @@ forEachStorage('product metrics', (storage) => {
     const ws = await t.workspace();
     const agent = await t.call('POST', '/v1/agents', {
       key: ws.test,
-      body: { name: 'Glow Salon', greeting: 'Welcome to Glow Salon!' },
+      // Two misses before the AI hands off by itself: this test hands off by the API.
+      body: { name: 'Glow Salon', greeting: 'Welcome to Glow Salon!', handoff: { max_unanswered: 2 } },
     });
     assert.equal(agent.status, 201, agent.text);
     const hook = await t.call('POST', '/v1/webhooks', {

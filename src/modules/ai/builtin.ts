@@ -73,6 +73,7 @@ import { offerAfterPolicy, type PolicyTopic, policyQuery, policyQuestion } from 
 import { questionsIn } from './questions.ts';
 import { leadNote as noteFor } from './readback.ts';
 import { forVoice } from './speakable.ts';
+import { couldNotAnswerReason, handoffAfter, withoutTeamOffer } from './unanswered.ts';
 
 /**
  * The built-in reply engine: no network, deterministic. It answers from the agent's knowledge
@@ -492,14 +493,15 @@ async function facts(c: Ctx): Promise<Reply | null> {
   // What the rules and the knowledge do not know may still be small talk in other words.
   const understood = understoodSmallTalk(c);
   if (understood) return understood;
-  const agent = input.agent;
   const streak = c.state.unanswered + 1;
-  if (!c.has('handoff') || agent.handoff.max_unanswered <= 0 || streak < agent.handoff.max_unanswered) {
+  const limit = handoffAfter(c.input);
+  if (!c.has('handoff') || limit <= 0 || streak < limit) {
     c.turn.offer = 'handoff';
     return { reply: answer.reply, answered: false };
   }
   await t.handoff(couldNotAnswerReason(streak));
-  const said = answer.reply.replace(/\s*(Would you like one of these|Kya inme se kuch).*$/, '');
+  // The handoff is said once: the reply's own offer of the team goes.
+  const said = withoutTeamOffer(answer.reply);
   return { reply: `${said} ${c.handoffText}`, answered: false };
 }
 
@@ -573,9 +575,8 @@ function bareAck(c: Ctx): Reply {
 
 /** Could not answer: honest, and a handoff once the streak reaches the agent's limit. */
 async function couldNotAnswer(c: Ctx): Promise<Reply> {
-  const { input } = c;
   const streak = c.state.unanswered + 1;
-  const limit = input.agent.handoff.max_unanswered;
+  const limit = handoffAfter(c.input);
   // In the middle of a booking or a move the customer is not unseen: its question is asked once
   // more before a person is offered.
   const asking = Boolean(c.task && c.state.prompt);
@@ -591,7 +592,3 @@ async function couldNotAnswer(c: Ctx): Promise<Reply> {
   c.turn.offer = 'handoff';
   return { reply: say(c.locale, 'unknown_rephrase'), answered: false };
 }
-
-/** The handoff's reason, as the inbox shows it. */
-const couldNotAnswerReason = (streak: number) =>
-  streak === 1 ? 'Could not answer a question' : `Could not answer ${streak} questions in a row`;

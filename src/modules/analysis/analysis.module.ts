@@ -19,7 +19,7 @@ export const analysisModule: Module = {
     ctx.queue.register(analyzeRangeJob, (p) => runPage(ctx, p.runId));
     ctx.reactions.add({
       name: 'analysis.enqueue',
-      hears: ['conversation.resolved', 'call.completed'],
+      hears: ['conversation.escalated', 'conversation.resolved', 'call.completed'],
       step: 'record',
       run: analysisSink(ctx),
     });

@@ -105,12 +105,17 @@ export async function analyzeCall(ctx: AppContext, scope: Scope, id: string) {
   return presentCall(await getCallRow(ctx.db, scope, id));
 }
 
-/** Records, with a conversation's resolve or a call's end, the job that analyses it. */
+/** Records, with a conversation's handoff or resolve or a call's end, the job that analyses it. */
 export function analysisSink(ctx: AppContext): Reaction['run'] {
   return async ({ db: trx }, events) => {
     for (const e of events) {
+      // A handoff is analysed too: its summary is what the person taking over reads first.
       const kind =
-        e.event === 'conversation.resolved' ? 'conversation' : e.event === 'call.completed' ? 'call' : null;
+        e.event === 'conversation.resolved' || e.event === 'conversation.escalated'
+          ? 'conversation'
+          : e.event === 'call.completed'
+            ? 'call'
+            : null;
       if (!kind || typeof e.data.id !== 'string') continue;
       await ctx.queue.enqueue(trx, analyzeJob, {
         workspaceId: e.workspace_id,

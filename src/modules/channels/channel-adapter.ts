@@ -411,6 +411,18 @@ export interface ChannelAdapter {
     media: { id?: string; url?: string; mime_type?: string },
     limits?: { maxBytes?: number },
   ): Promise<ProviderFile>;
+  /**
+   * The customer's public profile by the provider's scoped id (Messenger's PSID, Instagram's
+   * IGSID): their name and picture, or null when the provider has none to give. Throws
+   * ChannelSendError when the provider refuses or cannot be reached.
+   */
+  lookupProfile?(channel: ChannelConfig, userId: string): Promise<ProviderProfile | null>;
+}
+
+/** A customer's profile as a provider gives it. */
+export interface ProviderProfile {
+  name: string | null;
+  avatarUrl: string | null;
 }
 
 /**

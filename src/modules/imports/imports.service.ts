@@ -2,6 +2,7 @@ import { parse } from 'csv-parse';
 import type { AppContext } from '../../platform/context.ts';
 import type { Dialect, Trx } from '../../platform/db/database.ts';
 import { newRow, scopeOf, tenant } from '../../platform/db/scope.ts';
+import { refreshStatistics } from '../../platform/db/statistics.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { ActorType } from '../../platform/events.ts';
 import { type PageRequest, paginate } from '../../platform/http/pagination.ts';
@@ -552,4 +553,9 @@ export async function processImport(
     throw err;
   }
   await finish(ctx, imp, 'completed');
+  // A bulk write: the planner's statistics of what it filled are gathered now, not left to
+  // autovacuum (which some servers run rarely or never).
+  await refreshStatistics(ctx, imp.audience_id ? ['contacts', 'audience_members'] : ['contacts']).catch(
+    (err: Error) => ctx.logger.warn({ err: err.message }, 'planner statistics could not be gathered'),
+  );
 }

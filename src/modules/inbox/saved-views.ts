@@ -26,17 +26,22 @@ const MAX_VIEWS = 100;
 
 const filters = describe(
   z.strictObject({
-    view: z.enum(['mine', 'unassigned', 'handoffs', 'all']).optional(),
-    status: z.enum(['active', 'snoozed', 'closed', 'any']).optional(),
-    channel: z.enum([...channelTypes, 'web']).optional(),
-    tag: z.string().trim().min(1).max(64).optional(),
+    view: describe(z.enum(['mine', 'unassigned', 'handoffs', 'all']), 'The tab.', 'handoffs').optional(),
+    status: describe(
+      z.enum(['active', 'snoozed', 'closed', 'any']),
+      'The status (`any`: every status).',
+      'closed',
+    ).optional(),
+    channel: describe(z.enum([...channelTypes, 'web']), 'The channel.', 'whatsapp').optional(),
+    tag: describe(z.string().trim().min(1).max(64), 'A tag.', 'vip').optional(),
     agent: idOf('agt', 'Only answered by this agent.').optional(),
-    assignee: z
-      .string()
-      .regex(/^((usr|team)_[0-9A-HJKMNP-TV-Z]{26}|none)$/, 'must be a usr_ or team_ id, or none')
-      .optional(),
-    priority: z.enum(['low', 'normal', 'high', 'urgent']).optional(),
-    q: z.string().trim().min(1).max(500).optional(),
+    assignee: describe(
+      z.string().regex(/^((usr|team)_[0-9A-HJKMNP-TV-Z]{26}|none)$/, 'must be a usr_ or team_ id, or none'),
+      'Assigned to this user or team (`none`: unassigned).',
+      'team_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
+    ).optional(),
+    priority: describe(z.enum(['low', 'normal', 'high', 'urgent']), 'The priority.', 'urgent').optional(),
+    q: describe(z.string().trim().min(1).max(500), 'A search.', 'refund').optional(),
   }),
   "The list's filters, as the inbox's URL holds them (`view` is the tab; `status: any` searches every status).",
   { view: 'handoffs', priority: 'urgent', channel: 'whatsapp' },

@@ -38,6 +38,7 @@ import {
 import type { MessageRow } from './messaging.tables.ts';
 import { applyPaymentNotice } from './payments.service.ts';
 import { storePricing } from './pricing.ts';
+import { askCustomerProfile } from './profiles.ts';
 import { setTemplateStatus } from './templates.service.ts';
 import { applyTemplateChange } from './templates.sync.ts';
 
@@ -155,6 +156,7 @@ async function storeInbound(
     const now = ctx.clock.now();
     const sender = await identifySender(tx, scope, channel, m, now);
     const { contact, address, actor } = sender;
+    await askCustomerProfile(ctx, tx, channel, contact, m.from, now);
     // A number change (WhatsApp `user_changed_number`) is a notice from WhatsApp, not the customer
     // writing: it neither wakes the thread nor opens the 24-hour window, and the agent does not answer it.
     const notice = m.type === 'system';

@@ -67,3 +67,18 @@ export const keepMediaJob = defineJob({
   concurrency: 2,
   timeoutMs: 120_000,
 });
+
+/** A Messenger or Instagram customer's name and picture, read from Meta's Graph API (messaging/profiles.ts). */
+export const customerProfileJob = defineJob({
+  name: 'messages.customer_profile',
+  payload: z.object({
+    workspaceId: z.string(),
+    livemode: z.boolean(),
+    channelId: z.string(),
+    contactId: z.string(),
+    userId: z.string(),
+  }),
+  maxAttempts: 3,
+  concurrency: 2,
+  timeoutMs: 30_000,
+});

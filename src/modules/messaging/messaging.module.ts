@@ -7,12 +7,13 @@ import { ingestInbound, purgeEarlyStatuses } from './inbound.service.ts';
 import { keepInboundMedia } from './media.service.ts';
 import { messageByProviderId, templateById } from './messages.views.ts';
 import { eraseMessages } from './messaging.erase.ts';
-import { keepMediaJob, sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';
+import { customerProfileJob, keepMediaJob, sandboxAdvanceJob, sendJob } from './messaging.jobs.ts';
 import { messagingMigrations } from './messaging.migrations.ts';
 import { purgeOldMessages } from './messaging.retention.ts';
 import { messagingRoutes } from './messaging.routes.ts';
 import type { SendWriter } from './messaging.service.ts';
 import { paymentRoutes } from './payments.routes.ts';
+import { readCustomerProfile } from './profiles.ts';
 import { searchRoutes } from './search.routes.ts';
 import { runSandboxAdvanceBatch, runSendBatch } from './send.job.ts';
 import { createSendWriter } from './send-batch.ts';
@@ -48,6 +49,7 @@ export const messagingModule: Module = {
     ctx.queue.registerBatch(sendJob, (items) => runSendBatch(ctx, items));
     ctx.queue.registerBatch(sandboxAdvanceJob, (items) => runSandboxAdvanceBatch(ctx, items));
     ctx.queue.register(keepMediaJob, (payload, job) => keepInboundMedia(ctx, payload.messageId, job));
+    ctx.queue.register(customerProfileJob, (payload) => readCustomerProfile(ctx, payload));
     return { sendWriter: createSendWriter(ctx) };
   },
   // Channels sit below messaging: they hand what providers send to this receiver.

@@ -88,6 +88,32 @@ export function createMetaDirectAdapter(opts: GraphOptions): ChannelAdapter {
       return parseMetaDirectWebhook(body, senderIdOf(channel));
     },
 
+    // Messenger's User Profile API (first and last name, picture) and Instagram's user profile
+    // (name, username, picture), by the scoped id the webhook gave, with the channel's token.
+    async lookupProfile(channel, userId) {
+      const base = `${opts.graphUrl.replace(/\/$/, '')}/${opts.version}`;
+      const fields = channel.type === 'instagram' ? 'name,username,profile_pic' : 'first_name,last_name,profile_pic';
+      const res = await getFromProvider('Meta', `${base}/${encodeURIComponent(userId)}?fields=${fields}`, {
+        headers: { authorization: `Bearer ${credential(channel, 'access_token')}` },
+        timeoutMs: opts.timeoutMs,
+      });
+      const json = (await res.json().catch(() => null)) as Record<string, unknown> | null;
+      if (!res.ok) {
+        // A user who blocked the page, or a profile Meta will not share: nothing to show.
+        if (res.status === 400 || res.status === 404) return null;
+        throw new ChannelSendError('provider_error', `Meta refused the profile (HTTP ${res.status}).`, {
+          retryable: res.status === 429 || res.status >= 500,
+        });
+      }
+      const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
+      const name =
+        channel.type === 'instagram'
+          ? (text(json?.name) ?? (text(json?.username) ? `@${text(json?.username)}` : null))
+          : [text(json?.first_name), text(json?.last_name)].filter(Boolean).join(' ') || null;
+      const picture = text(json?.profile_pic);
+      return { name, avatarUrl: picture && /^https:\/\//.test(picture) ? picture : null };
+    },
+
     // Messenger's and Instagram's attachment URLs are Meta CDN links that need no token and expire.
     async fetchMedia(_channel, media, limits = {}) {
       if (!media.url) throw new ChannelSendError('not_found', 'The message names no file to fetch.');
@@ -123,6 +149,8 @@ export function createMetaAdapter(whatsapp: WhatsAppAdapter, direct: ChannelAdap
     parseInbound: (channel, request) => pick(channel).parseInbound(channel, request),
     reserveSendSlot: (channel, to, nowMs) =>
       isMetaDirect(channel.type) ? 0 : (whatsapp.reserveSendSlot?.(channel, to, nowMs) ?? 0),
+    lookupProfile: async (channel, userId) =>
+      isMetaDirect(channel.type) ? ((await direct.lookupProfile?.(channel, userId)) ?? null) : null,
     fetchMedia: (channel, media, limits) => {
       const adapter = pick(channel);
       if (!adapter.fetchMedia) throw new ChannelSendError('not_found', 'This channel keeps no media.');

@@ -275,6 +275,11 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
           ? html`<p class="banner handoff" role="status">${handoffText(conv, names, Date.now())} The AI does not answer until it is handed back.</p>`
           : null
       }
+      ${
+        conv.ai_paused && conv.status !== 'closed' && conv.analysis?.summary
+          ? html`<p class="banner summary" aria-label="Summary for the person taking over"><strong>Summary:</strong> ${conv.analysis.summary}</p>`
+          : null
+      }
       <${ConversationCsat} csat=${conv.csat} />
       ${conv.channel === 'voice' ? html`<${CallsPanel} conv=${conv} live=${live} />` : null}
       <div class="messages" ref=${scroller} onScroll=${onScroll} role="log" aria-label="Messages" aria-live="polite" tabindex="0">
