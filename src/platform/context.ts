@@ -18,6 +18,7 @@ import type { QueueDepths } from './queue/stats.ts';
 import { Reactions } from './reactions.ts';
 import type { Retainer } from './retention.ts';
 import { type Clock, systemClock } from './time.ts';
+import { createTracing, rootSpan, type Tracing } from './tracing.ts';
 
 /**
  * Each module's instance (what its `setup(ctx)` returned), by module name. A module declares its
@@ -49,6 +50,8 @@ export interface AppContext {
   secrets: SecretBox;
   clock: Clock;
   logger: Logger;
+  /** Traces (OpenTelemetry; off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; docs/traces.md). */
+  tracing: Tracing;
   /** The Prometheus registry and the product's metrics (`GET /metrics`; docs/metrics.md). */
   metrics: Metrics;
   /** How modules react to recorded events, inside their transaction (see reactions.ts). */
@@ -144,6 +147,7 @@ export async function createContext(
     sqlitePath: join(config.dataDir, 'parley.db'),
     poolSize: config.testing?.pgPools?.db ?? config.dbPoolSize,
   });
+  const tracing = createTracing({ endpoint: config.otlpEndpoint, serviceName: config.otelServiceName });
   const queue = await createJobQueue(dbHandle, {
     pollMs: config.jobPollMs,
     databaseUrl: config.databaseUrl,
@@ -170,6 +174,7 @@ export async function createContext(
     bus = new InProcessBus();
     rateLimits = new MemoryRateLimitStore();
   }
+  if (tracing.enabled) traceJobs(queue, tracing);
   const reactions = new Reactions();
   const apiKeys = new ApiKeyCache();
   bus.subscribe(API_KEYS_CHANGED, () => apiKeys.clear());
@@ -186,6 +191,7 @@ export async function createContext(
     secrets,
     clock,
     logger,
+    tracing,
     metrics: new Metrics(dbHandle.db, dbHandle.dialect, { queue: queue as Partial<QueueDepths> }),
     reactions,
     modules: {} as AppModules,
@@ -240,7 +246,46 @@ export async function createContext(
       await bus.close();
       await rateLimits.close();
       await dbHandle.close();
+      await tracing.shutdown();
     },
   };
   return ctx;
+}
+
+/** The conversation a job is about, when its payload names one. */
+function conversationOf(payload: unknown): string | undefined {
+  if (!payload || typeof payload !== 'object') return undefined;
+  const p = payload as Record<string, unknown>;
+  const id = p.conversationId ?? p.conversation_id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** Every job run (or batch of runs) in a span of its own: the queue's name, the job's id and attempt. */
+function traceJobs(queue: JobQueue, tracing: Tracing) {
+  const register = queue.register.bind(queue);
+  const registerBatch = queue.registerBatch.bind(queue);
+  queue.register = (job, handler) =>
+    register(job, (payload, run) =>
+      rootSpan(
+        tracing,
+        `job ${job.name}`,
+        { 'parley.job.queue': job.name, 'parley.job.id': run.id, 'parley.job.attempt': run.attempt },
+        conversationOf(payload),
+        () => handler(payload, run),
+      ),
+    );
+  queue.registerBatch = (job, handler) =>
+    registerBatch(job, (items) =>
+      rootSpan(
+        tracing,
+        `job ${job.name}`,
+        {
+          'parley.job.queue': job.name,
+          'parley.job.id': items.map((i) => i.job.id),
+          'parley.job.batch_size': items.length,
+        },
+        items.length === 1 ? conversationOf(items[0]!.payload) : undefined,
+        () => handler(items),
+      ),
+    );
 }
