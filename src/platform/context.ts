@@ -76,33 +76,37 @@ export interface AppContext {
   close(): Promise<void>;
 }
 
-/** Paths, headers and fields never written to logs. */
-export const logRedactions = [
-  'req.headers.authorization',
-  'req.headers["x-api-key"]',
-  'req.headers.cookie',
-  'headers.authorization',
-  'headers["x-api-key"]',
-  'headers.cookie',
-  '*.headers.authorization',
-  '*.headers.cookie',
+/**
+ * Paths, headers and fields never written to logs: secret-named fields at the top of a logged
+ * object and one and two levels down (`{err: {config: {headers: ...}}}` is as far as a logged
+ * error of an HTTP client goes), and the headers that carry credentials.
+ */
+const secretFields = [
   'authorization',
+  'cookie',
+  'password',
+  'passwd',
+  'secret',
+  'client_secret',
+  'app_secret',
   'api_key',
   'apiKey',
-  'password',
-  'secret',
   'token',
-  '*.access_token',
-  '*.refresh_token',
-  '*.token',
-  '*.apiKey',
-  '*.auth_token',
-  '*.password',
-  '*.app_secret',
-  '*.secret',
-  '*.api_key',
-  '*.key',
-  '*.credentials',
+  'access_token',
+  'refresh_token',
+  'auth_token',
+  'key',
+  'credentials',
+];
+export const logRedactions = [
+  ...['req', 'res', '*', '*.*', ''].flatMap((at) =>
+    ['authorization', 'cookie', '["set-cookie"]', '["x-api-key"]', '["proxy-authorization"]'].map(
+      (h) => `${at ? `${at}.` : ''}headers${h.startsWith('[') ? h : `.${h}`}`,
+    ),
+  ),
+  ...secretFields.filter((f) => f !== 'key'),
+  ...secretFields.map((f) => `*.${f}`),
+  ...secretFields.filter((f) => f !== 'key').map((f) => `*.*.${f}`),
 ];
 
 /** The process's logger (stdout; tests may give another `destination` to read what is logged). */
