@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { z } from 'zod';
 import { loadChannelConfig } from '../../src/modules/channels/channels.service.ts';
-import { modules } from '../../src/modules/index.ts';
+import { allMigrations, modules } from '../../src/modules/index.ts';
 import type { Module } from '../../src/modules/module.ts';
 import { restoreBackup } from '../../src/platform/backup/index.ts';
 import { keyFingerprint } from '../../src/platform/backup/manifest.ts';
 import { loadConfig } from '../../src/platform/config.ts';
+import { openDatabase } from '../../src/platform/db/database.ts';
+import { migrateToLatest } from '../../src/platform/db/migrate.ts';
 import { defineJob } from '../../src/platform/queue/queue.ts';
 import { type Parley, startParley } from '../../src/server.ts';
 import {
@@ -266,5 +268,32 @@ forEachStorage('backup and restore', (storage) => {
     assert.equal(readFileSync(keyFile, 'utf8').trim(), t.config.secretKey);
     assert.equal(statSync(keyFile).mode & 0o077, 0);
     if (storage === 'postgres') assert.match(restore.output, /set PARLEY_SECRET_KEY to its contents/);
+  });
+  it('restores an archive of an older release and runs the migrations it had not', async () => {
+    // An install that stopped at its first migrations: what an older release left.
+    const old = await emptyTarget();
+    const all = allMigrations();
+    const names = Object.keys(all).sort();
+    const kept = Object.fromEntries(names.slice(0, 10).map((n) => [n, all[n]!]));
+    const handle = await openDatabase({
+      databaseUrl: old.DATABASE_URL,
+      sqlitePath: join(old.PARLEY_DATA_DIR!, 'parley.db'),
+      poolSize: 2,
+    });
+    try {
+      await migrateToLatest(handle.db, handle.dialect, kept);
+    } finally {
+      await handle.close();
+    }
+    const key = randomBytes(32).toString('base64');
+    const oldArchive = join(scratch, 'older.zip');
+    const made = await parleyServer(['backup', '--out', oldArchive], { ...old, PARLEY_SECRET_KEY: key });
+    assert.equal(made.code, 0, made.output);
+    assert.match(made.output, /10 migrations/);
+
+    const target = await emptyTarget();
+    const restore = await parleyServer(['restore', oldArchive], { ...target, PARLEY_SECRET_KEY: key });
+    assert.equal(restore.code, 0, restore.output);
+    assert.match(restore.output, new RegExp(`; ${names.length - 10} newer migration\\(s\\) run`));
   });
 });
