@@ -56,6 +56,17 @@ forEachStorage('traces', (storage) => {
     const notFound = await span((s) => s.name === 'GET /v1/conversations/:id');
     assert.equal(notFound.attributes['http.response.status_code'], 404);
     assert.equal(notFound.attributes['parley.conversation_id'], 'conv_0000000000000000000000000');
+    // A caller's `traceparent`: the request's span joins the caller's trace, under its span.
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const callerSpan = 'b7ad6b7169203331';
+    const joined = await t.call('GET', '/v1/contacts?per_page=1', {
+      key: ws.test,
+      headers: { traceparent: `00-${traceId}-${callerSpan}-01` },
+    });
+    assert.equal(joined.status, 200);
+    const child = await span((s) => s.traceId === traceId);
+    assert.equal(child.name, 'GET /v1/contacts');
+    assert.equal(child.parentSpanId, callerSpan);
     assert.deepEqual(collector.refused, []);
   });
 

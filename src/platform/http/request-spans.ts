@@ -1,4 +1,12 @@
-import { context, type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import {
+  context,
+  defaultTextMapGetter,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+} from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
@@ -23,16 +31,24 @@ function conversationOf(request: FastifyRequest): string | undefined {
 export function installRequestSpans(app: FastifyInstance, ctx: AppContext) {
   if (!ctx.tracing.enabled) return;
   const spans = new WeakMap<FastifyRequest, Span>();
+  // A caller that traces (a gateway, a service calling the API) sends `traceparent`: the request's
+  // span joins its trace.
+  const propagator = new W3CTraceContextPropagator();
   app.addHook('onRequest', (request, _reply, done) => {
     const route = request.routeOptions.url;
-    const span = ctx.tracing.tracer.startSpan(`${request.method} ${route ?? 'unmatched'}`, {
-      kind: SpanKind.SERVER,
-      attributes: {
-        [ATTR_HTTP_REQUEST_METHOD]: request.method,
-        ...(route ? { [ATTR_HTTP_ROUTE]: route } : {}),
-        'parley.request_id': request.id,
+    const caller = propagator.extract(ROOT_CONTEXT, request.headers, defaultTextMapGetter);
+    const span = ctx.tracing.tracer.startSpan(
+      `${request.method} ${route ?? 'unmatched'}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          [ATTR_HTTP_REQUEST_METHOD]: request.method,
+          ...(route ? { [ATTR_HTTP_ROUTE]: route } : {}),
+          'parley.request_id': request.id,
+        },
       },
-    });
+      caller,
+    );
     spans.set(request, span);
     // `done` starts the rest of the request's hooks and its handler: inside this context.
     context.with(contextFor(ctx.tracing, span, conversationOf(request)), done);
