@@ -51,7 +51,9 @@ async function command(name: string, args: string[]): Promise<void> {
     });
     if (positionals.length !== 1) throw new BackupError(`restore needs one archive FILE.\n${USAGE}`);
     const config = configOrExit();
+    const { allMigrations } = await import('./modules/index.ts');
     const result = await restoreBackup(config, {
+      knownMigrations: Object.keys(allMigrations()),
       file: positionals[0]!,
       keyFile: values['key-file'],
       migrate: async () => (await import('./migrate-storage.ts')).migrateStorage(config),

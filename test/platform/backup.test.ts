@@ -223,9 +223,10 @@ forEachStorage('backup and restore', (storage) => {
     assert.ok(!readFileSync(archive).includes(t.config.secretKey!), 'the key is not in the archive');
 
     const neverMigrate = async () => assert.fail('a refused restore migrates nothing');
+    let knownMigrations = Object.keys(allMigrations());
     const refuse = async (env: Record<string, string>, keyFile?: string) => {
       const config = loadConfig({ ...env, PARLEY_LOG_LEVEL: 'silent' });
-      return restoreBackup(config, { file: archive, keyFile, migrate: neverMigrate }).then(
+      return restoreBackup(config, { file: archive, keyFile, knownMigrations, migrate: neverMigrate }).then(
         () => assert.fail('restored'),
         (err: Error) => err.message,
       );
@@ -249,6 +250,12 @@ forEachStorage('backup and restore', (storage) => {
         ? { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', PARLEY_SECRET_KEY: t.config.secretKey! }
         : { PARLEY_DATA_DIR: join(scratch, 'elsewhere'), PARLEY_SECRET_KEY: t.config.secretKey! };
     assert.match(await refuse(other), /This backup is of (a PostgreSQL|an embedded)/);
+    // An archive of a newer release: a migration this one does not know.
+    knownMigrations = knownMigrations.filter((m) => m !== manifest.migrations.at(-1));
+    assert.match(
+      await refuse({ ...target, PARLEY_SECRET_KEY: t.config.secretKey! }),
+      /made by a newer Parley .*this release does not know/,
+    );
   });
 
   it('with --include-key, restores onto an install that has no key yet and writes the key file', async () => {
@@ -259,6 +266,12 @@ forEachStorage('backup and restore', (storage) => {
     const again = await parleyServer(['backup', '--out', withKey], source());
     assert.equal(again.code, 1);
     assert.match(again.output, /exists already/);
+    const nowhere = await parleyServer(
+      ['backup', '--out', join(scratch, 'no-such-folder', 'b.zip')],
+      source(),
+    );
+    assert.equal(nowhere.code, 1);
+    assert.match(nowhere.output, /no-such-folder\/b\.zip does not exist; create it first/);
 
     const target = await emptyTarget();
     // PostgreSQL needs PARLEY_SECRET_KEY to start; a restore without it is still allowed, and says so.

@@ -10,7 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../config.ts';
 import { PARLEY_VERSION } from '../version.ts';
 import { readArchive, writeArchive } from './archive.ts';
@@ -54,6 +54,8 @@ export async function createBackup(
       `No secret key: set PARLEY_SECRET_KEY, or PARLEY_DATA_DIR to the folder holding secret.key (${config.dataDir} has none).`,
     );
   if (existsSync(opts.out)) throw new BackupError(`${opts.out} exists already; choose a new file name.`);
+  if (!existsSync(dirname(resolve(opts.out))))
+    throw new BackupError(`The folder of ${opts.out} does not exist; create it first.`);
   return withScratch(async (dir) => {
     const storage = config.databaseUrl ? 'postgres' : 'sqlite';
     const files: Array<{ name: string; path: string }> = [];
@@ -158,7 +160,13 @@ function chooseKey(
  */
 export async function restoreBackup(
   config: Config,
-  opts: { file: string; keyFile?: string; migrate: () => Promise<number> },
+  opts: {
+    file: string;
+    keyFile?: string;
+    /** Every migration this release has: an archive with one it does not know is of a newer release. */
+    knownMigrations: string[];
+    migrate: () => Promise<number>;
+  },
 ): Promise<RestoreResult> {
   if (!existsSync(opts.file)) throw new BackupError(`${opts.file} does not exist.`);
   return withScratch(async (dir) => {
@@ -173,6 +181,12 @@ export async function restoreBackup(
       );
     const database = entries.get(storage === 'postgres' ? ENTRY.postgres : ENTRY.sqlite);
     if (!database) throw new BackupError(`${opts.file} is damaged: it holds no database.`);
+    const known = new Set(opts.knownMigrations);
+    const unknown = manifest.migrations.filter((m) => !known.has(m));
+    if (unknown.length > 0)
+      throw new BackupError(
+        `This backup was made by a newer Parley (${manifest.parley_version}): its database has migrations this release does not know (${unknown.slice(0, 3).join(', ')}${unknown.length > 3 ? ', ...' : ''}). Restore it with that release or a newer one.`,
+      );
     const key = chooseKey(config, manifest, entries.get(ENTRY.key), opts.keyFile);
     if (config.databaseUrl) await assertEmptyDatabase(config.databaseUrl);
     else assertEmptyDataDir(config.dataDir);
