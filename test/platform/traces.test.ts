@@ -118,6 +118,7 @@ forEachStorage('traces', (storage) => {
     }, 20_000);
     for (const l of llmSpans) {
       assert.equal(l.attributes['gen_ai.request.model'], 'llama3');
+      assert.equal(l.attributes['parley.llm.purpose'], 'reply');
       assert.equal(l.attributes['parley.conversation_id'], conv);
       assert.equal(typeof l.attributes['gen_ai.usage.input_tokens'], 'number');
     }

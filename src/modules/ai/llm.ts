@@ -398,7 +398,12 @@ async function generate(
   const provider = typeof model === 'string' ? 'gateway' : model.provider;
   const { text, steps } = await childSpan(
     `llm ${modelName}`,
-    { 'gen_ai.system': provider, 'gen_ai.request.model': modelName, 'parley.llm.stream': o.stream },
+    {
+      'gen_ai.system': provider,
+      'gen_ai.request.model': modelName,
+      'parley.llm.purpose': 'reply',
+      'parley.llm.stream': o.stream,
+    },
     async (span) => {
       const got = await runGeneration(args, o.stream);
       if (got.usage.inputTokens !== undefined)
