@@ -151,7 +151,7 @@ export async function createContext(
     sqlitePath: join(config.dataDir, 'parley.db'),
     poolSize: config.testing?.pgPools?.db ?? config.dbPoolSize,
   });
-  const tracing = createTracing({ endpoint: config.otlpEndpoint, serviceName: config.otelServiceName });
+  const tracing = await createTracing({ endpoint: config.otlpEndpoint, serviceName: config.otelServiceName });
   const queue = await createJobQueue(dbHandle, {
     pollMs: config.jobPollMs,
     databaseUrl: config.databaseUrl,

@@ -7,7 +7,7 @@ it('is off unless OTEL_EXPORTER_OTLP_ENDPOINT is set, and then spans cost nothin
   const config = loadConfig({});
   assert.equal(config.otlpEndpoint, undefined);
   assert.equal(config.otelServiceName, 'parley');
-  const tracing = createTracing({ endpoint: config.otlpEndpoint, serviceName: config.otelServiceName });
+  const tracing = await createTracing({ endpoint: config.otlpEndpoint, serviceName: config.otelServiceName });
   assert.equal(tracing.enabled, false);
   const seen = await rootSpan(tracing, 'job x', {}, 'conv_1', () =>
     childSpan('llm m', {}, async (span) => span),

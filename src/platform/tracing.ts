@@ -1,19 +1,15 @@
 import {
   type Attributes,
+  type Context,
   context,
   createContextKey,
+  ROOT_CONTEXT,
   type Span,
   SpanKind,
   SpanStatusCode,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { PARLEY_VERSION } from './version.ts';
 
 /**
  * Traces (OpenTelemetry), off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/traces.md). Each app
@@ -32,36 +28,31 @@ export interface Tracing {
   readonly enabled: boolean;
   /** The app's tracer (a no-op one when off). */
   readonly tracer: Tracer;
+  /** The context of a caller's trace, from its W3C `traceparent` header (ROOT_CONTEXT when none). */
+  callerContext(headers: Record<string, string | string[] | undefined>): Context;
   /** Sends what is still buffered and stops exporting. */
   shutdown(): Promise<void>;
 }
 
-let contextManagerSet = false;
-
-export function createTracing(opts: { endpoint: string | undefined; serviceName: string }): Tracing {
-  if (!opts.endpoint) return { enabled: false, tracer: trace.getTracer('parley'), shutdown: async () => {} };
-  // The one piece that is process-wide: how the active context follows async calls. It holds no
-  // app's state; the first app that traces installs it.
-  if (!contextManagerSet) {
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    contextManagerSet = true;
-  }
-  const provider = new TracerProvider({
-    resource: resourceFromAttributes({
-      [ATTR_SERVICE_NAME]: opts.serviceName,
-      [ATTR_SERVICE_VERSION]: PARLEY_VERSION,
-    }),
-    spanProcessors: [
-      new BatchSpanProcessor({
-        exporter: new OTLPTraceExporter({ url: `${opts.endpoint.replace(/\/+$/, '')}/v1/traces` }),
-        scheduledDelayMillis: 1000,
-      }),
-    ],
-  });
+/**
+ * The app's tracing. Off, only the small API package is loaded; on, the SDK and the exporter are
+ * loaded then (tracing-sdk.ts), so a server that does not trace never pays for them at start.
+ */
+export async function createTracing(opts: {
+  endpoint: string | undefined;
+  serviceName: string;
+}): Promise<Tracing> {
+  if (!opts.endpoint)
+    return {
+      enabled: false,
+      tracer: trace.getTracer('parley'),
+      callerContext: () => ROOT_CONTEXT,
+      shutdown: async () => {},
+    };
+  const { startTracerProvider } = await import('./tracing-sdk.ts');
   return {
     enabled: true,
-    tracer: provider.getTracer('parley', PARLEY_VERSION),
-    shutdown: () => provider.shutdown(),
+    ...startTracerProvider({ endpoint: opts.endpoint, serviceName: opts.serviceName }),
   };
 }
 

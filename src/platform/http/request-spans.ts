@@ -1,17 +1,4 @@
-import {
-  context,
-  defaultTextMapGetter,
-  ROOT_CONTEXT,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-} from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import {
-  ATTR_HTTP_REQUEST_METHOD,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
-  ATTR_HTTP_ROUTE,
-} from '@opentelemetry/semantic-conventions';
+import { context, type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { CONVERSATION_ATTR, contextFor } from '../tracing.ts';
@@ -25,25 +12,24 @@ function conversationOf(request: FastifyRequest): string | undefined {
 
 /**
  * A span per HTTP request, named by method and route pattern (never the URL, which carries ids and
- * query values), with the status. The rest of the request (hooks, handler, what they await) runs
- * in the span's context, so the spans made below it nest under it. Only when tracing is on.
+ * query values), with OpenTelemetry's HTTP server attributes (written out: a server that does not
+ * trace loads no more than the API package). The rest of the request (hooks, handler, what they
+ * await) runs in the span's context, so the spans made below it nest under it. Only when tracing
+ * is on; a caller's `traceparent` makes it a child of the caller's span.
  */
 export function installRequestSpans(app: FastifyInstance, ctx: AppContext) {
   if (!ctx.tracing.enabled) return;
   const spans = new WeakMap<FastifyRequest, Span>();
-  // A caller that traces (a gateway, a service calling the API) sends `traceparent`: the request's
-  // span joins its trace.
-  const propagator = new W3CTraceContextPropagator();
   app.addHook('onRequest', (request, _reply, done) => {
     const route = request.routeOptions.url;
-    const caller = propagator.extract(ROOT_CONTEXT, request.headers, defaultTextMapGetter);
+    const caller = ctx.tracing.callerContext(request.headers);
     const span = ctx.tracing.tracer.startSpan(
       `${request.method} ${route ?? 'unmatched'}`,
       {
         kind: SpanKind.SERVER,
         attributes: {
-          [ATTR_HTTP_REQUEST_METHOD]: request.method,
-          ...(route ? { [ATTR_HTTP_ROUTE]: route } : {}),
+          'http.request.method': request.method,
+          ...(route ? { 'http.route': route } : {}),
           'parley.request_id': request.id,
         },
       },
@@ -56,7 +42,7 @@ export function installRequestSpans(app: FastifyInstance, ctx: AppContext) {
   app.addHook('onResponse', async (request, reply) => {
     const span = spans.get(request);
     if (!span) return;
-    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, reply.statusCode);
+    span.setAttribute('http.response.status_code', reply.statusCode);
     const conversationId = conversationOf(request);
     if (conversationId) span.setAttribute(CONVERSATION_ATTR, conversationId);
     if (request.workspaceId) span.setAttribute('parley.workspace_id', request.workspaceId);
