@@ -56,7 +56,8 @@ async function bundle(outdir: string) {
   // The locales (src/modules/ai/locales/<code>/) are read at start from beside the bundle.
   cpSync(join(root, 'src/modules/ai/locales/'), join(outdir, 'locales'), { recursive: true });
   await build({
-    entryPoints: [join(root, 'src/main.ts')],
+    // parley-server.js: the package's `bin` (the server, `backup`, `restore`; docs/backup.md).
+    entryPoints: [join(root, 'src/main.ts'), join(root, 'src/parley-server.ts')],
     outdir,
     bundle: true,
     splitting: true,

@@ -15,6 +15,7 @@ import { checkMetricsAccess } from './platform/http/metrics-access.ts';
 import { buildOpenApi } from './platform/http/openapi.ts';
 import { DOCS_HEADERS, SWAGGER_UI_OPTIONS } from './platform/http/page-headers.ts';
 import { installPlumbing, registerRoute, sendError } from './platform/http/register.ts';
+import { installRequestSpans } from './platform/http/request-spans.ts';
 import { type AnyRoute, defineRoute } from './platform/http/route.ts';
 import { describe } from './platform/http/schemas.ts';
 import { installSockets } from './platform/http/sockets.ts';
@@ -91,6 +92,7 @@ export async function buildApp(ctx: AppContext, modules: Module[]): Promise<Buil
 
   for (const m of modules) for (const metric of m.metrics?.(ctx) ?? []) metrics.registerMetric(metric);
 
+  installRequestSpans(app, ctx);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });

@@ -266,6 +266,16 @@ export const configVariables = {
     default: undefined,
     doc: 'Default API key for agents whose model provider is `anthropic` and which set no key of their own.',
   },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    schema: z.string().url().optional(),
+    default: undefined,
+    doc: 'Base URL of an OpenTelemetry collector (OTLP over HTTP, JSON; spans go to `<url>/v1/traces`). Set: Parley sends traces of requests, jobs, provider sends, LLM and tool calls (docs/traces.md). Unset: no traces.',
+  },
+  OTEL_SERVICE_NAME: {
+    schema: z.string().min(1),
+    default: 'parley',
+    doc: 'The `service.name` of the traces this process sends.',
+  },
 } as const;
 
 type Vars = typeof configVariables;
@@ -340,6 +350,9 @@ export interface Config {
   };
   openaiApiKey: string | undefined;
   anthropicApiKey: string | undefined;
+  /** Where traces go (OTEL_EXPORTER_OTLP_ENDPOINT); unset: tracing is off. */
+  otlpEndpoint: string | undefined;
+  otelServiceName: string;
   /** Test-only switches, never read from the environment. */
   testing?: {
     /** Validate every response against its route's declared schema (catches docs drifting from code). */
@@ -441,6 +454,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     openaiApiKey: read('OPENAI_API_KEY'),
     anthropicApiKey: read('ANTHROPIC_API_KEY'),
+    otlpEndpoint: read('OTEL_EXPORTER_OTLP_ENDPOINT'),
+    otelServiceName: read('OTEL_SERVICE_NAME'),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -18,6 +18,7 @@ import type { QueueDepths } from './queue/stats.ts';
 import { Reactions } from './reactions.ts';
 import type { Retainer } from './retention.ts';
 import { type Clock, systemClock } from './time.ts';
+import { createTracing, rootSpan, type Tracing } from './tracing.ts';
 
 /**
  * Each module's instance (what its `setup(ctx)` returned), by module name. A module declares its
@@ -49,6 +50,8 @@ export interface AppContext {
   secrets: SecretBox;
   clock: Clock;
   logger: Logger;
+  /** Traces (OpenTelemetry; off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; docs/traces.md). */
+  tracing: Tracing;
   /** The Prometheus registry and the product's metrics (`GET /metrics`; docs/metrics.md). */
   metrics: Metrics;
   /** How modules react to recorded events, inside their transaction (see reactions.ts). */
@@ -73,33 +76,37 @@ export interface AppContext {
   close(): Promise<void>;
 }
 
-/** Paths, headers and fields never written to logs. */
-export const logRedactions = [
-  'req.headers.authorization',
-  'req.headers["x-api-key"]',
-  'req.headers.cookie',
-  'headers.authorization',
-  'headers["x-api-key"]',
-  'headers.cookie',
-  '*.headers.authorization',
-  '*.headers.cookie',
+/**
+ * Paths, headers and fields never written to logs: secret-named fields at the top of a logged
+ * object and one and two levels down (`{err: {config: {headers: ...}}}` is as far as a logged
+ * error of an HTTP client goes), and the headers that carry credentials.
+ */
+const secretFields = [
   'authorization',
+  'cookie',
+  'password',
+  'passwd',
+  'secret',
+  'client_secret',
+  'app_secret',
   'api_key',
   'apiKey',
-  'password',
-  'secret',
   'token',
-  '*.access_token',
-  '*.refresh_token',
-  '*.token',
-  '*.apiKey',
-  '*.auth_token',
-  '*.password',
-  '*.app_secret',
-  '*.secret',
-  '*.api_key',
-  '*.key',
-  '*.credentials',
+  'access_token',
+  'refresh_token',
+  'auth_token',
+  'key',
+  'credentials',
+];
+export const logRedactions = [
+  ...['req', 'res', '*', '*.*', ''].flatMap((at) =>
+    ['authorization', 'cookie', '["set-cookie"]', '["x-api-key"]', '["proxy-authorization"]'].map(
+      (h) => `${at ? `${at}.` : ''}headers${h.startsWith('[') ? h : `.${h}`}`,
+    ),
+  ),
+  ...secretFields.filter((f) => f !== 'key'),
+  ...secretFields.map((f) => `*.${f}`),
+  ...secretFields.filter((f) => f !== 'key').map((f) => `*.*.${f}`),
 ];
 
 /** The process's logger (stdout; tests may give another `destination` to read what is logged). */
@@ -144,6 +151,7 @@ export async function createContext(
     sqlitePath: join(config.dataDir, 'parley.db'),
     poolSize: config.testing?.pgPools?.db ?? config.dbPoolSize,
   });
+  const tracing = await createTracing({ endpoint: config.otlpEndpoint, serviceName: config.otelServiceName });
   const queue = await createJobQueue(dbHandle, {
     pollMs: config.jobPollMs,
     databaseUrl: config.databaseUrl,
@@ -170,6 +178,7 @@ export async function createContext(
     bus = new InProcessBus();
     rateLimits = new MemoryRateLimitStore();
   }
+  if (tracing.enabled) traceJobs(queue, tracing);
   const reactions = new Reactions();
   const apiKeys = new ApiKeyCache();
   bus.subscribe(API_KEYS_CHANGED, () => apiKeys.clear());
@@ -186,6 +195,7 @@ export async function createContext(
     secrets,
     clock,
     logger,
+    tracing,
     metrics: new Metrics(dbHandle.db, dbHandle.dialect, { queue: queue as Partial<QueueDepths> }),
     reactions,
     modules: {} as AppModules,
@@ -240,7 +250,46 @@ export async function createContext(
       await bus.close();
       await rateLimits.close();
       await dbHandle.close();
+      await tracing.shutdown();
     },
   };
   return ctx;
+}
+
+/** The conversation a job is about, when its payload names one. */
+function conversationOf(payload: unknown): string | undefined {
+  if (!payload || typeof payload !== 'object') return undefined;
+  const p = payload as Record<string, unknown>;
+  const id = p.conversationId ?? p.conversation_id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** Every job run (or batch of runs) in a span of its own: the queue's name, the job's id and attempt. */
+function traceJobs(queue: JobQueue, tracing: Tracing) {
+  const register = queue.register.bind(queue);
+  const registerBatch = queue.registerBatch.bind(queue);
+  queue.register = (job, handler) =>
+    register(job, (payload, run) =>
+      rootSpan(
+        tracing,
+        `job ${job.name}`,
+        { 'parley.job.queue': job.name, 'parley.job.id': run.id, 'parley.job.attempt': run.attempt },
+        conversationOf(payload),
+        () => handler(payload, run),
+      ),
+    );
+  queue.registerBatch = (job, handler) =>
+    registerBatch(job, (items) =>
+      rootSpan(
+        tracing,
+        `job ${job.name}`,
+        {
+          'parley.job.queue': job.name,
+          'parley.job.id': items.map((i) => i.job.id),
+          'parley.job.batch_size': items.length,
+        },
+        items.length === 1 ? conversationOf(items[0]!.payload) : undefined,
+        () => handler(items),
+      ),
+    );
 }

@@ -15,6 +15,7 @@ import {
 } from 'ai';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { childSpan } from '../../platform/tracing.ts';
 import type { AgentConfig } from '../agents/index.ts';
 import type { SearchHit } from '../knowledge/index.ts';
 import type { Tool } from '../tools/index.ts';
@@ -350,6 +351,29 @@ const jsonFormat: typeof answerOutput = {
   parseCompleteOutput: async () => ({}) as LlmAnswer,
 };
 
+type GenerationArgs = Parameters<typeof generateText>[0] & Parameters<typeof streamText>[0];
+
+/** The model's text, steps and token counts, streamed or in one answer. */
+async function runGeneration(args: GenerationArgs, stream: boolean) {
+  if (stream) {
+    let streamError: unknown;
+    const result = streamText({
+      ...args,
+      onError: ({ error }) => {
+        streamError = error;
+      },
+    });
+    const text = await Promise.resolve(result.text).catch((err: unknown) => {
+      throw streamError ?? err;
+    });
+    if (streamError) throw streamError;
+    const steps = (await result.steps) as Awaited<ReturnType<typeof generateText>>['steps'];
+    return { text, steps, usage: await result.totalUsage };
+  }
+  const result = await generateText({ ...args, output: jsonFormat });
+  return { text: result.text, steps: result.steps, usage: result.totalUsage };
+}
+
 /**
  * One generation: the lookup tools in a bounded loop, then the final text (asked for as a JSON
  * object through the provider's structured output, `response_format`, and read by parseAnswer).
@@ -370,26 +394,25 @@ async function generate(
     maxRetries: 0,
     temperature: 0.2,
   };
-  let text: string;
-  let steps: Awaited<ReturnType<typeof generateText>>['steps'];
-  if (o.stream) {
-    let streamError: unknown;
-    const result = streamText({
-      ...args,
-      onError: ({ error }) => {
-        streamError = error;
-      },
-    });
-    text = await Promise.resolve(result.text).catch((err: unknown) => {
-      throw streamError ?? err;
-    });
-    if (streamError) throw streamError;
-    steps = (await result.steps) as typeof steps;
-  } else {
-    const result = await generateText({ ...args, output: jsonFormat });
-    text = result.text;
-    steps = result.steps;
-  }
+  const modelName = typeof model === 'string' ? model : model.modelId;
+  const provider = typeof model === 'string' ? 'gateway' : model.provider;
+  const { text, steps } = await childSpan(
+    `llm ${modelName}`,
+    {
+      'gen_ai.system': provider,
+      'gen_ai.request.model': modelName,
+      'parley.llm.purpose': 'reply',
+      'parley.llm.stream': o.stream,
+    },
+    async (span) => {
+      const got = await runGeneration(args, o.stream);
+      if (got.usage.inputTokens !== undefined)
+        span?.setAttribute('gen_ai.usage.input_tokens', got.usage.inputTokens);
+      if (got.usage.outputTokens !== undefined)
+        span?.setAttribute('gen_ai.usage.output_tokens', got.usage.outputTokens);
+      return got;
+    },
+  );
   let malformed: string | null = null;
   for (const step of steps) {
     for (const part of step.content) {

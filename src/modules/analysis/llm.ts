@@ -1,4 +1,5 @@
 import { generateText } from 'ai';
+import { childSpan } from '../../platform/tracing.ts';
 import type { AgentConfig, AnalysisSettings } from '../agents/index.ts';
 import { loadLanguageModel } from '../ai/index.ts';
 import { type AnalysisResult, conform, type Line } from './builtin.ts';
@@ -74,14 +75,30 @@ export async function llmAnalysis(
   let error = '';
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {
-      const r = await generateText({
-        model: await loadLanguageModel(agent),
-        system: prompt(settings),
-        prompt: `The conversation:\n${transcript(lines)}`,
-        temperature: 0,
-        maxRetries: 0,
-        abortSignal: AbortSignal.timeout(timeoutMs),
-      });
+      const model = await loadLanguageModel(agent);
+      const modelName = typeof model === 'string' ? model : model.modelId;
+      const r = await childSpan(
+        `llm ${modelName}`,
+        {
+          'gen_ai.system': typeof model === 'string' ? 'gateway' : model.provider,
+          'gen_ai.request.model': modelName,
+          'parley.llm.purpose': 'analysis',
+        },
+        async (span) => {
+          const result = await generateText({
+            model,
+            system: prompt(settings),
+            prompt: `The conversation:\n${transcript(lines)}`,
+            temperature: 0,
+            maxRetries: 0,
+            abortSignal: AbortSignal.timeout(timeoutMs),
+          });
+          const { inputTokens, outputTokens } = result.totalUsage;
+          if (inputTokens !== undefined) span?.setAttribute('gen_ai.usage.input_tokens', inputTokens);
+          if (outputTokens !== undefined) span?.setAttribute('gen_ai.usage.output_tokens', outputTokens);
+          return result;
+        },
+      );
       const answer = readAnswer(r.text, settings);
       if (typeof answer !== 'string') return { ...answer, error: null };
       error = answer;

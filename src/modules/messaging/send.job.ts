@@ -4,6 +4,7 @@ import { isStorageUnavailable } from '../../platform/db/database.ts';
 import type { Tx } from '../../platform/events.ts';
 import { fromJson } from '../../platform/json.ts';
 import { type BatchItem, exponentialBackoff } from '../../platform/queue/queue.ts';
+import { CONVERSATION_ATTR, childSpan } from '../../platform/tracing.ts';
 import type { ChannelRow } from '../channels/index.ts';
 import {
   adapterFor,
@@ -270,7 +271,16 @@ async function deliver(
       const windowEnd = await conversationWindowExpiry(ctx.db, row.conversation_id);
       if (!windowEnd || windowEnd <= ctx.clock.now().toISOString()) outbound.humanAgent = true;
     }
-    const { providerMessageId } = await adapter.send(channel, outbound);
+    const { providerMessageId } = await childSpan(
+      `send ${channel.provider}`,
+      {
+        'parley.channel.type': channel.type,
+        'parley.channel.provider': adapter.provider,
+        'parley.message_id': row.id,
+        [CONVERSATION_ATTR]: row.conversation_id,
+      },
+      () => adapter.send(channel, outbound),
+    );
     return { providerMessageId, sandboxed: adapter.provider === 'sandbox' };
   } catch (err) {
     const retryable = err instanceof ChannelSendError ? err.retryable : true;

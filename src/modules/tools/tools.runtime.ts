@@ -4,6 +4,7 @@ import type { Scope } from '../../platform/db/scope.ts';
 import type { Actor } from '../../platform/events.ts';
 import { newId } from '../../platform/ids.ts';
 import { fromJson } from '../../platform/json.ts';
+import { CONVERSATION_ATTR, childSpan } from '../../platform/tracing.ts';
 import { DEFAULT_TIMEOUT_MS, type Tool } from './definition.ts';
 import { validateValue } from './json-schema.ts';
 import { secretValues, signRequest, type ToolSettings, toolSettings } from './secrets.service.ts';
@@ -102,7 +103,31 @@ interface Exchange {
   attempts: number;
 }
 
-export async function runTool(
+/** Runs a tool call in a span of its own (its name, effect and outcome) when traced. */
+export function runTool(
+  ctx: AppContext,
+  observe: (seconds: number, labels: { effect: string; outcome: string }) => void,
+  tool: Tool,
+  args: Record<string, unknown>,
+  rc: ToolRunContext,
+): Promise<ToolOutcome> {
+  return childSpan(
+    `tool ${tool.name}`,
+    {
+      'parley.tool.name': tool.name,
+      'parley.tool.id': tool.id,
+      'parley.tool.effect': tool.effect,
+      ...(rc.conversation ? { [CONVERSATION_ATTR]: rc.conversation.id } : {}),
+    },
+    async (span) => {
+      const outcome = await runToolCall(ctx, observe, tool, args, rc);
+      span?.setAttributes({ 'parley.tool.ok': outcome.ok, 'parley.tool.status': outcome.status });
+      return outcome;
+    },
+  );
+}
+
+async function runToolCall(
   ctx: AppContext,
   observe: (seconds: number, labels: { effect: string; outcome: string }) => void,
   tool: Tool,
