@@ -92,7 +92,8 @@ export function createMetaDirectAdapter(opts: GraphOptions): ChannelAdapter {
     // (name, username, picture), by the scoped id the webhook gave, with the channel's token.
     async lookupProfile(channel, userId) {
       const base = `${opts.graphUrl.replace(/\/$/, '')}/${opts.version}`;
-      const fields = channel.type === 'instagram' ? 'name,username,profile_pic' : 'first_name,last_name,profile_pic';
+      const fields =
+        channel.type === 'instagram' ? 'name,username,profile_pic' : 'first_name,last_name,profile_pic';
       const res = await getFromProvider('Meta', `${base}/${encodeURIComponent(userId)}?fields=${fields}`, {
         headers: { authorization: `Bearer ${credential(channel, 'access_token')}` },
         timeoutMs: opts.timeoutMs,
