@@ -5,8 +5,10 @@
  * Messages are cloned from a real conversation (made through the API first) with new ids and
  * texts drawn from a vocabulary whose word frequencies fall off as in real text (Zipf, s = 1.07):
  * the commonest word is in ~8% of the messages, most words in a handful; each message also names
- * an order number, seen in about one message in 50,000. The queries: a rare word (an order
- * number), a common word, a middle word, two words, a prefix, and a word of no message.
+ * an order number as shops write them ("GF-100123"), seen in about one message in 50,000, and one
+ * message in 50 an invoice, file reference or version ("INV-2026-001", "A/55/5", "v2.3.1"). The
+ * queries: the order number whole, by its digits, joined and in words; the other codes; a common
+ * word, a middle word, two words, a prefix, and a word of no message.
  * Beside each figure the same rows' bare index look-up is timed (the words' match count through
  * the FTS index or the GIN index, no ranking, no JSON), so a figure can be judged on any machine.
  * Goal: p95 < 50 ms per query kind.
@@ -110,7 +112,18 @@ const ORDERS = Math.max(1, Math.floor(MESSAGES / 50_000)) * 1000;
 function text(r: () => number) {
   const n = 6 + Math.floor(r() * 14);
   const words = Array.from({ length: n }, () => word(r));
-  words.splice(Math.floor(r() * n), 0, `#${100_000 + Math.floor(r() * ORDERS)}`);
+  // An order number as shops write it ("GF-100123"); one message in 50 also names an invoice,
+  // a file reference or a version, as customers paste them (issue 62: found whole and by parts).
+  words.splice(Math.floor(r() * n), 0, `GF-${100_000 + Math.floor(r() * ORDERS)}`);
+  if (r() < 0.02) {
+    const k = Math.floor(r() * 1000);
+    const code = [
+      `INV-2026-${String(k).padStart(3, '0')}`,
+      `A/${k % 100}/${k % 10}`,
+      `v2.${k % 10}.${k % 7}`,
+    ][Math.floor(r() * 3)]!;
+    words.splice(Math.floor(r() * n), 0, code);
+  }
   return words.join(' ');
 }
 
@@ -206,7 +219,13 @@ async function run(storage: 'sqlite' | 'postgres') {
     else await sql`INSERT INTO message_fts(message_fts) VALUES ('optimize')`.execute(db);
 
     const queries: Array<[string, string]> = [
-      ['rare word (an order number)', '#100123'],
+      ['an order number (GF-100123)', 'GF-100123'],
+      ['its digits alone (100123)', '100123'],
+      ['joined (GF100123)', 'GF100123'],
+      ['in words (order GF-100123)', 'order GF-100123'],
+      ['an invoice (INV-2026-001)', 'INV-2026-001'],
+      ['a file reference (A/55/5)', 'A/55/5'],
+      ['a version (v2.3.1)', 'v2.3.1'],
       ['common word ("please", ~8%)', 'please'],
       ['middle word', VOCABULARY[200]!],
       ['two words', `refund ${VOCABULARY[40]}`],
