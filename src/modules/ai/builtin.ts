@@ -221,6 +221,7 @@ async function answer(c: Ctx): Promise<Reply> {
 
 function emptyMessage(c: Ctx): Reply | null {
   if (c.text) return null;
+  if (c.input.storyMention) return { reply: say(c.locale, 'story_mention') };
   if (!c.input.unsupportedMedia) return { reply: say('en', 'empty_prompt') };
   return { reply: say(c.locale, 'media_unsupported') };
 }

@@ -104,6 +104,8 @@ export interface EngineInput {
   channel?: 'chat' | 'voice';
   /** True when the newest message carries media the agent cannot read. */
   unsupportedMedia?: boolean;
+  /** True when the customer's newest message is a mention of the business in their Instagram story. */
+  storyMention?: boolean;
   /** The channel has a product catalogue the agent may send (a WhatsApp channel's `catalog_id` setting). */
   catalogue?: boolean;
   /**
