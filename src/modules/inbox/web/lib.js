@@ -204,7 +204,12 @@ export function zonedTime(iso, timeZone) {
 
 export function contactLabel(c) {
   const address = c?.contact_address;
-  const web = address?.startsWith('web:') ? webCallerLabel(address.slice(4)) : null;
+  const web = address?.startsWith('web:')
+    ? webCallerLabel(address.slice(4))
+    : // A website visitor who gave no name: never the raw visitor id.
+      address?.startsWith('vis_')
+      ? `Website visitor ${address.slice(-6)}`
+      : null;
   return c?.contact?.name || c?.contact?.phone || web || address || c?.contact?.email || 'Unknown';
 }
 
