@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, it } from 'node:test';
-import type { Page } from 'playwright-core';
 import { base32Decode, hotp, stepAt } from '../../src/modules/users/users.totp.ts';
 import {
   chromiumMissing,
