@@ -5,8 +5,8 @@ import { ApiError, invalidField } from '../../platform/errors.ts';
 import type { Auth } from '../../platform/http/route.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { loginFailed, throttleLogin } from './users.login-throttle.ts';
-import { revokeAllSessions } from './users.session-list.ts';
 import type { UserTwoFactorTable } from './users.security.tables.ts';
+import { revokeAllSessions } from './users.session-list.ts';
 import { hashRecoveryCode, matchTotp, newRecoveryCodes, newTotpSecret, otpauthUri } from './users.totp.ts';
 
 const sessionOnly = (auth: Auth) => {

@@ -246,7 +246,7 @@ function DuplicateGroups() {
           ) => html`<label class="check"><input type="radio" name=${`keep-${i}`} checked=${(keep[i] ?? g.contacts[0].id) === c.id} onChange=${() => setKeep({ ...keep, [i]: c.id })} disabled=${!isAdmin()} />
             Keep <strong>${contactName(c)}</strong> <span class="muted small">${[c.phone, c.email].filter(Boolean).join(' · ')} · added ${fullTime(c.created_at)}${j === 0 ? ' (newest)' : ''}</span></label>`,
         )}
-        <button type="button" disabled=${busy} onClick=${() => merge(g, i)}>Merge into the one kept</button>
+        <button type="button" class="merge-kept" disabled=${busy} onClick=${() => merge(g, i)}>Merge into the one kept</button>
       </fieldset>`,
     )}
   </div>`;
