@@ -153,4 +153,41 @@ forEachStorage('inbox security screens in a real browser', (storage) => {
     await phone.context().close();
     await desk.context().close();
   });
+
+  it('a workspace that requires a second factor shows a new sign-in only the enrolment, then the inbox after a code', async () => {
+    const put = (on: boolean) =>
+      world.app.call('PUT', '/v1/auth-settings', { key: world.key, body: { require_two_factor: on } });
+    assert.equal((await put(true)).status, 200);
+    try {
+      const meera = await newUser('Meera');
+      const { page } = await newPage(chrome.browser);
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      await page.goto(`${world.url}/app`);
+      await page.getByLabel('Email').fill(meera.email);
+      await page.getByLabel('Password').fill(meera.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Set up two-factor sign-in' }).waitFor();
+      assert.equal(await page.getByRole('navigation', { name: 'Main' }).count(), 0, 'no inbox yet');
+      await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
+      const secret = (await page.getByTestId('totp-secret').getAttribute('data-secret')) ?? '';
+      const step = stepAt(Date.now());
+      await page.getByLabel('Code from the app').fill(hotp(base32Decode(secret), step));
+      await page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
+      await page.getByTestId('recovery-codes').waitFor();
+      await page.getByRole('button', { name: 'I have stored them' }).click();
+      await page.getByText('Two-factor sign-in is on. Sign in again with a code from your app.').waitFor();
+
+      await page.getByLabel('Email').fill(meera.email);
+      await page.getByLabel('Password').fill(meera.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      // A code of the next step: the one that confirmed the enrolment is used up.
+      await page.getByLabel('Two-factor code').fill(hotp(base32Decode(secret), step + 1));
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.locator('.conn[data-state=live]').waitFor();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Inbox' }).waitFor();
+      await page.context().close();
+    } finally {
+      assert.equal((await put(false)).status, 200);
+    }
+  });
 });

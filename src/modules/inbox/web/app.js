@@ -58,6 +58,9 @@ export function App() {
     navigate('/app', { replace: true });
     return null;
   }
+  // A workspace that requires a second factor gives a person without one a session that can only enrol.
+  if (current.two_factor_enrolment_required)
+    return html`<${Lazy} load=${loadSecurity} name="EnrolmentRequired" route=${route} />`;
   return html`<${Shell} route=${route} />`;
 }
 
@@ -270,6 +273,7 @@ const loadManage = () => import('./manage.js');
 const loadQueue = () => import('./queue.js');
 const loadMe = () => import('./me.js');
 const loadContacts = () => import('./contacts-page.js');
+const loadSecurity = () => import('./security.js');
 /** The Reports page brings its chart library with it, never with the inbox. */
 const loadReports = () => import('./reports.js');
 const LAZY_PAGES = [

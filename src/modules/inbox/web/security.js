@@ -1,4 +1,4 @@
-import { call, copy, fullTime, html, relativeTime } from './lib.js';
+import { call, copy, fullTime, html, relativeTime, setSession } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
 /** The signed-in person's sign-in security: their second factor and their open sessions. */
@@ -11,10 +11,30 @@ export function SecurityPanel() {
   </section>`;
 }
 
+/**
+ * The whole page for a session that can only enrol (the workspace requires a second factor): set
+ * it up, store the recovery codes, then sign in again with a code, which opens the inbox.
+ */
+export function EnrolmentRequired() {
+  const signOut = (notice) => {
+    call('post', '/v1/auth/logout').catch(() => {});
+    setSession(null, notice);
+  };
+  return html`<main class="login">
+    <section class="card login-card stack" aria-labelledby="enrol-title">
+      <h1 id="enrol-title">Set up two-factor sign-in</h1>
+      <p>Your workspace requires a second factor: a code from an authenticator app on your phone. Set it up to open the inbox.</p>
+      <${TwoFactor} onDone=${() => signOut('Two-factor sign-in is on. Sign in again with a code from your app.')} />
+      <button type="button" class="ghost" onClick=${() => signOut('You signed out.')}>Sign out</button>
+    </section>
+  </main>`;
+}
+
 /** A base32 secret in groups of four, easier to type into an app that cannot scan. */
 const grouped = (secret) => secret.replace(/(.{4})(?=.)/g, '$1 ');
 
-function TwoFactor() {
+/** @param {{ onDone?: () => void }} props `onDone`: called once the recovery codes are stored. */
+function TwoFactor({ onDone }) {
   const [enabled, setEnabled] = useState(null);
   const [enrolment, setEnrolment] = useState(null);
   const [codes, setCodes] = useState(null);
@@ -69,7 +89,11 @@ function TwoFactor() {
     : status
       ? html`<p class="muted small" role="status">${status}</p>`
       : null;
-  if (codes) return html`<${RecoveryCodes} codes=${codes} onDone=${() => setCodes(null)} />`;
+  if (codes)
+    return html`<${RecoveryCodes} codes=${codes} onDone=${() => {
+      setCodes(null);
+      onDone?.();
+    }} />`;
   if (enabled === null) return line ?? html`<p class="muted small">Loading…</p>`;
   if (enrolment)
     return html`<form class="stack" onSubmit=${confirm} aria-label="Confirm two-factor sign-in">
