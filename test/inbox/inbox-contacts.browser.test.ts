@@ -197,4 +197,18 @@ forEachStorage('inbox contacts page in a real browser', (storage) => {
     assert.equal(after.status, 404, after.text);
     await page.context().close();
   });
+
+  it('an admin erases a person from the Contacts page by typing their name', async () => {
+    const page = await open('admin', '/app/contacts?q=customer%207');
+    await listed(page, ['Customer 7']);
+    await rows(page).getByRole('button', { name: 'Erase this person…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Erase Customer 7?' });
+    await dialog.getByLabel(/to confirm/).fill('Customer 7');
+    await dialog.getByRole('button', { name: 'Erase Customer 7' }).click();
+    await page.getByTestId('erasure').filter({ hasText: 'Customer 7 was erased' }).waitFor();
+    await eventually(async () => (await rows(page).count()) === 0);
+    const gone = await world.app.call('GET', `/v1/contacts/${ids.c7}`, { key: world.key });
+    assert.equal(gone.status, 404, gone.text);
+    await page.context().close();
+  });
 });
