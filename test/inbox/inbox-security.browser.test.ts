@@ -148,6 +148,14 @@ forEachStorage('inbox security screens in a real browser', (storage) => {
     // The other device's token is refused from its next request: it is back at the sign-in page.
     await phone.reload();
     await phone.getByRole('button', { name: 'Sign in' }).waitFor();
+
+    // Two more sign-ins elsewhere, then "Sign out everywhere else" ends both and keeps this one.
+    for (let i = 0; i < 2; i++) assert.equal((await login(ravi.email)).status, 200);
+    await desk.reload();
+    await eventually(async () => (await sessions.count()) === 3);
+    await desk.getByRole('button', { name: 'Sign out everywhere else' }).click();
+    await desk.getByRole('status').filter({ hasText: 'Signed out of 2 other sessions.' }).waitFor();
+    await desk.getByText('Signed in only here.').waitFor();
     const list = await desk.evaluate(() => sessionStorage.getItem('parley.session'));
     assert.ok(list, 'this device is still signed in');
     await phone.context().close();

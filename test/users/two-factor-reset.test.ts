@@ -86,6 +86,17 @@ forEachStorage('two-factor reset by an admin', (storage) => {
     assert.equal(bad.status, 404, bad.text);
     assert.equal(bad.body.error.code, 'not_found');
 
+    // An admin's own second factor goes only with a code, never by this route.
+    await user(ws.test, 'boss@reset.test', 'admin');
+    const boss = await enrol('boss@reset.test');
+    const bossId = (await t.call('GET', '/v1/users?per_page=100', { key: ws.test })).body.data.find(
+      (u: { email: string }) => u.email === 'boss@reset.test',
+    ).id;
+    const own = await t.call('DELETE', `/v1/users/${bossId}/two-factor`, { key: boss });
+    assert.equal(own.status, 422, own.text);
+    assert.match(own.body.error.message, /two-factor\/disable/);
+    assert.equal((await t.call('GET', '/v1/me/two-factor', { key: boss })).body.enabled, true);
+
     const target = await user(ws.test, 'target@reset.test');
     await enrol('target@reset.test');
     await user(ws.test, 'agent@reset.test');

@@ -107,13 +107,13 @@ export const securityRoutes = [
     path: '/v1/users/:id/two-factor',
     summary: "Reset a user's second factor",
     description:
-      "For a user who lost their authenticator and their recovery codes (admins): the second factor is removed and the user's sessions end, so they sign in next with their password alone (and enrol again, in a workspace that requires it). Written to the audit log. A user without a second factor is a 409 `conflict`.",
+      "For a user who lost their authenticator and their recovery codes (admins): the second factor is removed and the user's sessions end, so they sign in next with their password alone (and enrol again, in a workspace that requires it). Written to the audit log. A user without a second factor is a 409 `conflict`; a signed-in admin's own is a 422 (it goes with a code, `POST /v1/me/two-factor/disable`).",
     tags,
     auth: 'key',
     scope: 'users:write',
     params: userSessionParams.pick({ id: true }),
     responses: { 200: twoFactorObject },
-    errors: ['not_found', 'conflict'],
+    errors: ['not_found', 'conflict', 'unprocessable'],
     handler: ok(({ ctx, auth, params }) => resetTwoFactor(ctx, auth, params.id)),
   }),
   defineRoute({

@@ -185,10 +185,16 @@ export async function twoFactorStatus(ctx: AppContext, auth: Auth) {
 /**
  * An admin's reset of another user's second factor (a lost phone): it goes, with any enrolment
  * under way, and the user's sessions end, so the next sign-in is with the password alone (or, in
- * a workspace that requires a second factor, an enrolment).
+ * a workspace that requires a second factor, an enrolment). Not one's own: that needs a code.
  */
-export async function resetTwoFactor(ctx: AppContext, scope: Scope, userId: string) {
-  await tenant(ctx.db, scope).getById('users', userId, 'user');
+export async function resetTwoFactor(ctx: AppContext, auth: Auth, userId: string) {
+  await tenant(ctx.db, auth).getById('users', userId, 'user');
+  // One's own goes only with a code: a session left open must not be enough to turn it off.
+  if (auth.kind === 'user' && auth.principalId === userId)
+    throw new ApiError(
+      'unprocessable',
+      'Your own second factor is turned off with a code: `POST /v1/me/two-factor/disable`.',
+    );
   const tf = await twoFactorOf(ctx, userId);
   if (!tf?.enabled_at)
     throw new ApiError('conflict', 'This user has no second factor to reset: two-factor sign-in is not on.');
