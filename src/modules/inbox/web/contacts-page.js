@@ -1,3 +1,4 @@
+import { contactsCsv, filtersOf, listQuery } from './contacts-rules.js';
 import { contactName, EraseButton, ErasureStatus } from './erase.js';
 import { api, call, fullTime, html, isAdmin, navigate } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
@@ -5,56 +6,6 @@ import { useEffect, useState } from './vendor/hooks.mjs';
 const PER_PAGE = 25;
 /** Rows a CSV export reads at most (100 pages of the list API). */
 const EXPORT_MAX_PAGES = 100;
-
-/**
- * The list's filters from the page's URL, so a filtered list is a link: `q`, `tag`, `attr`
- * (`key=value`) and `page`.
- */
-function filtersOf(query) {
-  return {
-    q: query.get('q') ?? '',
-    tag: query.get('tag') ?? '',
-    attr: query.get('attr') ?? '',
-    page: Math.max(1, Number(query.get('page')) || 1),
-  };
-}
-
-/** The list API's query for the filters: `attr` "plan = premium" is `attributes.plan=premium`. */
-export function listQuery(filters, page, perPage) {
-  const params = new URLSearchParams({ page: String(page), per_page: String(perPage) });
-  if (filters.q.trim()) params.set('q', filters.q.trim());
-  if (filters.tag.trim()) params.set('tag', filters.tag.trim());
-  const eq = filters.attr.indexOf('=');
-  if (eq > 0) params.set(`attributes.${filters.attr.slice(0, eq).trim()}`, filters.attr.slice(eq + 1).trim());
-  return params;
-}
-
-/** A CSV cell: quoted when it must be, and never read as a formula by a spreadsheet. */
-const cell = (value) => {
-  let text = value === null || value === undefined ? '' : String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
-
-export function contactsCsv(contacts) {
-  const head = ['id', 'name', 'phone', 'email', 'tags', 'attributes', 'dnd', 'opted_out', 'created_at'];
-  const rows = contacts.map((c) =>
-    [
-      c.id,
-      c.name,
-      c.phone,
-      c.email,
-      c.tags.join(';'),
-      JSON.stringify(c.attributes ?? {}),
-      c.dnd,
-      c.opted_out,
-      c.created_at,
-    ]
-      .map(cell)
-      .join(','),
-  );
-  return `${[head.join(','), ...rows].join('\r\n')}\r\n`;
-}
 
 /** The Contacts page: the workspace's contacts, searched and filtered, their duplicates, merge, export, erase. */
 export function ContactsPage({ route, live }) {
