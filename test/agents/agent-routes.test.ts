@@ -17,11 +17,13 @@ const AGENT_MAY: Array<[methods: string, path: RegExp, why: string]> = [
   ['GET', /^\/v1\/me\/sessions$/, 'their own sessions'],
   ['DELETE', /^\/v1\/me\/sessions\/\{id\}$/, 'ending one of their sessions'],
   ['POST', /^\/v1\/me\/two-factor(\/confirm|\/disable)?$/, 'their own second factor'],
+  ['GET', /^\/v1\/me\/two-factor$/, 'whether their own second factor is on'],
   ['GET', /^\/v1\/auth-settings$/, 'reading sign-in settings'],
   ['GET', /^\/v1\/erasures\/\{id\}$/, 'following an erasure'],
   // Deleting a contact erases the person, and merging two cannot be undone: admins only.
   ['GET POST PATCH', /^\/v1\/contacts(\/\{id\})?$/, 'contacts'],
   ['GET', /^\/v1\/contacts\/\{id\}\/duplicates$/, "a contact's possible duplicates"],
+  ['GET', /^\/v1\/contacts\/duplicates$/, "the workspace's possible duplicates (merging them is admins')"],
   ['GET POST', /^\/v1\/contacts\/\{id\}\/consents$/, "a contact's consents (a stop told to a person)"],
   ['GET POST', /^\/v1\/media(\/\{id\}(\/content)?)?$/, 'files to send and to read'],
   ['GET', /^\/v1\/search$/, 'searching conversations'],

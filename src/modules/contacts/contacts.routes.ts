@@ -1,6 +1,7 @@
 import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute, ok } from '../../platform/http/route.ts';
 import { idParams, listResponse } from '../../platform/http/schemas.ts';
+import { workspaceDuplicates } from './contacts.duplicates.ts';
 import { duplicatesOf, mergeContacts } from './contacts.merge.ts';
 import {
   contactObject,
@@ -9,6 +10,8 @@ import {
   listContactsQuery,
   mergeContactBody,
   updateContactBody,
+  workspaceDuplicatesQuery,
+  workspaceDuplicatesResponse,
 } from './contacts.schemas.ts';
 import {
   type AttributeValue,
@@ -121,6 +124,19 @@ export const contactRoutes = [
     handler: ok(({ ctx, auth, params, body }) =>
       mergeContacts(ctx, auth, params.id, body.other_id, auth.actor),
     ),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/contacts/duplicates',
+    summary: 'Possible duplicates across the workspace',
+    description:
+      'Groups of contacts that may be one person, by the rule of `GET /v1/contacts/{id}/duplicates` (the same email in any case, the same phone number by its last 10 digits, the same full name), for a clean-up of the whole workspace. Contacts joined through another (A and B share an email, B and C a phone) are one group. Merge them with `POST /v1/contacts/{id}/merge`.',
+    tags: ['Contacts'],
+    auth: 'key',
+    scope: 'contacts:read',
+    query: workspaceDuplicatesQuery,
+    responses: { 200: workspaceDuplicatesResponse },
+    handler: ok(({ ctx, auth, query }) => workspaceDuplicates(ctx, auth, query.limit)),
   }),
   defineRoute({
     method: 'GET',

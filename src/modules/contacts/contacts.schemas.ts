@@ -132,6 +132,32 @@ export const duplicatesResponse = z.object({
   ),
 });
 
+export const workspaceDuplicatesQuery = z.strictObject({
+  limit: describe(
+    z.coerce.number().int().min(1).max(100).default(50),
+    'Groups to answer (default 50, max 100).',
+    50,
+  ),
+});
+
+export const workspaceDuplicatesResponse = z.object({
+  object: describe(z.literal('list'), 'A list.', 'list'),
+  data: describe(
+    z.array(
+      z.object({
+        reasons: describe(
+          z.array(z.enum(['email', 'phone', 'name'])),
+          'Why these may be one person: a shared email, phone number (its last 10 digits) or full name.',
+          ['phone', 'name'],
+        ),
+        contacts: describe(z.array(contactObject), 'The contacts of the group, newest first.'),
+      }),
+    ),
+    'Groups of possible duplicates, strongest reason first (email, then phone, then name), then newest.',
+  ),
+  has_more: describe(z.boolean(), 'More groups than `limit`.', false),
+});
+
 export const listContactsQuery = listQuery(
   {
     q: describe(

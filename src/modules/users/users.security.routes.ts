@@ -19,7 +19,9 @@ import {
   disableTwoFactor,
   getAuthSettings,
   putAuthSettings,
+  resetTwoFactor,
   startEnrolment,
+  twoFactorStatus,
 } from './users.two-factor.ts';
 
 const tags = ['Users'];
@@ -87,6 +89,32 @@ export const securityRoutes = [
       await getUserRow(ctx.db, auth, params.id);
       return { status: 200, body: await revokeSession(ctx, auth, params.id, params.session_id) };
     },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/me/two-factor',
+    summary: 'Is my two-factor sign-in on',
+    description:
+      "Whether the signed-in user's second factor is on (an enrolment started but not confirmed is not).",
+    tags,
+    auth: 'key',
+    responses: { 200: twoFactorObject },
+    errors: ['unprocessable'],
+    handler: ok(({ ctx, auth }) => twoFactorStatus(ctx, auth)),
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/v1/users/:id/two-factor',
+    summary: "Reset a user's second factor",
+    description:
+      "For a user who lost their authenticator and their recovery codes (admins): the second factor is removed and the user's sessions end, so they sign in next with their password alone (and enrol again, in a workspace that requires it). Written to the audit log. A user without a second factor is a 409 `conflict`; a signed-in admin's own is a 422 (it goes with a code, `POST /v1/me/two-factor/disable`).",
+    tags,
+    auth: 'key',
+    scope: 'users:write',
+    params: userSessionParams.pick({ id: true }),
+    responses: { 200: twoFactorObject },
+    errors: ['not_found', 'conflict', 'unprocessable'],
+    handler: ok(({ ctx, auth, params }) => resetTwoFactor(ctx, auth, params.id)),
   }),
   defineRoute({
     method: 'POST',

@@ -6,6 +6,7 @@ import type { Auth } from '../../platform/http/route.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { loginFailed, throttleLogin } from './users.login-throttle.ts';
 import type { UserTwoFactorTable } from './users.security.tables.ts';
+import { revokeAllSessions } from './users.session-list.ts';
 import { hashRecoveryCode, matchTotp, newRecoveryCodes, newTotpSecret, otpauthUri } from './users.totp.ts';
 
 const sessionOnly = (auth: Auth) => {
@@ -171,5 +172,33 @@ export async function disableTwoFactor(
   if (!tf?.enabled_at) throw new ApiError('conflict', 'Two-factor sign-in is not on.');
   await requireCode(ctx, auth, tf, code, clientAddress);
   await ctx.db.deleteFrom('user_two_factor').where('user_id', '=', auth.principalId).execute();
+  return { object: 'two_factor' as const, enabled: false };
+}
+
+/** Whether the signed-in user's second factor is on (an enrolment not confirmed is not). */
+export async function twoFactorStatus(ctx: AppContext, auth: Auth) {
+  sessionOnly(auth);
+  const tf = await twoFactorOf(ctx, auth.principalId);
+  return { object: 'two_factor' as const, enabled: Boolean(tf?.enabled_at) };
+}
+
+/**
+ * An admin's reset of another user's second factor (a lost phone): it goes, with any enrolment
+ * under way, and the user's sessions end, so the next sign-in is with the password alone (or, in
+ * a workspace that requires a second factor, an enrolment). Not one's own: that needs a code.
+ */
+export async function resetTwoFactor(ctx: AppContext, auth: Auth, userId: string) {
+  await tenant(ctx.db, auth).getById('users', userId, 'user');
+  // One's own goes only with a code: a session left open must not be enough to turn it off.
+  if (auth.kind === 'user' && auth.principalId === userId)
+    throw new ApiError(
+      'unprocessable',
+      'Your own second factor is turned off with a code: `POST /v1/me/two-factor/disable`.',
+    );
+  const tf = await twoFactorOf(ctx, userId);
+  if (!tf?.enabled_at)
+    throw new ApiError('conflict', 'This user has no second factor to reset: two-factor sign-in is not on.');
+  await ctx.db.deleteFrom('user_two_factor').where('user_id', '=', userId).execute();
+  await revokeAllSessions(ctx, userId);
   return { object: 'two_factor' as const, enabled: false };
 }

@@ -56,6 +56,9 @@ const overrides: Record<string, string> = {
   'POST /v1/audiences/:id/contacts': 'addAudienceContacts',
   'DELETE /v1/audiences/:id/contacts': 'removeAudienceContacts',
   'GET /v1/csat/respond/:token': 'respondToCsat',
+  'GET /v1/me/two-factor': 'getMyTwoFactor',
+  'DELETE /v1/users/:id/two-factor': 'resetUserTwoFactor',
+  'GET /v1/contacts/duplicates': 'listWorkspaceDuplicates',
 };
 
 /** Words that are their own singular (or are named otherwise in an id). */

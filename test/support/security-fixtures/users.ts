@@ -3,7 +3,7 @@ import type { SecurityFixture } from '../security.ts';
 let n = 0;
 
 const fixture: SecurityFixture = {
-  paths: ['/v1/users/:id', '/v1/users/:id/availability'],
+  paths: ['/v1/users/:id', '/v1/users/:id/availability', '/v1/users/:id/two-factor'],
   async create(t, key) {
     const user = await t.call('POST', '/v1/users', {
       key,

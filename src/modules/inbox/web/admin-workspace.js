@@ -1,6 +1,6 @@
 import { AgentSettings } from './admin-agent.js';
 import { ErrorLine, formValues, useAction, useList } from './admin-kit.js';
-import { call, fullTime, html } from './lib.js';
+import { call, fullTime, html, session } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
 /** Manage's pages for the workspace: AI agents, their knowledge, templates, users and teams, campaigns. */
@@ -196,6 +196,7 @@ export function Users() {
   const [users, reloadUsers] = useList('/v1/users', { query: { per_page: 100 } });
   const [teams, reloadTeams] = useList('/v1/teams', { query: { per_page: 100 } });
   const form = useAction();
+  const [reset, setReset] = useState('');
   const createUser = (e) => {
     e.preventDefault();
     const { name, email, role, password } = formValues(e);
@@ -226,6 +227,7 @@ export function Users() {
       <button class="primary" type="submit" disabled=${form.busy}>Add user</button>
     </form>
     <${ErrorLine} error=${form.error || users.error || teams.error} />
+    ${reset && !form.error ? html`<p class="muted small" role="status">${reset}</p>` : null}
     <table><thead><tr><th>Name</th><th>Email</th><th>Role</th><th>Can sign in</th><th></th></tr></thead><tbody>
       ${(users.data ?? []).map(
         (u) => html`<tr><td>${u.name}</td><td>${u.email}</td><td>
@@ -237,7 +239,20 @@ export function Users() {
             });
           }}><option value="agent">agent</option><option value="admin">admin</option></select></td>
           <td>${u.has_password ? 'yes' : 'no'}</td>
-          <td><button type="button" class="danger" onClick=${() =>
+          <td>${
+            // One's own second factor is turned off on the Me page, with a code.
+            u.id === session.current?.user.id
+              ? null
+              : html`<button type="button" aria-label=${`Reset the second factor of ${u.name}`} onClick=${() =>
+                  confirm(
+                    `Reset ${u.name}'s two-factor sign-in? Their sessions end, they sign in next with their password alone and can set up a new authenticator.`,
+                  ) &&
+                  form.run(async () => {
+                    await call('delete', '/v1/users/{id}/two-factor', { params: { id: u.id } });
+                    setReset(`${u.name}'s second factor was reset: they sign in with their password alone.`);
+                  })}>Reset 2FA</button>`
+          }
+          <button type="button" class="danger" onClick=${() =>
             confirm(`Remove ${u.name}? Their sessions end at once.`) &&
             form.run(async () => {
               await call('delete', '/v1/users/{id}', { params: { id: u.id } });

@@ -58,6 +58,9 @@ export function App() {
     navigate('/app', { replace: true });
     return null;
   }
+  // A workspace that requires a second factor gives a person without one a session that can only enrol.
+  if (current.two_factor_enrolment_required)
+    return html`<${Lazy} load=${loadSecurity} name="EnrolmentRequired" route=${route} />`;
   return html`<${Shell} route=${route} />`;
 }
 
@@ -224,6 +227,7 @@ function Shell({ route }) {
   const reports = route.path.startsWith('/app/reports');
   const queue = route.path.startsWith('/app/queue');
   const mePage = route.path.startsWith('/app/me');
+  const contacts = route.path.startsWith('/app/contacts');
   const signOut = () => {
     // The server ends this user's sessions everywhere (the request leaves with the token before
     // the page forgets it); the page signs out at once whatever the answer.
@@ -236,8 +240,9 @@ function Shell({ route }) {
       <a class="skip" href="#main">Skip to content</a>
       <span class="brand"><span class="logo" aria-hidden="true"></span>Parley</span>
       <nav aria-label="Main">
-        <${Link} href="/app" aria-current=${manage || reports || queue || mePage ? undefined : 'page'}>Inbox<//>
+        <${Link} href="/app" aria-current=${manage || reports || queue || mePage || contacts ? undefined : 'page'}>Inbox<//>
         <${Link} href="/app/queue" aria-current=${queue ? 'page' : undefined}>Queues<//>
+        <${Link} href="/app/contacts" aria-current=${contacts ? 'page' : undefined}>Contacts<//>
         ${isAdmin() ? html`<${Link} href="/app/reports" aria-current=${reports ? 'page' : undefined}>Reports<//>` : null}
         ${isAdmin() ? html`<${Link} href="/app/manage/keys" aria-current=${manage ? 'page' : undefined}>Manage<//>` : null}
       </nav>
@@ -245,7 +250,7 @@ function Shell({ route }) {
       <${ConnectionBadge} />
       <${Availability} />
       <button class="ghost shortcuts" type="button" onClick=${() => setHelp(true)} aria-label="Keyboard shortcuts">?</button>
-      <${Link} class="me" href="/app/me" title=${`${user.email}: notifications and mentions`} aria-current=${mePage ? 'page' : undefined}>${user.name} · ${user.role}<//>
+      <${Link} class="me" href="/app/me" title=${`${user.email}: notifications, mentions and security`} aria-current=${mePage ? 'page' : undefined}>${user.name} · ${user.role}<//>
       <button class="ghost" type="button" onClick=${signOut}>Sign out</button>
     </header>
     <${HealthBanner} />
@@ -267,6 +272,8 @@ function Page({ route }) {
 const loadManage = () => import('./manage.js');
 const loadQueue = () => import('./queue.js');
 const loadMe = () => import('./me.js');
+const loadContacts = () => import('./contacts-page.js');
+const loadSecurity = () => import('./security.js');
 /** The Reports page brings its chart library with it, never with the inbox. */
 const loadReports = () => import('./reports.js');
 const LAZY_PAGES = [
@@ -274,6 +281,7 @@ const LAZY_PAGES = [
   ['/app/reports', loadReports, 'Reports'],
   ['/app/queue', loadQueue, 'QueuePage'],
   ['/app/me', loadMe, 'MePage'],
+  ['/app/contacts', loadContacts, 'ContactsPage'],
 ];
 
 /** The manage pages, the queues and the Reports page load on first use, so the inbox's first load stays small. */

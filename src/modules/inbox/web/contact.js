@@ -1,6 +1,7 @@
 import { AnalysisPanel } from './analysis.js';
 import { BookingsPanel } from './bookings.js';
 import { ContactCsat } from './csat.js';
+import { contactName, EraseButton, ErasureStatus } from './erase.js';
 import { call, fullTime, html, isAdmin, Link, relativeTime, session, webCallerLabel } from './lib.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
@@ -22,6 +23,8 @@ export function ContactPanel({ conv, ready, live }) {
   const [edit, setEdit] = useState(null);
   const [error, setError] = useState('');
   const [saved, setSaved] = useState('');
+  // Set once an admin erased this person: the panel then shows only the erasure.
+  const [erasure, setErasure] = useState(null);
   // Bumped by a live event about this contact: the related lists load again.
   const [version, setVersion] = useState(0);
 
@@ -111,6 +114,8 @@ export function ContactPanel({ conv, ready, live }) {
     }
   };
 
+  if (erasure?.erasure.contact_id === contactId)
+    return html`<aside class="contact" aria-label="Contact"><h2>Erased</h2><${ErasureStatus} erasure=${erasure.erasure} name=${erasure.name} live=${live} /></aside>`;
   if (!contact)
     return html`<aside class="contact" aria-label="Contact">${error ? html`<p class="error" role="alert">${error}</p>` : html`<p class="muted">Loading…</p>`}</aside>`;
 
@@ -169,6 +174,7 @@ export function ContactPanel({ conv, ready, live }) {
     ${error ? html`<p class="error" role="alert">${error}</p>` : saved ? html`<p class="muted small" role="status">${saved}</p>` : null}
     ${related.duplicates.length ? html`<${Duplicates} duplicates=${related.duplicates} merging=${merging} setMerging=${setMerging} merge=${isAdmin() ? merge : null} />` : null}
     ${isAdmin() ? html`<p>Export this person's data: <button type="button" class="link" onClick=${() => exportData('json')}>JSON</button> · <button type="button" class="link" onClick=${() => exportData('zip')}>ZIP with files</button></p>` : null}
+    <${EraseButton} contact=${contact} onErased=${(done) => setErasure({ erasure: done, name: contactName(contact) })} />
     <${AnalysisPanel} analysis=${conv.analysis} />
     <${ContactCsat} contactId=${contactId} live=${live} />
     <h3>Leads</h3>

@@ -12,7 +12,7 @@ export const html = htm.bind(h);
  * @typedef {Schemas['Message']} Message
  * @typedef {Schemas['User']} User
  * @typedef {import('./vendor/sdk/browser.js').ParleyEvent} ParleyEvent
- * @typedef {{ token: string, expires_at: string, user: User }} Session what POST /v1/auth/login answers
+ * @typedef {{ token: string, expires_at: string, user: User, two_factor_enrolment_required?: boolean }} Session what POST /v1/auth/login answers
  * @typedef {{ data: any[] | null, error: string, status?: number }} ListState a list loading (data null) or loaded
  */
 

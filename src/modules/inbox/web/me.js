@@ -1,5 +1,6 @@
 import { call, fullTime, html, Link } from './lib.js';
 import { applyPreferences, registerWorker } from './notify.js';
+import { SecurityPanel } from './security.js';
 import { useEffect, useState } from './vendor/hooks.mjs';
 
 const KINDS = [
@@ -87,7 +88,7 @@ export function MePage({ live }) {
   };
   if (!prefs) return html`<p class="muted pad">${error || 'Loading…'}</p>`;
   const unread = mentions.filter((m) => !m.read_at).length;
-  return html`<section class="pad me-page" aria-label="My notifications">
+  return html`<div><section class="pad me-page" aria-label="My notifications">
     <h1>Notifications</h1>
     <fieldset>
       <legend>Tell me when</legend>
@@ -123,5 +124,6 @@ export function MePage({ live }) {
         ? html`<ul class="mini" aria-label="Mentions">${mentions.map((m) => html`<li class=${m.read_at ? '' : 'unread'}><${Link} href=${`/app/c/${m.conversation_id}`}>${m.excerpt}<//> <span class="muted small">${fullTime(m.created_at)}</span></li>`)}</ul>`
         : html`<p class="muted small">Nobody has mentioned you yet. Write @name in a private note to call a teammate in.</p>`
     }
-  </section>`;
+  </section>
+  <section class="pad me-page" id="security"><h1>Security</h1><${SecurityPanel} /></section></div>`;
 }
