@@ -363,7 +363,8 @@ async function answerBurst(
     defaultCountry: sender.defaultCountry,
     unsupportedMedia: burst.some((m) => m.type !== 'text' && m.type !== 'interactive') && texts.length === 0,
     // An Instagram story mention: thanked, never "I can only read text".
-    storyMention: texts.length === 0 && burst.some((m) => m.interactive?.includes('"story_mention"') === true),
+    storyMention:
+      texts.length === 0 && burst.some((m) => m.interactive?.includes('"story_mention"') === true),
     catalogue: (await channelCatalogue(ctx.db, conversation)) !== undefined,
   };
   const tools = liveTools(ctx, { ...scope, defaultCountry: sender.defaultCountry }, agent, conversation, {
