@@ -54,6 +54,15 @@ export interface AiOptions {
 export const MAX_ENGINE_CHARS = 4000;
 export const HISTORY_TURNS = 20;
 
+/** The LLM options with this app's logger and the model failures counted in its metrics. */
+export function llmOptionsOf(ctx: AppContext, llm: LlmOptions): LlmOptions {
+  return {
+    ...llm,
+    logger: ctx.logger,
+    onFailure: (e) => ctx.metrics.aiModelFailures.inc({ provider: e.provider, reason: e.reason }),
+  };
+}
+
 /** Picks the engine from the agent's model: the built-in rules, or an LLM through the AI SDK. */
 export async function runEngine(
   input: EngineInput,
@@ -248,7 +257,7 @@ export async function recordReply(
   conversation: Pick<ConversationRow, 'id'>,
   agentId: string,
   how: Pick<AiRepliesTable, 'engine' | 'sources' | 'actions' | 'answered' | 'created_at'> &
-    Partial<Pick<AiRepliesTable, 'dialogue_state'>>,
+    Partial<Pick<AiRepliesTable, 'dialogue_state' | 'model_outcome'>>,
 ) {
   await db
     .insertInto('ai_replies')
@@ -377,7 +386,7 @@ async function answerBurst(
         return handoffNotice;
       },
     },
-    { ...opts.llm, logger: ctx.logger },
+    llmOptionsOf(ctx, opts.llm),
   );
   // Handed off out of hours: the customer is told when a person will answer (the built-in
   // agent's reply says it; an LLM's reply gets it added).
@@ -438,6 +447,7 @@ async function answerBurst(
       actions: toJson(result.actions),
       answered: result.answered ? 1 : 0,
       dialogue_state: result.state ? toJson(result.state) : null,
+      model_outcome: result.llm ? toJson(result.llm) : null,
       created_at: ctx.clock.now().toISOString(),
     });
     await markAiHandled(tx.db, conversation.id);
@@ -518,7 +528,7 @@ export async function testAgent(
       defaultCountry: scope.defaultCountry,
     },
     dryRunTools(ctx, scope, agent),
-    { ...opts.llm, logger: ctx.logger },
+    llmOptionsOf(ctx, opts.llm),
   );
   return {
     object: 'agent_test' as const,

@@ -6,6 +6,7 @@ import {
   fillVariables,
   heardState,
   liveTools,
+  llmOptionsOf,
   normaliseSpoken,
   runEngine,
   type Turn,
@@ -67,8 +68,7 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
     },
   };
   const llm: LlmOptions = {
-    ...voiceLlm,
-    logger: ctx.logger,
+    ...llmOptionsOf(ctx, voiceLlm),
     call: { transferTo: input.transferTo, human: agent.tools.includes('handoff') },
   };
 
