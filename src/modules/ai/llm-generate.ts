@@ -38,8 +38,8 @@ export interface AttemptInput {
   maxSteps: number;
   signal: AbortSignal;
   stream: boolean;
-  /** The longest silence between two streamed chunks, the first included (ms). */
-  chunkTimeoutMs?: number;
+  /** Told the answer's text so far as it streams (each generation starts again from nothing). */
+  onText?: (textSoFar: string) => void;
 }
 
 /** Tool actions one turn may take before the model must answer. */
@@ -129,11 +129,17 @@ async function generate(
     let streamError: unknown;
     const result = streamText({
       ...args,
-      ...(o.chunkTimeoutMs ? { timeout: { chunkMs: o.chunkTimeoutMs } } : {}),
       onError: ({ error }) => {
         streamError = error;
       },
     });
+    if (o.onText) {
+      let soFar = '';
+      for await (const delta of result.textStream) {
+        soFar += delta;
+        o.onText(soFar);
+      }
+    }
     text = await Promise.resolve(result.text).catch((err: unknown) => {
       throw streamError ?? err;
     });

@@ -16,6 +16,7 @@ import { allowedActions, executeAction } from './llm-action.ts';
 import { type FailureReason, failureOf, toolsRefused, waitBeforeRetry } from './llm-failures.ts';
 import { type AttemptInput, type AttemptResult, attemptReply, type ToolMode } from './llm-generate.ts';
 import { lookups } from './llm-lookups.ts';
+import { replySoFar } from './llm-partial.ts';
 import { systemPrompt, toMessages } from './llm-prompt.ts';
 import { languageModel } from './llm-providers.ts';
 import { toolFlow } from './llm-tools.ts';
@@ -37,7 +38,14 @@ export interface LlmOptions {
   call?: CallToolOptions;
   /** Where a provider's failure (timeout, HTTP error, unreadable answer) is logged, once per model. */
   logger?: LlmLogger;
-  /** Told once per failed model (reason) and once per fallback taken (to): for metrics. */
+  /** Aborts the reply (a caller talking over the agent): no fallback, no handoff, nothing logged. */
+  signal?: AbortSignal;
+  /**
+   * Told the reply's words so far while a model streams them, once its action is one whose words
+   * cannot change (voice speaks them as they come). A later model or a retry may start again.
+   */
+  onReplyText?: (replySoFar: string) => void;
+  /** Told once per failed model, with why: for metrics. */
   onFailure?: (e: { provider: string; reason: FailureReason }) => void;
 }
 
@@ -115,6 +123,7 @@ export async function llmReply(
     }
     // Fallback models are asked natively and, if they refuse tools, with JSON.
     const r = await tryModel(run, model, i === 0 ? (primary.toolCalling ?? 'auto') : 'auto');
+    if (opts.signal?.aborted) return interrupted(run);
     if (r.ok && r.got.kind !== 'malformed') return answered(run, model, r.mode, r.got);
     const failed: Failed = r.ok
       ? { reason: 'malformed_answer', why: r.got.kind === 'malformed' ? r.got.why : '', ms: r.ms }
@@ -168,7 +177,8 @@ async function tryModel(
   calling: ToolCalling,
 ): Promise<{ ok: true; got: AttemptResult; mode: ToolMode; ms: number } | ({ ok: false } & Failed)> {
   const startedAt = performance.now();
-  const signal = AbortSignal.timeout(run.budgetMs);
+  const timeout = AbortSignal.timeout(run.budgetMs);
+  const signal = run.opts.signal ? AbortSignal.any([timeout, run.opts.signal]) : timeout;
   let mode: ToolMode = calling === 'json' ? 'json' : 'native';
   for (let tries = 0; ; tries++) {
     try {
@@ -216,6 +226,7 @@ function attemptInput(
     maxSteps: opts.maxSteps ?? 5,
     signal,
     stream: opts.stream ?? true,
+    ...(opts.onReplyText ? { onText: spokenSoFar(opts.onReplyText) } : {}),
   };
 }
 
@@ -243,6 +254,30 @@ function recordFailure(
       ? 'AI provider failed; conversation handed to a person'
       : 'AI provider failed; trying the next model',
   );
+}
+
+/** The reply so far of a streamed answer, told when it grew. */
+function spokenSoFar(tell: (replySoFar: string) => void) {
+  let last = '';
+  return (text: string) => {
+    const reply = replySoFar(text);
+    if (reply === null || reply === last) return;
+    last = reply;
+    tell(reply);
+  };
+}
+
+/** The caller spoke over the agent: the reply is dropped, nobody is handed the conversation. */
+function interrupted(run: ReplyRun): EngineResult {
+  return {
+    reply: '',
+    sources: [],
+    actions: run.actions,
+    answered: false,
+    handedOff: run.t.handedOff(),
+    engine: 'interrupted',
+    llm: run.outcome,
+  };
 }
 
 async function handOff(run: ReplyRun, why: string): Promise<EngineResult> {
