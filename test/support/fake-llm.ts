@@ -47,6 +47,8 @@ export interface FakeLlm {
   onRequest?: () => Promise<void>;
   /** When each streamed answer sent its last token (performance.now()), in order. */
   lastTokenAt: number[];
+  /** Streamed answers whose client went away before their last token (a barge-in's abort). */
+  abandoned: number;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export async function startFakeLlm(): Promise<FakeLlm> {
     requests,
     script,
     lastTokenAt: [],
+    abandoned: 0,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
@@ -71,7 +74,7 @@ export async function startFakeLlm(): Promise<FakeLlm> {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
       return;
     }
-    requests.push({ ...body, headers: req.headers });
+    requests.push({ ...body, headers: req.headers, receivedAt: performance.now() });
     await fake.onRequest?.();
     const next = script.shift() ?? { content: 'OK' };
     if ('hang' in next) return; // never answers: the client's timeout must fire
@@ -114,12 +117,20 @@ export async function startFakeLlm(): Promise<FakeLlm> {
         res.on('close', () => clearInterval(timer));
         return;
       }
+      let gone = false;
+      res.on('close', () => {
+        gone = true;
+      });
       if ('content' in next)
         await streamContent(
           next,
           (piece) => send({ content: piece }),
-          () => res.destroyed,
+          () => gone,
         );
+      if (gone) {
+        fake.abandoned++;
+        return;
+      }
       fake.lastTokenAt.push(performance.now());
       for (const c of toolCalls ?? []) {
         send({

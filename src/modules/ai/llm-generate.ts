@@ -103,7 +103,8 @@ const answerOutput = Output.object({ schema: llmAnswerSchema });
 const jsonFormat: typeof answerOutput = {
   ...answerOutput,
   parseCompleteOutput: async () => ({}) as LlmAnswer,
-  parsePartialOutput: async () => undefined,
+  // Every delta published as it comes (the SDK holds text back until its partial output changes).
+  parsePartialOutput: async ({ text }) => ({ partial: text as never }),
 };
 
 /** One generation: the tools in a bounded loop, then the final text. */

@@ -122,20 +122,20 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
         // Barge-in aborts the generation; the reply is spoken sentence by sentence as it streams.
         { ...llm, signal, onReplyText: speech.onReplyText },
       );
+      history.push({ role: 'customer', text: said });
+      // In the history from its first words, so a barge-in (`interrupted`) cuts this turn, not the last.
+      const entry: Turn = { role: 'agent', text: '' };
       toolStarted = (tool) => {
         if (held) return;
         held = true;
         holdingAfter(running, tool, speech.holding);
       };
       try {
-        yield* speech.speak(running, signal);
+        yield* spokenAsItComes(speech, speech.speak(running, signal), history, entry);
       } finally {
         toolStarted = () => {};
       }
-      history.push({ role: 'customer', text: said });
-      // What was already said stays in the history, for `interrupted` to cut to what was heard.
       if (signal.aborted) {
-        if (speech.spoken()) history.push({ role: 'agent', text: speech.spoken() });
         void running.catch(() => {});
         return;
       }
@@ -151,7 +151,8 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
       const action = result.callAction;
       const ending = action?.type === 'end_call' || (!action && goodbyeRe.test(turn.text));
       const reply = withGoodbye(result.reply, !action && ending);
-      history.push({ role: 'agent', text: reply });
+      if (!history.includes(entry)) history.push(entry);
+      entry.text = reply;
       const rest = unspoken(reply, speech.spoken());
       if (rest) yield { type: 'say', text: rest };
       if (action?.type === 'transfer')
@@ -190,6 +191,20 @@ const withGoodbye = (reply: string, ending: boolean) =>
 /** The rest of a reply spoken while it streamed; a reply that changed meanwhile is said whole. */
 const unspoken = (reply: string, spoken: string) =>
   spoken && reply.startsWith(spoken) ? reply.slice(spoken.length).trim() : reply;
+
+/** The reply's words as they stream, kept in `entry` (added to the history at its first words). */
+async function* spokenAsItComes(
+  speech: ReturnType<typeof streamedReply>,
+  chunks: AsyncIterable<DriverChunk>,
+  history: Turn[],
+  entry: Turn,
+): AsyncGenerator<DriverChunk> {
+  for await (const chunk of chunks) {
+    if (!history.includes(entry)) history.push(entry);
+    entry.text = speech.spoken() || (chunk.type === 'say' ? chunk.text : entry.text);
+    yield chunk;
+  }
+}
 
 /** The AI provider failed: the caller is put through to the transfer number, or told and let go. */
 function* providerFailed(
