@@ -8,7 +8,7 @@ import type { Tx } from '../../platform/events.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { JobContext } from '../../platform/queue/queue.ts';
 import type { Reaction } from '../../platform/reactions.ts';
-import type { AgentsTable } from '../agents/index.ts';
+import type { AgentConfig, AgentsTable } from '../agents/index.ts';
 import { agentConfig, defaultAgent, getAgentRow, parseHandoff, type Scope } from '../agents/index.ts';
 import type { ContactRow, Scope as ContactScope } from '../contacts/index.ts';
 import { findContactRow } from '../contacts/index.ts';
@@ -23,6 +23,7 @@ import {
   recentMessages,
   replyToConversation,
 } from '../messaging/index.ts';
+import { typingChannel } from '../widget/index.ts';
 import { workspaceTerms } from '../workspaces/index.ts';
 import { holdingJob, replyJob } from './ai.jobs.ts';
 import { aiActor, dryRunTools, liveTools } from './ai.tools.ts';
@@ -61,6 +62,21 @@ export function llmOptionsOf(ctx: AppContext, llm: LlmOptions): LlmOptions {
     logger: ctx.logger,
     onFailure: (e) => ctx.metrics.aiModelFailures.inc({ provider: e.provider, reason: e.reason }),
   };
+}
+
+/**
+ * While an LLM writes the reply (streamed, sent once complete), a website visitor sees the typing
+ * dots (the widget's stream listens by the thread's address). Returns what stops them.
+ */
+async function typingWhileGenerating(
+  ctx: AppContext,
+  agent: AgentConfig,
+  conversation: Pick<ConversationRow, 'channel' | 'contact_address'>,
+): Promise<() => Promise<void>> {
+  if (agent.model.provider === 'builtin' || conversation.channel !== 'web') return async () => {};
+  const channel = typingChannel(conversation.contact_address);
+  await ctx.bus.publish(channel, 'typing');
+  return () => ctx.bus.publish(channel, 'left');
 }
 
 /** Picks the engine from the agent's model: the built-in rules, or an LLM through the AI SDK. */
@@ -377,6 +393,7 @@ async function answerBurst(
     answering: burst[burst.length - 1]!.id,
   });
   let handoffNotice: string | undefined;
+  const stopTyping = await typingWhileGenerating(ctx, agent, conversation);
   const result = await runEngine(
     input,
     {
@@ -387,7 +404,7 @@ async function answerBurst(
       },
     },
     llmOptionsOf(ctx, opts.llm),
-  );
+  ).finally(stopTyping);
   // Handed off out of hours: the customer is told when a person will answer (the built-in
   // agent's reply says it; an LLM's reply gets it added).
   const reply =
