@@ -81,7 +81,11 @@ const apiKeyField = describe(
 const fallbackInput = z.union([
   z.literal('builtin'),
   z.strictObject({
-    provider: providerField.exclude(['builtin']),
+    provider: describe(
+      z.enum(modelProviders).exclude(['builtin']),
+      "The fallback model's provider (a protocol or a preset, as `model.provider`).",
+      'openai',
+    ),
     name: nameField,
     base_url: baseUrlField.optional(),
     api_key: apiKeyField.optional(),
@@ -114,10 +118,10 @@ export type ModelInput = z.infer<typeof modelInput>;
 const fallbackView = z.union([
   z.literal('builtin'),
   z.object({
-    provider: z.enum(modelProviders),
-    name: z.string(),
-    base_url: z.string().nullable(),
-    api_key_set: z.boolean(),
+    provider: describe(z.enum(modelProviders), "The fallback model's provider.", 'openai'),
+    name: describe(z.string(), "The fallback model's name.", 'gpt-4o-mini'),
+    base_url: describe(z.string().nullable(), "The fallback model's base URL, if given.", null),
+    api_key_set: describe(z.boolean(), 'Whether it has its own API key (never returned).', false),
   }),
 ]);
 
