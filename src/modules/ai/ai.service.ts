@@ -8,6 +8,7 @@ import type { Tx } from '../../platform/events.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { JobContext } from '../../platform/queue/queue.ts';
 import type { Reaction } from '../../platform/reactions.ts';
+import { typingChannel } from '../../platform/typing.ts';
 import type { AgentConfig, AgentsTable } from '../agents/index.ts';
 import { agentConfig, defaultAgent, getAgentRow, parseHandoff, type Scope } from '../agents/index.ts';
 import type { ContactRow, Scope as ContactScope } from '../contacts/index.ts';
@@ -23,7 +24,6 @@ import {
   recentMessages,
   replyToConversation,
 } from '../messaging/index.ts';
-import { typingChannel } from '../widget/index.ts';
 import { workspaceTerms } from '../workspaces/index.ts';
 import { holdingJob, replyJob } from './ai.jobs.ts';
 import { aiActor, dryRunTools, liveTools } from './ai.tools.ts';

@@ -1,4 +1,3 @@
 /** The widget module's public surface: what other modules may use. */
 export { originAllowed } from './widget.access.ts';
-export { typingChannel } from './widget.events.ts';
 export { openStreams } from './widget.stream.ts';
