@@ -31,6 +31,7 @@ export class Metrics {
   readonly webhookDuration: Histogram<'outcome'>;
   readonly aiReplies: Counter<'engine' | 'answered'>;
   readonly aiReplyLatency: Histogram<'engine'>;
+  readonly aiModelFailures: Counter<'provider' | 'reason'>;
   readonly handoffs: Counter<'by'>;
   readonly sendWrites: Counter<'path'>;
   readonly sendBatches: Counter;
@@ -84,6 +85,12 @@ export class Metrics {
       name: 'parley_ai_replies_total',
       help: 'Replies sent by AI agents, by engine and whether the agent could answer (answered="false": it said it could not and handed off or asked).',
       labelNames: ['engine', 'answered'],
+      registers,
+    });
+    this.aiModelFailures = new Counter({
+      name: 'parley_ai_model_failures_total',
+      help: "An agent's LLM failing one reply (timeout, unreachable, rate_limited, http_error, provider_error, malformed_answer), by provider; the next fallback model, the built-in engine or a handoff answered instead.",
+      labelNames: ['provider', 'reason'],
       registers,
     });
     this.aiReplyLatency = new Histogram({

@@ -43,6 +43,9 @@ forEachStorage('agents', (storage) => {
         name: 'gpt-4o-mini',
         base_url: null,
         api_key_set: true,
+        tool_calling: 'auto',
+        timeout_ms: null,
+        fallbacks: [],
       });
       assert.ok(!res.text.includes('sk-secret-123'));
       assert.deepEqual(a.tools, ['knowledge', 'lead_capture', 'booking', 'handoff']);

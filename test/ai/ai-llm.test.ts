@@ -147,6 +147,7 @@ describe('LLM engine against a fake OpenAI-compatible server', () => {
       model: 'llama3',
       reason: 'http_error',
       status: 500,
+      next: 'handoff',
     });
     const text = JSON.stringify(logged);
     for (const secret of ['sk-local', 'my card is 4111', 'Asha']) assert.ok(!text.includes(secret), secret);

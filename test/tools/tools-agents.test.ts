@@ -212,12 +212,13 @@ forEachStorage('tools used by agents in chat', (storage) => {
     assert.equal(writes, 1);
   });
 
-  it('LLM: the tool action runs the read tool and the model answers from {ok, code, retryable, message, result}', async () => {
+  it('LLM (tool_calling json): the tool action runs the read tool and the model answers from {ok, code, retryable, message, result}', async () => {
     const { key } = await setUp([orderStatus()], {
       provider: 'openai_compatible',
       name: 'llama3',
       base_url: llm.url,
       api_key: 'sk-test',
+      tool_calling: 'json',
     });
     llm.requests.length = 0;
     llm.script.push(
@@ -229,6 +230,7 @@ forEachStorage('tools used by agents in chat', (storage) => {
     assert.equal(reply, 'Your order 5531 has shipped and arrives Friday.');
     assert.equal(llm.requests.length, 2);
     assert.match(llm.requests[0].messages[0].content, /order_status \(looks something up\)/);
+    assert.equal(llm.requests[0].tools, undefined, 'a JSON-mode model is sent no functions');
     const fed = llm.requests[1].messages.at(-1).content as string;
     assert.match(fed, /"ok":true/);
     assert.match(fed, /"result":\{"id":"5531","status":"shipped","eta":"Friday"\}/);
@@ -260,6 +262,92 @@ forEachStorage('tools used by agents in chat', (storage) => {
     assert.equal(done, 'The payment link is on its way: https://pay.example/pl_2');
     assert.equal(writes, 1);
     assert.match(llm.requests.at(-1)!.messages.at(-1).content, /The customer confirmed/);
+  });
+
+  const ownModel = (extra: Record<string, unknown> = {}) => ({
+    provider: 'openai_compatible',
+    name: 'llama3',
+    base_url: llm.url,
+    api_key: 'sk-test',
+    ...extra,
+  });
+  const call = (name: string, args: Record<string, unknown>) => ({ name, arguments: JSON.stringify(args) });
+  const toolMessages = (request: Record<string, any>) =>
+    (request.messages as any[]).filter((m) => m.role === 'tool').map((m) => String(m.content));
+
+  it('LLM (native): parallel tool_calls run the read tool twice, each result goes back as a tool message', async () => {
+    shop.on('GET', '/orders/7000', (_req, res) =>
+      json(res, 200, { id: '7000', status: 'packed', eta: 'Monday' }),
+    );
+    const { key } = await setUp([orderStatus()], ownModel({ tool_calling: 'native' }));
+    llm.requests.length = 0;
+    llm.script.push(
+      {
+        tool_calls: [call('order_status', { order_id: '5531' }), call('order_status', { order_id: '7000' })],
+      },
+      say('5531 has shipped (Friday); 7000 is packed (Monday).'),
+    );
+    const c = chat(key);
+    assert.equal(
+      await c.say('where are orders 5531 and 7000?'),
+      '5531 has shipped (Friday); 7000 is packed (Monday).',
+    );
+    assert.equal(llm.requests.length, 2);
+    const offered = (llm.requests[0].tools as any[]).find((f) => f.function.name === 'order_status');
+    assert.deepEqual(offered.function.parameters.required, ['order_id']);
+    assert.equal(offered.function.parameters.properties.order_id.type, 'string');
+    assert.doesNotMatch(llm.requests[0].messages[0].content, /order_status \(looks something up\)/);
+    assert.equal(llm.requests[0].stream, true);
+    const fed = toolMessages(llm.requests[1]);
+    assert.equal(fed.length, 2);
+    assert.match(fed.join('\n'), /"status":"shipped"/);
+    assert.match(fed.join('\n'), /"status":"packed"/);
+    const calls = await toolCalls(key, c.conv());
+    assert.deepEqual(calls.map((x) => x.status).sort(), ['ok', 'ok']);
+  });
+
+  it('LLM (native): args failing the schema go back to the model; a write is read back and runs once on yes', async () => {
+    let writes = 0;
+    shop.on('POST', '/payment-links', (_req, res) => {
+      writes++;
+      json(res, 201, { id: 'pl_3', url: 'https://pay.example/pl_3' });
+    });
+    const { key } = await setUp([paymentLink()], ownModel());
+    llm.requests.length = 0;
+    llm.script.push(
+      { tool_calls: [call('payment_link', { amount: 'lots' })] },
+      { tool_calls: [call('payment_link', { amount: 25 })] },
+    );
+    const c = chat(key);
+    const readBack = await c.say('send me a payment link for 25 dollars');
+    assert.equal(readBack, `I will send a payment link for 25 dollars to ${c.from}. Shall I go ahead?`);
+    assert.match(toolMessages(llm.requests[1])[0]!, /invalid_args/);
+    assert.equal(llm.requests.length, 2, 'the loop stops at the read-back');
+    assert.equal(writes, 0);
+    llm.script.push(say('The payment link is on its way: https://pay.example/pl_3'));
+    assert.equal(await c.say('yes'), 'The payment link is on its way: https://pay.example/pl_3');
+    assert.equal(writes, 1);
+    const calls = await toolCalls(key, c.conv());
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0].status, 'ok');
+  });
+
+  it('LLM (auto): a server that refuses tools is asked again with the JSON tool action', async () => {
+    const { key } = await setUp([orderStatus()], ownModel());
+    llm.requests.length = 0;
+    llm.script.push(
+      {
+        status: 400,
+        body: '{"error":{"message":"registry.ollama.ai/library/gemma:2b does not support tools"}}',
+      },
+      say('Let me check.', { type: 'tool', tool: 'order_status', args: { order_id: '5531' } }),
+      say('Your order 5531 has shipped and arrives Friday.'),
+    );
+    const c = chat(key);
+    assert.equal(await c.say('where is order 5531?'), 'Your order 5531 has shipped and arrives Friday.');
+    assert.ok(Array.isArray(llm.requests[0].tools));
+    assert.equal(llm.requests[1].tools, undefined);
+    assert.match(llm.requests[1].messages[0].content, /order_status \(looks something up\)/);
   });
 
   it('a failing tool follows on_error: say tells the customer, handoff escalates; neither leaks the error', async () => {

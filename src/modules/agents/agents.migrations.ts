@@ -90,4 +90,10 @@ export const agentsMigrations: Record<string, ParleyMigration> = {
       }
     },
   },
+  // The model's tool calling mode, time budget and fallback chain (issue 60), null: the defaults.
+  '1473_agents_model_options': {
+    async up(db) {
+      await db.schema.alterTable('agents').addColumn('model_options', 'text').execute();
+    },
+  },
 };

@@ -5,12 +5,12 @@ import { ianaTimezone } from '../../platform/timezone.ts';
 import { handoffPolicyInput } from '../conversations/index.ts';
 import { agentCsatInput, agentCsatObject } from './agents.csat.ts';
 import { analysisSettingsInput, analysisSettingsObject } from './analysis-settings.ts';
+import { modelInput, modelObject } from './model-settings.ts';
 import { voiceSettingsInput, voiceSettingsObject } from './voice-settings.ts';
 
 export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof weekdays)[number];
 export const agentTools = ['knowledge', 'lead_capture', 'booking', 'handoff'] as const;
-export const modelProviders = ['builtin', 'openai', 'anthropic', 'openai_compatible'] as const;
 
 /** Minutes since local midnight of `HH:MM` (24:00 allowed as a closing time). */
 export const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
@@ -117,29 +117,6 @@ export const businessInput = z.strictObject({
     z.number().int().min(0).max(240),
     'Minutes kept free after each booking before the next may start.',
     15,
-  ).optional(),
-});
-
-const modelInput = z.strictObject({
-  provider: describe(
-    z.enum(modelProviders),
-    'Who generates replies: `builtin` (no network) or an LLM provider.',
-    'builtin',
-  ).optional(),
-  name: describe(
-    z.string().trim().min(1).max(200),
-    'Model name at the provider (required for LLM providers).',
-    'gpt-4o-mini',
-  ).optional(),
-  base_url: describe(
-    z.string().url().max(2000).nullable(),
-    'Base URL of the API (required for `openai_compatible`, e.g. an Ollama server).',
-    'http://localhost:11434/v1',
-  ).optional(),
-  api_key: describe(
-    z.string().min(1).max(1000).nullable(),
-    'Write-only provider key, stored encrypted; null removes it. Without one, OPENAI_API_KEY / ANTHROPIC_API_KEY from the server environment.',
-    'sk-...',
   ).optional(),
 });
 
@@ -301,19 +278,7 @@ export const agentObject = z.object({
   ),
   greeting: describe(z.string().nullable(), 'First message to a new customer.', 'Hi! How can I help?'),
   languages: describe(z.array(z.string()), 'Languages the agent answers in.', ['en']),
-  model: describe(
-    z.object({
-      provider: describe(z.enum(modelProviders), 'Model provider.', 'builtin'),
-      name: describe(z.string(), 'Model name.', 'builtin'),
-      base_url: describe(z.string().nullable(), 'Base URL of the provider API.', null),
-      api_key_set: describe(
-        z.boolean(),
-        'Whether the agent has its own API key (the key itself is never returned).',
-        false,
-      ),
-    }),
-    'The model that writes replies.',
-  ),
+  model: modelObject,
   tools: describe(
     z.array(z.union([z.enum(agentTools), z.string()])),
     'Tools the agent may use: built-in ones and tool ids.',

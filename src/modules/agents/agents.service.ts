@@ -16,20 +16,20 @@ import { workspaceTerms } from '../workspaces/index.ts';
 import {
   type agentTools,
   type CreateAgentInput,
-  type modelProviders,
   type UpdateAgentInput,
   type Weekday,
   weekdays,
 } from './agents.schemas.ts';
 import type { AgentsTable } from './agents.tables.ts';
 import { type AnalysisSettings, mergeAnalysisSettings, parseAnalysisSettings } from './analysis-settings.ts';
+import { buildModel, type ModelConfig, modelConfig, presentModel } from './model-settings.ts';
 import { mergeVoiceSettings, presentVoiceSettings, type StoredVoiceSettings } from './voice-settings.ts';
 
 export type { Scope };
 
 /** A built-in tool, or the id of a workspace tool (`tool_…`). */
 export type AgentTool = (typeof agentTools)[number] | `tool_${string}`;
-export type ModelProvider = (typeof modelProviders)[number];
+export type { ModelProvider } from './model-settings.ts';
 
 export interface Interval {
   open: string;
@@ -82,13 +82,7 @@ export interface AgentConfig {
   instructions: string;
   greeting: string | null;
   languages: string[];
-  model: {
-    provider: ModelProvider;
-    name: string;
-    baseUrl: string | null;
-    /** The agent's own key, else the server's OPENAI_API_KEY / ANTHROPIC_API_KEY, else null. */
-    apiKey: string | null;
-  };
+  model: ModelConfig;
   tools: AgentTool[];
   handoff: Handoff;
   business: Business;
@@ -141,12 +135,7 @@ export function presentAgent(row: AgentsTable) {
     instructions: row.instructions,
     greeting: row.greeting,
     languages: fromJson<string[]>(row.languages, []),
-    model: {
-      provider: row.model_provider,
-      name: row.model_name,
-      base_url: row.model_base_url,
-      api_key_set: row.model_api_key !== null,
-    },
+    model: presentModel(row),
     tools: fromJson<AgentTool[]>(row.tools, []),
     handoff: parseHandoff(row.handoff),
     handoff_policy: fromJson<HandoffPolicyInput | null>(row.handoff_policy, null),
@@ -161,13 +150,6 @@ export function presentAgent(row: AgentsTable) {
 export type AgentView = ReturnType<typeof presentAgent>;
 
 export function agentConfig(ctx: AppContext, row: AgentsTable): AgentConfig {
-  const own = row.model_api_key ? ctx.secrets.open(row.model_api_key) : null;
-  const fromEnv =
-    row.model_provider === 'openai'
-      ? ctx.config.openaiApiKey
-      : row.model_provider === 'anthropic'
-        ? ctx.config.anthropicApiKey
-        : undefined;
   const view = presentAgent(row);
   return {
     id: row.id,
@@ -178,12 +160,7 @@ export function agentConfig(ctx: AppContext, row: AgentsTable): AgentConfig {
     instructions: row.instructions,
     greeting: row.greeting,
     languages: view.languages,
-    model: {
-      provider: row.model_provider,
-      name: row.model_name,
-      baseUrl: row.model_base_url,
-      apiKey: own ?? fromEnv ?? null,
-    },
+    model: modelConfig(ctx, row),
     tools: view.tools,
     handoff: view.handoff,
     business: parseBusiness(row),
@@ -276,43 +253,6 @@ function buildBusiness(
     services: input.services ? services : (previous?.services ?? []),
     holidays: input.holidays ? [...new Set(input.holidays)].sort() : (previous?.holidays ?? []),
     buffer_minutes: input.buffer_minutes ?? previous?.buffer_minutes ?? 0,
-  };
-}
-
-type ModelState = Pick<AgentsTable, 'model_provider' | 'model_name' | 'model_base_url' | 'model_api_key'>;
-
-function buildModel(
-  ctx: AppContext,
-  input: CreateAgentInput['model'],
-  previous: ModelState | null,
-): ModelState {
-  const provider = input?.provider ?? previous?.model_provider ?? 'builtin';
-  const sameProvider = previous?.model_provider === provider;
-  const name =
-    input?.name ??
-    (sameProvider ? previous?.model_name : undefined) ??
-    (provider === 'builtin' ? 'builtin' : undefined);
-  const baseUrl =
-    input?.base_url !== undefined ? input.base_url : sameProvider ? (previous?.model_base_url ?? null) : null;
-  // A key belongs to one provider: switching provider without a new key drops the old one.
-  const apiKey =
-    input?.api_key !== undefined
-      ? input.api_key === null
-        ? null
-        : ctx.secrets.seal(input.api_key)
-      : sameProvider
-        ? (previous?.model_api_key ?? null)
-        : null;
-  const errors: FieldError[] = [];
-  if (!name) errors.push({ field: 'model.name', message: `is required for the ${provider} provider` });
-  if (provider === 'openai_compatible' && !baseUrl)
-    errors.push({ field: 'model.base_url', message: 'is required for the openai_compatible provider' });
-  if (errors.length) throw validationFailed(errors);
-  return {
-    model_provider: provider,
-    model_name: name as string,
-    model_base_url: baseUrl,
-    model_api_key: apiKey,
   };
 }
 

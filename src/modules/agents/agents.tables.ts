@@ -1,3 +1,5 @@
+import type { ModelProvider } from './model-settings.ts';
+
 /** Kysely types of the agents module's tables, merged into the shared `Database`. */
 export interface AgentsTable {
   id: string;
@@ -11,11 +13,14 @@ export interface AgentsTable {
   greeting: string | null;
   /** JSON array of language tags. */
   languages: string;
-  model_provider: 'builtin' | 'openai' | 'anthropic' | 'openai_compatible';
+  /** A provider of `modelPresets` (model-settings.ts): a protocol or a preset of one. */
+  model_provider: ModelProvider;
   model_name: string;
   model_base_url: string | null;
   /** The provider API key sealed with `ctx.secrets` (never returned by the API). */
   model_api_key: string | null;
+  /** JSON `{tool_calling, timeout_ms, fallbacks}` (fallbacks' keys sealed); null: the defaults. */
+  model_options: string | null;
   /** JSON array of tool names. */
   tools: string;
   /** JSON `{keywords, max_unanswered}`. */

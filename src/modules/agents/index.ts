@@ -29,6 +29,14 @@ export {
   parseAnalysisSettings,
 } from './analysis-settings.ts';
 export {
+  type ModelConfig,
+  type ModelProvider,
+  type ModelRef,
+  modelPreset,
+  modelProviders,
+  type ToolCalling,
+} from './model-settings.ts';
+export {
   backchannelList,
   type EngineChoice,
   type StoredVoiceSettings,

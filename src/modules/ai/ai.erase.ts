@@ -7,7 +7,7 @@ export async function eraseAiReplies(ctx: AppContext, subject: ErasureSubject) {
   for (const ids of inChunks(subject.conversationIds))
     await tenant(ctx.db, subject)
       .updateTable('ai_replies')
-      .set({ sources: '[]', actions: '[]', dialogue_state: null })
+      .set({ sources: '[]', actions: '[]', dialogue_state: null, model_outcome: null })
       .where('conversation_id', 'in', ids)
       .execute();
 }

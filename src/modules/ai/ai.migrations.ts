@@ -30,4 +30,10 @@ export const aiMigrations: Record<string, ParleyMigration> = {
       await db.schema.alterTable('ai_replies').addColumn('dialogue_state', 'text').execute();
     },
   },
+  /** An LLM reply's model outcome (issue 60): the model that answered, those that failed first, retries. */
+  '1474_ai_replies_model_outcome': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('ai_replies').addColumn('model_outcome', 'text').execute();
+    },
+  },
 };

@@ -4,6 +4,7 @@ import {
   aiRepliesQuery,
   aiRepliesResponse,
   copilotResponse,
+  modelCheckResponse,
   replayBody,
   replayResponse,
   testAgentBody,
@@ -11,6 +12,7 @@ import {
 } from './ai.schemas.ts';
 import { type AiOptions, testAgent } from './ai.service.ts';
 import { aiRepliesOf, copilotSuggest } from './copilot.ts';
+import { checkModel } from './model-check.ts';
 import { replayAgent } from './replay.ts';
 
 export function aiRoutes(opts: AiOptions) {
@@ -29,6 +31,20 @@ export function aiRoutes(opts: AiOptions) {
       responses: { 200: testAgentResponse },
       errors: ['not_found'],
       handler: ok(({ ctx, auth, params, body }) => testAgent(ctx, auth, params.id, body, opts)),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/v1/agents/:id/model-check',
+      summary: "Check the agent's model: reachable, found, streaming, tool calling, JSON output",
+      description:
+        "Sends three tiny requests to the agent's model (a streamed one-word answer, a forced function call, a JSON object) and reports what they showed, with the first request's latency. A model that cannot be reached or found is an answer with `error`, not an error status. It costs a few tokens at the provider: it takes `agents:write`, as changing the model does. A built-in agent has no model to check (422).",
+      tags: ['AI'],
+      auth: 'key',
+      scope: 'agents:write',
+      params: idParams('agt'),
+      responses: { 200: modelCheckResponse },
+      errors: ['not_found', 'unprocessable'],
+      handler: ok(({ ctx, auth, params }) => checkModel(ctx, auth, params.id)),
     }),
     defineRoute({
       method: 'POST',

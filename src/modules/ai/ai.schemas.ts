@@ -225,3 +225,29 @@ export const replayResponse = z.object({
     'Counts.',
   ),
 });
+
+export const modelCheckResponse = z.object({
+  object: describe(z.literal('model_check'), 'The type of this object.', 'model_check'),
+  agent_id: idOf('agt'),
+  provider: describe(z.string(), "The agent's model provider.", 'ollama'),
+  model: describe(z.string(), "The agent's model name.", 'llama3.1:8b'),
+  reachable: describe(z.boolean(), 'The server answered (any HTTP answer counts).', true),
+  model_found: describe(
+    z.boolean().nullable(),
+    'The model answered a request (false: the server said 404); null when not known.',
+    true,
+  ),
+  streaming: describe(z.boolean().nullable(), 'A streamed request sent text as it came.', true),
+  tool_calling: describe(
+    z.boolean().nullable(),
+    'The model called a function when told to (false: set `model.tool_calling` to `json`).',
+    true,
+  ),
+  json_output: describe(z.boolean().nullable(), 'The model answered a JSON object as asked.', true),
+  latency_ms: describe(z.number().int().nullable(), 'Time of the streamed request, whole (ms).', 640),
+  error: describe(
+    z.string().nullable(),
+    'Why the first request failed (connection refused, 401, 404, timeout), or null.',
+    null,
+  ),
+});

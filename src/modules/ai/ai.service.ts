@@ -8,7 +8,8 @@ import type { Tx } from '../../platform/events.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { JobContext } from '../../platform/queue/queue.ts';
 import type { Reaction } from '../../platform/reactions.ts';
-import type { AgentsTable } from '../agents/index.ts';
+import { typingChannel } from '../../platform/typing.ts';
+import type { AgentConfig, AgentsTable } from '../agents/index.ts';
 import { agentConfig, defaultAgent, getAgentRow, parseHandoff, type Scope } from '../agents/index.ts';
 import type { ContactRow, Scope as ContactScope } from '../contacts/index.ts';
 import { findContactRow } from '../contacts/index.ts';
@@ -53,6 +54,30 @@ export interface AiOptions {
 /** Longest customer text an engine reads per turn; longer bursts are cut (the message itself is kept whole). */
 export const MAX_ENGINE_CHARS = 4000;
 export const HISTORY_TURNS = 20;
+
+/** The LLM options with this app's logger and the model failures counted in its metrics. */
+export function llmOptionsOf(ctx: AppContext, llm: LlmOptions): LlmOptions {
+  return {
+    ...llm,
+    logger: ctx.logger,
+    onFailure: (e) => ctx.metrics.aiModelFailures.inc({ provider: e.provider, reason: e.reason }),
+  };
+}
+
+/**
+ * While an LLM writes the reply (streamed, sent once complete), a website visitor sees the typing
+ * dots (the widget's stream listens by the thread's address). Returns what stops them.
+ */
+async function typingWhileGenerating(
+  ctx: AppContext,
+  agent: AgentConfig,
+  conversation: Pick<ConversationRow, 'channel' | 'contact_address'>,
+): Promise<() => Promise<void>> {
+  if (agent.model.provider === 'builtin' || conversation.channel !== 'web') return async () => {};
+  const channel = typingChannel(conversation.contact_address);
+  await ctx.bus.publish(channel, 'typing');
+  return () => ctx.bus.publish(channel, 'left');
+}
 
 /** Picks the engine from the agent's model: the built-in rules, or an LLM through the AI SDK. */
 export async function runEngine(
@@ -248,7 +273,7 @@ export async function recordReply(
   conversation: Pick<ConversationRow, 'id'>,
   agentId: string,
   how: Pick<AiRepliesTable, 'engine' | 'sources' | 'actions' | 'answered' | 'created_at'> &
-    Partial<Pick<AiRepliesTable, 'dialogue_state'>>,
+    Partial<Pick<AiRepliesTable, 'dialogue_state' | 'model_outcome'>>,
 ) {
   await db
     .insertInto('ai_replies')
@@ -371,6 +396,7 @@ async function answerBurst(
     answering: burst[burst.length - 1]!.id,
   });
   let handoffNotice: string | undefined;
+  const stopTyping = await typingWhileGenerating(ctx, agent, conversation);
   const result = await runEngine(
     input,
     {
@@ -380,8 +406,8 @@ async function answerBurst(
         return handoffNotice;
       },
     },
-    { ...opts.llm, logger: ctx.logger },
-  );
+    llmOptionsOf(ctx, opts.llm),
+  ).finally(stopTyping);
   // Handed off out of hours: the customer is told when a person will answer (the built-in
   // agent's reply says it; an LLM's reply gets it added).
   const reply =
@@ -441,6 +467,7 @@ async function answerBurst(
       actions: toJson(result.actions),
       answered: result.answered ? 1 : 0,
       dialogue_state: result.state ? toJson(result.state) : null,
+      model_outcome: result.llm ? toJson(result.llm) : null,
       created_at: ctx.clock.now().toISOString(),
     });
     await markAiHandled(tx.db, conversation.id);
@@ -521,7 +548,7 @@ export async function testAgent(
       defaultCountry: scope.defaultCountry,
     },
     dryRunTools(ctx, scope, agent),
-    { ...opts.llm, logger: ctx.logger },
+    llmOptionsOf(ctx, opts.llm),
   );
   return {
     object: 'agent_test' as const,

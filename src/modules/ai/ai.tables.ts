@@ -17,6 +17,11 @@ export interface AiRepliesTable {
    * 0531): where its booking, move or offer stands, read back at the next turn. Null for other engines.
    */
   dialogue_state: string | null;
+  /**
+   * An LLM agent's reply (JSON `LlmOutcome`, migration 1474): the model that answered (`provider:name`,
+   * `builtin`, or null when none did), how it called tools, the models that failed first and why, retries.
+   */
+  model_outcome?: string | null;
   created_at: string;
 }
 

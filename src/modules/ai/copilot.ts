@@ -16,6 +16,7 @@ import {
   cut,
   HISTORY_TURNS,
   isCustomer,
+  llmOptionsOf,
   runEngine,
   variablesOf,
 } from './ai.service.ts';
@@ -101,7 +102,7 @@ export async function copilotSuggest(
       return b ? { id: b.id, start_at: b.start_at } : null;
     },
   };
-  const engineDraft = await runEngine(input, tools, { ...opts.llm, logger: ctx.logger });
+  const engineDraft = await runEngine(input, tools, llmOptionsOf(ctx, opts.llm));
   const draft = { ...engineDraft, actions: asDryRun(engineDraft.actions) };
   // A draft that could not answer or that hands over is nothing the team would send: passages then.
   const own = draft.engine !== 'fallback' && draft.answered && !draft.actions.some(handsOver);

@@ -131,6 +131,19 @@ export interface EngineResult {
   state?: DialogueState;
   /** The reply carries the business's catalogue (sent as a WhatsApp catalog_message). */
   catalogue?: boolean;
+  /** An LLM agent's reply: which model answered, which failed before it (`ai_replies.model_outcome`). */
+  llm?: LlmOutcome;
+}
+
+export interface LlmOutcome {
+  /** `provider:name` of the model that answered, `builtin` for the built-in engine; null: none did. */
+  model: string | null;
+  /** How the answering model called tools. */
+  tool_calling: 'native' | 'json' | null;
+  /** The models that failed first, in order, and why. */
+  failures: Array<{ model: string; reason: string; status?: number; ms: number }>;
+  /** Requests sent again after a 429 with Retry-After or a refused connection. */
+  retries: number;
 }
 
 export type CallAction =

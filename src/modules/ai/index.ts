@@ -1,5 +1,5 @@
 /** The ai module's public surface: what other modules may use. */
-export { type AiOptions, runEngine, testAgent, variablesOf } from './ai.service.ts';
+export { type AiOptions, llmOptionsOf, runEngine, testAgent, variablesOf } from './ai.service.ts';
 export { liveTools } from './ai.tools.ts';
 export { parseWhen } from './datetime.ts';
 export { type DialogueState, heardState } from './dialogue.ts';

@@ -96,7 +96,8 @@ const describe: Record<ActionType, string> = {
 export function actionPrompt(allowed: ActionType[]): string {
   return [
     'Answer with exactly one JSON object and nothing else:',
-    '{"reply": "<your words to the customer>", "action": {"type": "answer"}, "lead": null}',
+    // The action first: a streamed reply can be spoken as it comes once its action is known.
+    '{"action": {"type": "answer"}, "reply": "<your words to the customer>", "lead": null}',
     'The action is what actually happens; only this field does anything, your words never do. action.type is one of:',
     ...allowed.map((a) => `- ${describe[a]}`),
     'Say in "reply" only what the action does (never "I have booked you" with action "answer"). "lead": the name, email and phone the customer gave in this message, or null.',
@@ -134,7 +135,7 @@ export function parseAnswer(
 
 /** The note sent back to the model when its answer could not be read, for its one retry. */
 export function retryNote(why: string, allowed: ActionType[]): string {
-  return `[Your last answer could not be used (${why}). Answer again with only the JSON object {"reply": "...", "action": {"type": ...}, "lead": null}; action.type one of ${allowed.map((a) => `"${a}"`).join(', ')}.]`;
+  return `[Your last answer could not be used (${why}). Answer again with only the JSON object {"action": {"type": ...}, "reply": "...", "lead": null}; action.type one of ${allowed.map((a) => `"${a}"`).join(', ')}.]`;
 }
 
 export interface Executed {

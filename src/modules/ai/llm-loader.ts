@@ -6,6 +6,6 @@ import type { AgentConfig } from '../agents/index.ts';
  * (the built-in engine, a queue worker) never loads the SDK and its dependencies (about 10 MB).
  */
 export async function loadLanguageModel(agent: AgentConfig): Promise<LanguageModel> {
-  const { languageModel } = await import('./llm.ts');
-  return languageModel(agent);
+  const { languageModel } = await import('./llm-providers.ts');
+  return languageModel(agent.model);
 }

@@ -1,8 +1,9 @@
-import type { ModelMessage } from 'ai';
+import { jsonSchema, type ModelMessage, tool as sdkTool, type ToolSet } from 'ai';
 import { type Tool, type ToolOutcome, validateArgs } from '../tools/index.ts';
 import type { AgentTools, EngineInput, EngineResult } from './engine.ts';
 import { confirms, declines } from './intents.ts';
 import type { LlmAnswer } from './llm-action.ts';
+import type { Lookup } from './llm-lookups.ts';
 import {
   failureReply,
   outcomeForModel,
@@ -29,6 +30,7 @@ export function toolFlow(
   custom: Tool[],
   t: AgentTools & { note: (a: { type: 'tool_proposed'; data: Record<string, unknown> }) => void },
   messages: ModelMessage[],
+  builtin: Record<string, Lookup> = {},
 ) {
   const b: ToolBindings = {
     contact: input.variables,
@@ -53,6 +55,20 @@ export function toolFlow(
       return { reply: `${said} I'm passing you to a member of our team.`, extra: { answered: false } };
     }
     return { reply: said, extra: { answered: false } };
+  };
+
+  const invalidArgs = (message: string) => ({
+    ok: false,
+    code: 'invalid_args',
+    retryable: true,
+    message,
+    result: null,
+  });
+  /** A write the model asked for: read back to the customer, run only on their yes (next turn). */
+  const propose = (tool: Tool, args: Record<string, unknown>): ToolStepDone => {
+    const text = readback(tool, args, b);
+    t.note({ type: 'tool_proposed', data: { tool_id: tool.id, tool: tool.name, args } });
+    return { reply: text, extra: { state: waitingState(tool, args, 'confirm', text) } };
   };
 
   return {
@@ -82,10 +98,22 @@ export function toolFlow(
       const said = JSON.stringify(answer);
       const tool = custom.find((x) => x.name === action.tool);
       const args = (action.args ?? {}) as Record<string, unknown>;
+      const lookup = tool ? undefined : builtin[action.tool];
+      if (lookup) {
+        const parsed = lookup.schema.safeParse(args);
+        const result = parsed.success
+          ? await lookup.run(parsed.data)
+          : invalidArgs(parsed.error.issues[0]?.message ?? 'invalid');
+        tell(
+          said,
+          `[${action.tool} answered: ${JSON.stringify(result)}. Answer the customer now, with the JSON object.]`,
+        );
+        return null;
+      }
       if (!tool) {
         tell(
           said,
-          `[There is no tool named ${action.tool}; the tools are ${custom.map((x) => x.name).join(', ')}. Answer again with the JSON object.]`,
+          `[There is no tool named ${action.tool}; the tools are ${[...Object.keys(builtin), ...custom.map((x) => x.name)].join(', ')}. Answer again with the JSON object.]`,
         );
         return null;
       }
@@ -94,13 +122,11 @@ export function toolFlow(
         if (invalid.length) {
           tell(
             said,
-            `[Tool ${tool.name}: ${JSON.stringify({ ok: false, code: 'invalid_args', retryable: true, message: invalid.join('; '), result: null })}. Answer again.]`,
+            `[Tool ${tool.name}: ${JSON.stringify(invalidArgs(invalid.join('; ')))}. Answer again.]`,
           );
           return null;
         }
-        const text = readback(tool, args, b);
-        t.note({ type: 'tool_proposed', data: { tool_id: tool.id, tool: tool.name, args } });
-        return { reply: text, extra: { state: waitingState(tool, args, 'confirm', text) } };
+        return propose(tool, args);
       }
       const o = await t.runTool(tool, args);
       if (!o.ok) {
@@ -109,6 +135,43 @@ export function toolFlow(
       }
       tell(said, answered(tool, o));
       return null;
+    },
+
+    /**
+     * The workspace tools as native functions (JSON Schema parameters). A read runs and its
+     * outcome goes back to the model; a write is read back to the customer instead of run; a
+     * failure that answers the customer (`on_error` say or handoff) ends the turn. `done()` is
+     * what ended it, if anything: the SDK's loop stops as soon as it is set.
+     */
+    native(): { tools: ToolSet; done: () => ToolStepDone | null } {
+      let done: ToolStepDone | null = null;
+      const tools: ToolSet = {};
+      for (const tool of custom) {
+        if (builtin[tool.name]) continue;
+        tools[tool.name] = sdkTool({
+          description: `${tool.description}${tool.effect === 'write' ? ' (Changes something: the customer is asked to confirm before it runs.)' : ''}`,
+          inputSchema: jsonSchema<Record<string, unknown>>({ type: 'object', ...tool.input_schema } as never),
+          execute: async (raw) => {
+            const args = (raw ?? {}) as Record<string, unknown>;
+            if (done) return { ok: false, code: 'not_run', message: 'The turn already ended.', result: null };
+            if (tool.effect === 'write') {
+              const invalid = validateArgs(tool, args);
+              if (invalid.length) return invalidArgs(invalid.join('; '));
+              done = propose(tool, args);
+              return {
+                ok: true,
+                code: 'awaiting_confirmation',
+                message: 'Read back to the customer.',
+                result: null,
+              };
+            }
+            const o = await t.runTool(tool, args);
+            if (!o.ok) done ??= await failed(tool, args, o);
+            return outcomeForModel(o);
+          },
+        });
+      }
+      return { tools, done: () => done };
     },
   };
 }

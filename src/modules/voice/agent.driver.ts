@@ -6,6 +6,7 @@ import {
   fillVariables,
   heardState,
   liveTools,
+  llmOptionsOf,
   normaliseSpoken,
   runEngine,
   type Turn,
@@ -14,6 +15,7 @@ import type { ConversationRow } from '../conversations/index.ts';
 import type { Tool } from '../tools/index.ts';
 import { warmWhisper } from './engine/transfer.ts';
 import type { CallDriver, CallerTurn, DriverChunk } from './engine/types.ts';
+import { holdingAfter, streamedReply } from './streamed-reply.ts';
 
 const goodbyeRe =
   /\b(bye|goodbye|good bye|that'?s all|that is all|nothing else|no thanks|hang up|alvida|bas itna hi|theek hai bye)\b/i;
@@ -67,8 +69,7 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
     },
   };
   const llm: LlmOptions = {
-    ...voiceLlm,
-    logger: ctx.logger,
+    ...llmOptionsOf(ctx, voiceLlm),
     call: { transferTo: input.transferTo, human: agent.tools.includes('handoff') },
   };
 
@@ -104,6 +105,8 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
     async *reply(turn: CallerTurn, signal: AbortSignal): AsyncIterable<DriverChunk> {
       // Recognised speech says numbers, emails and spelled names in words: read as the caller meant.
       const said = turn.dtmf ? turn.dtmf : normaliseSpoken(turn.text);
+      const speech = streamedReply();
+      let held = false;
       const running = runEngine(
         {
           agent,
@@ -116,13 +119,27 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
           state,
         },
         tools,
-        llm,
+        // Barge-in aborts the generation; the reply is spoken sentence by sentence as it streams.
+        { ...llm, signal, onReplyText: speech.onReplyText },
       );
-      const result = yield* whileWaiting(running, signal, (listen) => {
-        toolStarted = listen;
-      });
       history.push({ role: 'customer', text: said });
-      if (signal.aborted) return;
+      // In the history from its first words, so a barge-in (`interrupted`) cuts this turn, not the last.
+      const entry: Turn = { role: 'agent', text: '' };
+      toolStarted = (tool) => {
+        if (held) return;
+        held = true;
+        holdingAfter(running, tool, speech.holding);
+      };
+      try {
+        yield* spokenAsItComes(speech, speech.speak(running, signal), history, entry);
+      } finally {
+        toolStarted = () => {};
+      }
+      if (signal.aborted) {
+        void running.catch(() => {});
+        return;
+      }
+      const result = await running;
       state = stateAfter(result);
       if (result.engine === 'fallback') {
         // The AI provider failed (the conversation is escalated with its error): the caller is
@@ -133,10 +150,11 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
       }
       const action = result.callAction;
       const ending = action?.type === 'end_call' || (!action && goodbyeRe.test(turn.text));
-      let reply = result.reply;
-      if (!action && ending && !/\b(bye|goodbye|alvida)\b/i.test(reply)) reply = `${reply} Goodbye!`;
-      history.push({ role: 'agent', text: reply });
-      yield { type: 'say', text: reply };
+      const reply = withGoodbye(result.reply, !action && ending);
+      if (!history.includes(entry)) history.push(entry);
+      entry.text = reply;
+      const rest = unspoken(reply, speech.spoken());
+      if (rest) yield { type: 'say', text: rest };
       if (action?.type === 'transfer')
         yield warmed({
           type: 'transfer',
@@ -167,44 +185,25 @@ export function agentDriver(input: AgentDriverInput): CallDriver {
   };
 }
 
-const DEFAULT_HOLDING_PHRASE = 'One moment while I check that.';
+const withGoodbye = (reply: string, ending: boolean) =>
+  ending && !/\b(bye|goodbye|alvida)\b/i.test(reply) ? `${reply} Goodbye!` : reply;
 
-/**
- * While the engine works on a reply: once a workspace tool has run for its `holding_after_ms`
- * without the reply being ready, its holding phrase (once per turn). The phrase is an ordinary
- * sentence of the turn, so the caller can talk over it (barge-in) as over any other.
- */
-async function* holdingPhrase<T>(
-  running: Promise<T>,
-  subscribe: (listen: (tool: Tool) => void) => void,
-): AsyncGenerator<string> {
-  let done = false;
-  let started: Tool | null = null;
-  let poke = () => {};
-  const settled = running.then(
-    () => undefined,
-    () => undefined,
-  );
-  void settled.then(() => {
-    done = true;
-    poke();
-  });
-  subscribe((tool) => {
-    started ??= tool;
-    poke();
-  });
-  while (!done && !started) await new Promise<void>((r) => (poke = r));
-  if (done || !started) return;
-  const tool: Tool = started;
-  let timer: NodeJS.Timeout | undefined;
-  const late = await Promise.race([
-    settled.then(() => false),
-    new Promise<boolean>((r) => {
-      timer = setTimeout(() => r(true), tool.voice.holding_after_ms);
-    }),
-  ]);
-  clearTimeout(timer);
-  if (late && !done) yield tool.voice.holding_phrase ?? DEFAULT_HOLDING_PHRASE;
+/** The rest of a reply spoken while it streamed; a reply that changed meanwhile is said whole. */
+const unspoken = (reply: string, spoken: string) =>
+  spoken && reply.startsWith(spoken) ? reply.slice(spoken.length).trim() : reply;
+
+/** The reply's words as they stream, kept in `entry` (added to the history at its first words). */
+async function* spokenAsItComes(
+  speech: ReturnType<typeof streamedReply>,
+  chunks: AsyncIterable<DriverChunk>,
+  history: Turn[],
+  entry: Turn,
+): AsyncGenerator<DriverChunk> {
+  for await (const chunk of chunks) {
+    if (!history.includes(entry)) history.push(entry);
+    entry.text = speech.spoken() || (chunk.type === 'say' ? chunk.text : entry.text);
+    yield chunk;
+  }
 }
 
 /** The AI provider failed: the caller is put through to the transfer number, or told and let go. */
@@ -226,21 +225,4 @@ function* providerFailed(
       reason: 'llm_error',
       error: typeof failed === 'string' ? failed : 'The AI provider failed.',
     };
-}
-
-/** Waits for the engine's reply, saying a slow tool's holding phrase meanwhile; returns the reply. */
-async function* whileWaiting<T>(
-  running: Promise<T>,
-  signal: AbortSignal,
-  subscribe: (listen: (tool: Tool) => void) => void,
-): AsyncGenerator<DriverChunk, T> {
-  try {
-    for await (const phrase of holdingPhrase(running, subscribe)) {
-      if (signal.aborted) break;
-      yield { type: 'say', text: phrase };
-    }
-  } finally {
-    subscribe(() => {});
-  }
-  return running;
 }

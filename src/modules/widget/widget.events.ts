@@ -14,8 +14,8 @@ export interface WidgetEvent {
 }
 
 export const visitorChannel = (visitorId: string) => `parley:widget:${visitorId}`;
-/** Where a person's typing in a web conversation is told (the conversations module publishes it by the thread's address). */
-export const typingChannel = (visitorId: string) => `parley:presence:to:${visitorId}`;
+/** Where typing in a web conversation is told (a person in the inbox, or the AI writing a reply). */
+export { typingChannel } from '../../platform/typing.ts';
 
 /** Keeps an event for the visitor and publishes it (call after the write it tells of has committed). */
 export async function appendEvent(

@@ -1,7 +1,12 @@
 import type { SecurityFixture } from '../security.ts';
 
 const fixture: SecurityFixture = {
-  paths: ['/v1/agents/:id', '/v1/agents/:id/availability', '/v1/agents/:id/analyze'],
+  paths: [
+    '/v1/agents/:id',
+    '/v1/agents/:id/availability',
+    '/v1/agents/:id/analyze',
+    '/v1/agents/:id/model-check',
+  ],
   async create(t, key) {
     const res = await t.call('POST', '/v1/agents', { key, body: { name: 'Security fixture agent' } });
     if (res.status !== 201) throw new Error(`agent fixture: ${res.status} ${res.text}`);

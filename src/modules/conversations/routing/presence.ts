@@ -5,6 +5,7 @@ import { type Scope, tenant } from '../../../platform/db/scope.ts';
 import { ApiError } from '../../../platform/errors.ts';
 import { defineRoute, ok } from '../../../platform/http/route.ts';
 import { describe, idParams, nullableTimestamp } from '../../../platform/http/schemas.ts';
+import { typingChannel } from '../../../platform/typing.ts';
 
 /**
  * Presence per conversation: the inbox tells Parley that a person has a conversation open
@@ -41,7 +42,7 @@ export async function setPresence(
   }
   // A website visitor sees a person typing (the widget's stream listens by the thread's address).
   if (conversation.channel === 'web' && state !== 'viewing')
-    await ctx.bus.publish(`parley:presence:to:${conversation.contact_address}`, state);
+    await ctx.bus.publish(typingChannel(conversation.contact_address), state);
   return presenceOf(ctx, ctx.db, conversation.id);
 }
 
