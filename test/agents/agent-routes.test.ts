@@ -32,6 +32,8 @@ const AGENT_MAY: Array<[methods: string, path: RegExp, why: string]> = [
   ['GET POST', /^\/v1\/me\/push-subscriptions$/, 'their own browsers'],
   ['DELETE', /^\/v1\/me\/push-subscriptions\/\{id\}$/, 'removing one of their browsers'],
   ['GET', /^\/v1\/me\/mentions$/, 'their mentions'],
+  ['GET POST', /^\/v1\/saved-views$/, "their own and the workspace's shared saved views"],
+  ['DELETE', /^\/v1\/saved-views\/\{id\}$/, 'deleting their own saved view'],
   ['POST', /^\/v1\/me\/mentions\/read$/, 'marking their mentions read'],
   ['GET POST', /^\/v1\/imports(\/\{id\})?$/, 'contact imports'],
   ['GET POST PUT', /^\/v1\/conversations(\/.*)?$/, 'working conversations (reply, assign, tags, macros run)'],

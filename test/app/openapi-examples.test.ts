@@ -307,9 +307,12 @@ forEachStorage('every OpenAPI request example succeeds as written', (storage) =>
           ({ payload, contentType } = await multipart(JSON.parse(payload), ex.fileName));
         const admin = JSON.stringify(ex.security).includes('adminToken');
         const open = ex.security.length === 0;
-        // `/v1/me/...` and a conversation's presence are a person's own: called with an inbox
-        // session, as the inbox does.
-        const own = url.startsWith('/v1/me/') || /^\/v1\/conversations\/[^/]+\/presence$/.test(url);
+        // `/v1/me/...`, saved views and a conversation's presence are a person's own: called with
+        // an inbox session, as the inbox does.
+        const own =
+          url.startsWith('/v1/me/') ||
+          url.startsWith('/v1/saved-views') ||
+          /^\/v1\/conversations\/[^/]+\/presence$/.test(url);
         const key = own ? await session() : ws.test;
         // A second factor's code cannot be written in advance: the session enrols, and the
         // example's code is replaced by the authenticator's current one.

@@ -89,8 +89,12 @@ forEachStorage('security', (storage) => {
 
   it('finds no object of another workspace or of the other mode', async () => {
     // A person's own, for inbox sessions only: any API key is a 403 before the id is looked up
-    // (their owners' checks: accounts.test.ts, team-day-rules.test.ts).
-    const personOnly = new Set(['DELETE /v1/me/sessions/:id', 'PUT /v1/conversations/:id/presence']);
+    // (their owners' checks: accounts.test.ts, team-day-rules.test.ts, saved-views.test.ts).
+    const personOnly = new Set([
+      'DELETE /v1/me/sessions/:id',
+      'PUT /v1/conversations/:id/presence',
+      'DELETE /v1/saved-views/:id',
+    ]);
     const idRoutes = keyRoutes.filter((r) => r.path.includes('/:') && !personOnly.has(label(r)));
     const uncovered = idRoutes.filter((r) => !fixtures.some((f) => f.paths.includes(r.path)));
     assert.deepEqual(uncovered.map(label), [], 'every route that takes an id has a security fixture');

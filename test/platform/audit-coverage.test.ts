@@ -32,6 +32,7 @@ const NOT_AUDITED: Array<[methods: string, path: RegExp, why: string]> = [
   ['PUT', /^\/v1\/me\/(availability|notifications)$/, 'their own availability and notification preferences'],
   ['POST DELETE', /^\/v1\/me\/push-subscriptions(\/\{id\})?$/, 'their own browsers'],
   ['POST', /^\/v1\/me\/mentions\/read$/, 'marking their mentions read'],
+  ['POST DELETE', /^\/v1\/saved-views(\/\{id\})?$/, "their own saved views of the inbox's list"],
   [
     'POST',
     /^\/v1\/me\/two-factor$/,

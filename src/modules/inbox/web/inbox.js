@@ -10,7 +10,6 @@ import {
   relativeTime,
   session,
 } from './lib.js';
-import { SavedViews } from './saved-views.js';
 import {
   FILTERS,
   formatDuration,
@@ -205,7 +204,7 @@ export function Inbox({ route, live }) {
         )}
       </div>
       <${Filters} filters=${filters} setQuery=${setQuery} names=${names} />
-      <${SavedViews} view=${view} filters=${filters} setQuery=${setQuery} />
+      <${SavedViewsButton} view=${view} filters=${filters} setQuery=${setQuery} me=${me} />
       ${state.error ? html`<p class="error" role="alert">${state.error} <button type="button" onClick=${() => load(1)}>Retry</button></p>` : null}
       <ul class="conv-list" aria-label="Conversation list" aria-busy=${state.loading}>
         ${list.map(
@@ -253,6 +252,23 @@ function EmptyList({ view, filters, setQuery }) {
       <li>Try it now with a test key: <code>POST /v1/sandbox/inbound</code> with <code>{"from": "+919800000001", "text": "Hi"}</code> sends a test message that the default agent (the oldest active one) answers; add <code>"agent_id"</code> to write to another agent (or <code>parley chat agt_...</code>).</li>
       ${isAdmin() ? html`<li>Set up the AI that answers in <${Link} href="/app/manage/agents">Manage → AI agents<//>.</li>` : null}
     </ol>
+  </div>`;
+}
+
+/** "Saved views": its menu (saved-views.js) loads on the first click, not with the inbox. */
+function SavedViewsButton(props) {
+  const [Menu, setMenu] = useState(null);
+  const [open, setOpen] = useState(false);
+  const toggle = async () => {
+    if (!Menu) {
+      const m = await import('./saved-views.js');
+      setMenu(() => m.SavedViews);
+    }
+    setOpen((o) => !o);
+  };
+  return html`<div class="saved-views">
+    <button type="button" class="ghost" aria-expanded=${open} onClick=${toggle}>Saved views</button>
+    ${open && Menu ? html`<${Menu} ...${props} onClose=${() => setOpen(false)} />` : null}
   </div>`;
 }
 
