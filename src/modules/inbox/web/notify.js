@@ -1,5 +1,6 @@
 import { call, html, navigate } from './lib.js';
 import { addToast, noticeFor } from './notify-rules.js';
+import { loadPeople } from './thread.js';
 import { render } from './vendor/preact.mjs';
 
 /** The defaults the server answers for a person who never set preferences. */
@@ -58,14 +59,16 @@ export async function startNotifications(live, user) {
   prefs = await call('get', '/v1/me/notifications').catch(() => DEFAULTS);
   // My teams: a team's handoffs and SLA misses are told to its members only.
   const me = { ...user };
+  const mine = (teams) => {
+    me.team_ids = teams.filter((t) => t.member_ids?.includes(user.id)).map((t) => t.id);
+  };
+  // The teams the list already read for its names; read again when a team changes.
+  mine((await loadPeople()).teams);
   const loadTeams = () =>
     call('get', '/v1/teams', { query: { per_page: 100 } }).then(
-      (page) => {
-        me.team_ids = page.data.filter((t) => t.member_ids.includes(user.id)).map((t) => t.id);
-      },
+      (page) => mine(page.data),
       () => {},
     );
-  await loadTeams();
   const worker = await registerWorker();
   stopListening?.();
   // Said on the page once listening (the browser tests wait for it, not for a time).
