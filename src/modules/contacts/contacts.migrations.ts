@@ -105,4 +105,17 @@ export const contactsMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  // Telegram's chat id of a customer's private chat with a bot, unique per workspace and mode
+  // like the Meta ids (the only key Telegram gives for a customer).
+  '0110_contact_telegram_chat_id': {
+    async up(db) {
+      await db.schema.alterTable('contacts').addColumn('telegram_chat_id', 'text').execute();
+      await db.schema
+        .createIndex('contacts_telegram_chat_id_unique')
+        .on('contacts')
+        .columns(['workspace_id', 'livemode', 'telegram_chat_id'])
+        .unique()
+        .execute();
+    },
+  },
 };
