@@ -424,7 +424,7 @@ export interface ChannelAdapter {
   /** Credentials Parley makes for a new channel of this provider (a webhook secret), sealed with the others. */
   generateCredentials?(): Record<string, string>;
   /**
-   * Points the provider at the channel's webhook (Telegram's `setWebhook`), when a channel is
+   * Points the provider at the channel's webhook (a bot API's `setWebhook`), when a channel is
    * created or its credentials change. Throws ChannelSendError when the provider refuses.
    */
   connect?(channel: ChannelConfig, inboundUrl: string): Promise<void>;

@@ -303,8 +303,8 @@ export async function updateChannel(
 }
 
 /**
- * Points the provider at the channel's webhook, for providers that are told it by API (Telegram's
- * `setWebhook`); a refusal is the caller's 4xx, and nothing is stored.
+ * Points the provider at the channel's webhook, for providers that are told it by API (the
+ * adapter's `connect`); a refusal is the caller's 4xx, and nothing is stored.
  */
 async function connectProvider(ctx: AppContext, row: ChannelRow, creds: Record<string, string>) {
   const adapter = adapterFor(ctx, row.provider);

@@ -83,6 +83,8 @@ export interface ChannelKind {
    * `HUMAN_AGENT` tag for this many hours after the customer's last message; null: no such window.
    */
   humanAgentHours: number | null;
+  /** What an address of this type is, for the error of an invalid one ("must be ..."), where not a phone or email. */
+  addressHint?: string;
   /** The contact column that keeps the customer's provider-scoped id (PSID, IGSID, Telegram chat id), for `meta_user` addresses. */
   userIdField: ProviderIdField | null;
   /** A limit on a text's size in UTF-8 bytes (Instagram's 1,000), over `limits.text` in characters. */
@@ -179,6 +181,7 @@ export const channelKinds = {
     customerWindowHours: 24,
     humanAgentHours: 24 * 7,
     userIdField: 'messenger_psid',
+    addressHint: "the customer's page-scoped id (PSID, digits)",
     textLimitBytes: null,
     messageTypes: metaDirectTypes,
     ...noInteractive,
@@ -194,6 +197,7 @@ export const channelKinds = {
     customerWindowHours: 24,
     humanAgentHours: 24 * 7,
     userIdField: 'instagram_igsid',
+    addressHint: "the customer's Instagram-scoped id (IGSID, digits)",
     textLimitBytes: 1000,
     messageTypes: metaDirectTypes,
     ...noInteractive,

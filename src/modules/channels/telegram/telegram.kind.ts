@@ -31,6 +31,8 @@ export const telegramKind = {
   customerWindowHours: null,
   humanAgentHours: null,
   userIdField: 'telegram_chat_id',
+  addressHint:
+    "a Telegram id (digits): the customer's chat id, or a channel's bot id (the digits before its token's colon)",
   textLimitBytes: null,
   messageTypes: ['text', 'image', 'document', 'audio', 'video', 'interactive'],
   interactiveKinds: ['button'],
