@@ -162,7 +162,10 @@ forEachStorage('Telegram bot channel', (storage) => {
       return s.length ? s : null;
     });
     assert.equal(first!.method, 'sendMessage');
-    assert.ok(first!.fields.text.length > 0);
+    // What went out is the AI's stored reply.
+    const aiReply = (await messagesOf(conv.id)).find((m) => m.direction === 'outbound');
+    assert.equal(aiReply?.sender.type, 'ai');
+    assert.equal(first!.fields.text, aiReply.text);
 
     await deliver(message(chat, { text: 'I want to talk to a human' }));
     const handed = await eventually(async () => {
@@ -308,6 +311,23 @@ forEachStorage('Telegram bot channel', (storage) => {
         .callsOf(bot, 'answerCallbackQuery')
         .find((c) => c.fields.callback_query_id === tap.callback_query.id),
     );
+  });
+
+  it('new credentials set the webhook again with a new secret; the old one is refused from then on', async () => {
+    const old = secret;
+    const r = await t.call('PATCH', `/v1/channels/${channelId}`, {
+      key: ws.live,
+      body: { credentials: { bot_token: bot.token } },
+    });
+    assert.equal(r.status, 200, r.text);
+    const hooks = api.callsOf(bot, 'setWebhook');
+    secret = hooks.at(-1)!.fields.secret_token;
+    assert.notEqual(secret, old);
+    assert.equal(hooks.at(-1)!.fields.url, r.body.inbound_url);
+    // Hook requests read their channel through a cache of a few seconds: the new secret is
+    // taken once it has passed, and the old one refused.
+    await eventually(async () => (await post(message(chatId(), { text: 'new?' }))).status === 200, 10_000);
+    assert.equal((await post(message(chatId(), { text: 'old?' }), old)).status, 401);
   });
 
   it('a wrong or missing secret token is a 401 and stores nothing; an update sent twice is stored once', async () => {
