@@ -71,13 +71,11 @@ function messageOf(msg: Json, edited: boolean): InboundMessage | undefined {
   if (!chat || idOf(msg.message_id) === undefined || msg.from?.is_bot === true) return undefined;
   const key = messageKey(chat, msg.message_id);
   const at = Number(edited ? msg.edit_date : msg.date);
-  const username = str(msg.from?.username);
   const profileName = nameOf(msg.from);
   const replyTo = idOf(msg.reply_to_message?.message_id);
   const base = {
     from: chat,
     ...(profileName ? { profileName } : {}),
-    ...(username ? { username } : {}),
     timestamp: Number.isFinite(at) && at > 0 ? new Date(at * 1000) : new Date(),
     ...(replyTo ? { replyToProviderId: messageKey(chat, replyTo) } : {}),
     // An edit is a message of its own that names the one it changes.
