@@ -330,6 +330,29 @@ forEachStorage('Telegram bot channel', (storage) => {
     assert.equal((await post(message(chatId(), { text: 'old?' }), old)).status, 401);
   });
 
+  it("a deleted channel's webhook is removed at Telegram, and its hook URL is a 404", async () => {
+    const other = api.addBot();
+    const r = await t.call('POST', '/v1/channels', {
+      key: ws.live,
+      body: {
+        type: 'telegram',
+        provider: 'telegram',
+        address: other.id,
+        credentials: { bot_token: other.token },
+      },
+    });
+    assert.equal(r.status, 201, r.text);
+    const otherSecret = api.callsOf(other, 'setWebhook')[0]!.fields.secret_token;
+    const gone = await t.call('DELETE', `/v1/channels/${r.body.id}`, { key: ws.live });
+    assert.equal(gone.status, 200, gone.text);
+    assert.equal(api.callsOf(other, 'deleteWebhook').length, 1);
+    const late = await t.call('POST', `/hooks/telegram/${r.body.id}`, {
+      payload: JSON.stringify(message(chatId(), { text: 'anyone?' })),
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': otherSecret },
+    });
+    assert.equal(late.status, 404, late.text);
+  });
+
   it('a wrong or missing secret token is a 401 and stores nothing; an update sent twice is stored once', async () => {
     const count = async () =>
       Number(

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
  * `{ok: true, result}` or `{ok: false, error_code, description}`; a token it does not know is
  * `401 Unauthorized`, as Telegram's. It records `setWebhook`, every send (`sendMessage`,
  * `sendPhoto`, `sendDocument`, `sendAudio`, `sendVideo`, with uploaded files' bytes) and
- * `answerCallbackQuery`; it serves `getFile` and the file download at
+ * `answerCallbackQuery` and `deleteWebhook`; it serves `getFile` and the file download at
  * `GET /file/bot<token>/<file_path>` for files a test puts in it.
  */
 
@@ -106,6 +106,10 @@ export class FakeTelegramBotApi {
         return fail(res, 400, 'Bad Request: bad webhook: An HTTPS URL must be provided for webhook');
       if (f.secret_token !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(f.secret_token))
         return fail(res, 400, 'Bad Request: secret token contains unallowed characters');
+      this.calls.push(call);
+      return ok(res, true);
+    }
+    if (method === 'deleteWebhook') {
       this.calls.push(call);
       return ok(res, true);
     }

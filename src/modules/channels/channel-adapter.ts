@@ -428,6 +428,8 @@ export interface ChannelAdapter {
    * created or its credentials change. Throws ChannelSendError when the provider refuses.
    */
   connect?(channel: ChannelConfig, inboundUrl: string): Promise<void>;
+  /** Tells the provider to stop calling the webhook of a channel being deleted (best effort). */
+  disconnect?(channel: ChannelConfig): Promise<void>;
 }
 
 /**

@@ -323,6 +323,10 @@ async function connectProvider(ctx: AppContext, row: ChannelRow, creds: Record<s
 export async function deleteChannel(ctx: AppContext, scope: Scope, id: string) {
   const row = await getChannelRow(ctx.db, scope, id);
   await ctx.db.deleteFrom('channels').where('id', '=', row.id).execute();
+  // The provider stops calling a webhook that now answers 404; a refusal leaves it to give up.
+  await adapterFor(ctx, row.provider)
+    ?.disconnect?.(channelConfigOf(ctx, row))
+    .catch((err) => ctx.logger.warn({ channel: row.id, code: err?.code }, 'provider webhook not removed'));
   await channelsChanged(ctx);
   return { id: row.id, object: 'channel' as const, deleted: true as const };
 }

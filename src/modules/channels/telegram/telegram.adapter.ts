@@ -120,6 +120,9 @@ export function createTelegramAdapter(opts: TelegramOptions): ChannelAdapter {
     },
     inboundPath: (channel) => `/hooks/telegram/${channel.id}`,
     generateCredentials: () => ({ webhook_secret: newSecret() }),
+    async disconnect(channel: ChannelConfig): Promise<void> {
+      await call(channel, 'deleteWebhook', JSON.stringify({ drop_pending_updates: false }));
+    },
     async connect(channel: ChannelConfig, inboundUrl: string): Promise<void> {
       // The bot's id is the digits before the token's colon: the channel's address must be it.
       const botId = token(channel).split(':')[0];
