@@ -124,6 +124,11 @@ export const configVariables = {
     default: 'https://api.twilio.com',
     doc: "Base URL of Twilio's REST API (tests point it at a local fake).",
   },
+  PARLEY_TELEGRAM_API_URL: {
+    schema: z.string().url(),
+    default: 'https://api.telegram.org',
+    doc: "Base URL of Telegram's Bot API (tests point it at a local fake).",
+  },
   PARLEY_WEBHOOK_ALLOW_PRIVATE: {
     schema: bool,
     default: '0',
@@ -310,6 +315,7 @@ export interface Config {
   metaGraphUrl: string;
   metaGraphVersion: string;
   twilioApiUrl: string;
+  telegramApiUrl: string;
   livekitUrl: string | undefined;
   deepgramUrl: string;
   deepgramApiKey: string | undefined;
@@ -419,6 +425,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metaGraphUrl: read('PARLEY_META_GRAPH_URL'),
     metaGraphVersion: read('PARLEY_META_GRAPH_VERSION'),
     twilioApiUrl: read('PARLEY_TWILIO_API_URL'),
+    telegramApiUrl: read('PARLEY_TELEGRAM_API_URL'),
     livekitUrl: read('PARLEY_LIVEKIT_URL'),
     deepgramUrl: read('PARLEY_DEEPGRAM_URL'),
     deepgramApiKey: read('PARLEY_DEEPGRAM_API_KEY'),

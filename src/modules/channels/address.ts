@@ -20,10 +20,8 @@ export function normalizeAddress(type: ChannelType, raw: string, defaultCountry:
 /** The field error for an address a channel type cannot take (one wording for every route). */
 export function invalidAddressMessage(type: ChannelType, raw?: string, defaultCountry?: string): string {
   if (channelKinds[type].addressKind === 'email') return 'must be a valid email address';
-  if (channelKinds[type].addressKind === 'meta_user')
-    return type === 'instagram'
-      ? "must be the customer's Instagram-scoped id (IGSID, digits)"
-      : "must be the customer's page-scoped id (PSID, digits)";
+  const hint: string | undefined = (channelKinds[type] as ChannelKind).addressHint;
+  if (hint) return `must be ${hint}`;
   if (channelKinds[type].addressKind === 'visitor')
     return 'a website visitor cannot be written to first: reply in their conversation (conversation_id)';
   return raw !== undefined && defaultCountry

@@ -8,6 +8,8 @@
  * then `parseInbound`, and hands the result to the messaging module's ingest functions.
  */
 
+import type { AppContext } from '../../platform/context.ts';
+import type { AnyRoute } from '../../platform/http/route.ts';
 import type { RichInteractiveParts } from './interactive-parts.ts';
 import type { ChannelType, InteractiveKind, OutboundType, ProviderName } from './kinds.ts';
 
@@ -417,6 +419,26 @@ export interface ChannelAdapter {
    * ChannelSendError when the provider refuses or cannot be reached.
    */
   lookupProfile?(channel: ChannelConfig, userId: string): Promise<ProviderProfile | null>;
+  /** The path of the channel's webhook (`/hooks/<provider>/{id}`), for providers that say it themselves. */
+  inboundPath?(channel: { id: string; type: ChannelType }): string;
+  /** Credentials Parley makes for a new channel of this provider (a webhook secret), sealed with the others. */
+  generateCredentials?(): Record<string, string>;
+  /**
+   * Points the provider at the channel's webhook (a bot API's `setWebhook`), when a channel is
+   * created or its credentials change. Throws ChannelSendError when the provider refuses.
+   */
+  connect?(channel: ChannelConfig, inboundUrl: string): Promise<void>;
+  /** Tells the provider to stop calling the webhook of a channel being deleted (best effort). */
+  disconnect?(channel: ChannelConfig): Promise<void>;
+}
+
+/**
+ * A provider that brings its adapter and its `/hooks/<provider>/...` routes from its own folder;
+ * the providers module registers the list (`plugged`).
+ */
+export interface ProviderPlugin {
+  adapter(ctx: AppContext): ChannelAdapter;
+  routes: AnyRoute[];
 }
 
 /** A customer's profile as a provider gives it. */

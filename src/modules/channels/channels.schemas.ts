@@ -12,6 +12,7 @@ export const credentialFields: Record<ProviderName, readonly string[]> = {
   smtp: ['host', 'port', 'username', 'password', 'from'],
   livekit: ['url', 'api_key', 'api_secret', 'sip_trunk_id'],
   widget: [],
+  telegram: ['bot_token'],
   sandbox: [],
 };
 
@@ -43,7 +44,7 @@ export const optionalCredentialFields: Partial<Record<ProviderName, readonly str
 
 const credentials = describe(
   z.record(z.string(), z.union([z.string().min(1).max(2000), z.number()])),
-  'Provider credentials, write-only and encrypted at rest. meta (whatsapp): `phone_number_id, business_account_id, access_token, app_secret, verify_token, app_id?` (`app_id`: the id of the Meta app, needed to upload the media header sample of a template, `examples.header_media_id`); meta (messenger): `page_id, access_token, app_secret, verify_token`; meta (instagram): `ig_user_id, access_token, app_secret, verify_token`; twilio: `account_sid, auth_token`; smtp: `host, port, username, password, from`; livekit: `url, api_key, api_secret, sip_trunk_id, agent_name?`; widget: `signing_key?` (the HS256 key your server signs visitor identity tokens with, at least 32 characters); sandbox: none.',
+  'Provider credentials, write-only and encrypted at rest. meta (whatsapp): `phone_number_id, business_account_id, access_token, app_secret, verify_token, app_id?` (`app_id`: the id of the Meta app, needed to upload the media header sample of a template, `examples.header_media_id`); meta (messenger): `page_id, access_token, app_secret, verify_token`; meta (instagram): `ig_user_id, access_token, app_secret, verify_token`; twilio: `account_sid, auth_token`; smtp: `host, port, username, password, from`; livekit: `url, api_key, api_secret, sip_trunk_id, agent_name?`; telegram: `bot_token` (from BotFather; Parley generates the webhook secret and calls `setWebhook` itself); widget: `signing_key?` (the HS256 key your server signs visitor identity tokens with, at least 32 characters); sandbox: none.',
   { account_sid: 'AC0123456789abcdef0123456789abcdef', auth_token: 'your-auth-token' },
 );
 
@@ -69,7 +70,7 @@ export const createChannelBody = z
     type: describe(z.enum(channelTypes), 'What the channel carries.', 'whatsapp'),
     provider: describe(
       z.enum(providerNames),
-      'Who carries it (whatsapp, messenger, instagram: meta|sandbox; sms: twilio|sandbox; voice: twilio|livekit|sandbox; email: smtp|sandbox; web: widget).',
+      'Who carries it (whatsapp, messenger, instagram: meta|sandbox; sms: twilio|sandbox; voice: twilio|livekit|sandbox; email: smtp|sandbox; web: widget; telegram: telegram).',
       'meta',
     ),
     address: describe(

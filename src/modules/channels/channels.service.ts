@@ -9,8 +9,14 @@ import { paginate } from '../../platform/http/pagination.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import { teamExists } from '../users/index.ts';
+import { adapterFor } from './adapters.ts';
 import { invalidAddressMessage, normalizeOwnAddress } from './address.ts';
-import type { ChannelConfig, ChannelType, ProviderName } from './channel-adapter.ts';
+import {
+  type ChannelConfig,
+  ChannelSendError,
+  type ChannelType,
+  type ProviderName,
+} from './channel-adapter.ts';
 import { credentialFieldsFor, optionalCredentialFields } from './channels.schemas.ts';
 import type { ChannelRow } from './channels.tables.ts';
 import { channelKinds } from './kinds.ts';
@@ -29,6 +35,8 @@ export function inboundUrl(
   row: Pick<ChannelRow, 'id' | 'type' | 'provider'>,
 ): string | null {
   const base = (ctx.config.publicUrl ?? `http://localhost:${ctx.config.port}`).replace(/\/$/, '');
+  const own = adapterFor(ctx, row.provider)?.inboundPath?.(row);
+  if (own) return `${base}${own}`;
   if (row.provider === 'meta')
     return `${base}/hooks/${row.type === 'whatsapp' ? 'whatsapp' : 'meta'}/${row.id}`;
   if (row.provider === 'twilio')
@@ -164,6 +172,7 @@ export async function createChannel(
   // Email relays authenticate with a per-channel token; it lives with the sealed credentials.
   const inboundToken = input.provider === 'smtp' ? `itk_${randomToken(24)}` : null;
   if (inboundToken) creds.inbound_token = inboundToken;
+  Object.assign(creds, adapterFor(ctx, input.provider)?.generateCredentials?.());
   const settings =
     input.type === 'web' ? checkWebSettings(input.settings ?? {}, creds) : checkCatalogue(input.settings);
   if (input.agent_id && !(await agentExists(ctx, ctx.db, scope, input.agent_id))) {
@@ -186,6 +195,7 @@ export async function createChannel(
     updated_at: now,
   };
   await assertAddressFree(ctx.db, scope, row.type, row.address);
+  await connectProvider(ctx, row, creds);
   await ctx.db.insertInto('channels').values(row).execute();
   await channelsChanged(ctx);
   return { ...presentChannel(ctx, row), inbound_token: inboundToken };
@@ -273,6 +283,9 @@ export async function updateChannel(
     // The email inbound token stays: replacing credentials must not break the relay.
     const old = ctx.secrets.openJson<Record<string, string>>(row.credentials);
     if (old.inbound_token) creds.inbound_token = old.inbound_token;
+    // New credentials, new generated secrets: the provider is pointed at the webhook again with them.
+    Object.assign(creds, adapterFor(ctx, row.provider)?.generateCredentials?.());
+    await connectProvider(ctx, row, creds);
     patch.credentials = ctx.secrets.sealJson(creds);
   }
   if (input.settings !== undefined || (row.type === 'web' && input.credentials !== undefined)) {
@@ -289,9 +302,31 @@ export async function updateChannel(
   return presentChannel(ctx, { ...row, ...patch });
 }
 
+/**
+ * Points the provider at the channel's webhook, for providers that are told it by API (the
+ * adapter's `connect`); a refusal is the caller's 4xx, and nothing is stored.
+ */
+async function connectProvider(ctx: AppContext, row: ChannelRow, creds: Record<string, string>) {
+  const adapter = adapterFor(ctx, row.provider);
+  const url = inboundUrl(ctx, row);
+  if (!adapter?.connect || !url) return;
+  try {
+    await adapter.connect({ ...channelConfigOf(ctx, row), credentials: creds }, url);
+  } catch (err) {
+    if (!(err instanceof ChannelSendError)) throw err;
+    if (err.code === 'channel_not_configured')
+      throw validationFailed([{ field: 'credentials', message: err.message }]);
+    throw new ApiError('provider_error', err.message);
+  }
+}
+
 export async function deleteChannel(ctx: AppContext, scope: Scope, id: string) {
   const row = await getChannelRow(ctx.db, scope, id);
   await ctx.db.deleteFrom('channels').where('id', '=', row.id).execute();
+  // The provider stops calling a webhook that now answers 404; a refusal leaves it to give up.
+  await adapterFor(ctx, row.provider)
+    ?.disconnect?.(channelConfigOf(ctx, row))
+    .catch((err) => ctx.logger.warn({ channel: row.id, code: err?.code }, 'provider webhook not removed'));
   await channelsChanged(ctx);
   return { id: row.id, object: 'channel' as const, deleted: true as const };
 }

@@ -4,6 +4,9 @@
  * one adapter folder (`src/modules/channels/<provider>/`) and its provider routes.
  */
 
+import type { ProviderIdField } from '../contacts/index.ts';
+import { telegramKind } from './telegram/telegram.kind.ts';
+
 /**
  * What a channel's (and its customers') addresses are. `meta_user`: Meta's page- or
  * Instagram-scoped user id; `visitor`: the website widget's opaque visitor id (`vis_...`), which no
@@ -43,7 +46,7 @@ export const interactiveKinds = [
 export type InteractiveKind = (typeof interactiveKinds)[number];
 
 /** The providers Parley has adapters for (the sandbox stands in for each in test mode). */
-export const providerNames = ['meta', 'twilio', 'smtp', 'livekit', 'widget', 'sandbox'] as const;
+export const providerNames = ['meta', 'twilio', 'smtp', 'livekit', 'widget', 'telegram', 'sandbox'] as const;
 export type ProviderName = (typeof providerNames)[number];
 
 /** WhatsApp's content limits; every messaging channel applies them, so a message never fails at the provider for its size. */
@@ -80,8 +83,10 @@ export interface ChannelKind {
    * `HUMAN_AGENT` tag for this many hours after the customer's last message; null: no such window.
    */
   humanAgentHours: number | null;
-  /** The contact column that keeps the customer's provider-scoped id (PSID, IGSID), for `meta_user` addresses. */
-  userIdField: 'messenger_psid' | 'instagram_igsid' | null;
+  /** What an address of this type is, for the error of an invalid one ("must be ..."), where not a phone or email. */
+  addressHint?: string;
+  /** The contact column that keeps the customer's provider-scoped id (PSID, IGSID, Telegram chat id), for `meta_user` addresses. */
+  userIdField: ProviderIdField | null;
   /** A limit on a text's size in UTF-8 bytes (Instagram's 1,000), over `limits.text` in characters. */
   textLimitBytes: number | null;
   /** Outbound message types the channel carries (empty: not a messaging channel). */
@@ -176,6 +181,7 @@ export const channelKinds = {
     customerWindowHours: 24,
     humanAgentHours: 24 * 7,
     userIdField: 'messenger_psid',
+    addressHint: "the customer's page-scoped id (PSID, digits)",
     textLimitBytes: null,
     messageTypes: metaDirectTypes,
     ...noInteractive,
@@ -191,6 +197,7 @@ export const channelKinds = {
     customerWindowHours: 24,
     humanAgentHours: 24 * 7,
     userIdField: 'instagram_igsid',
+    addressHint: "the customer's Instagram-scoped id (IGSID, digits)",
     textLimitBytes: 1000,
     messageTypes: metaDirectTypes,
     ...noInteractive,
@@ -200,6 +207,7 @@ export const channelKinds = {
     sandboxAddress: '100000000000002',
     sandboxSettings: {},
   },
+  telegram: telegramKind,
   // The website chat widget (src/modules/widget): Parley itself carries it, no 24-hour window.
   web: {
     addressKind: 'visitor',
@@ -241,9 +249,7 @@ export function isMessagingChannel(type: ChannelType): type is MessagingChannelT
 }
 
 /** The contact field a channel's customer address is stored in (none for website visitors). */
-export function contactFieldFor(
-  type: ChannelType,
-): 'phone' | 'email' | 'messenger_psid' | 'instagram_igsid' | null {
+export function contactFieldFor(type: ChannelType): 'phone' | 'email' | ProviderIdField | null {
   const kind: ChannelKind = channelKinds[type];
   if (kind.addressKind === 'visitor') return null;
   return kind.userIdField ?? (kind.addressKind === 'email' ? 'email' : 'phone');

@@ -1,7 +1,7 @@
 import { Counter } from 'prom-client';
 import type { Module } from '../module.ts';
 import { registerAdapter } from './adapters.ts';
-import type { ChannelConfig } from './channel-adapter.ts';
+import type { ChannelConfig, ProviderPlugin } from './channel-adapter.ts';
 import { createEmailAdapter } from './email/email.adapter.ts';
 import { emailHookRoutes } from './email/email.routes.ts';
 import { createMetaAdapter, createMetaDirectAdapter } from './meta/meta-direct.adapter.ts';
@@ -10,6 +10,7 @@ import { deadLetterCounter } from './providers.dead-letter.ts';
 import { eraseProviderPayloads } from './providers.erase.ts';
 import { type PendingInbound, purgeProcessedInbound, registerInboundJobs } from './providers.inbound.ts';
 import { providersMigrations } from './providers.migrations.ts';
+import { telegramProvider } from './telegram/index.ts';
 import { createTwilioAdapter } from './twilio/twilio.adapter.ts';
 import { twilioHookRoutes } from './twilio/twilio.routes.ts';
 import { watchGraphVersion } from './whatsapp/graph-versions.ts';
@@ -23,6 +24,12 @@ import {
   templateSyncRoutes,
 } from './whatsapp/whatsapp.sync.ts';
 import { registerTemplateSync } from './whatsapp/whatsapp.templates.ts';
+
+/**
+ * Providers that bring everything in their folder (adapter, hook routes): registering one is one
+ * line here. (Meta, Twilio and SMTP predate this and are wired by hand below.)
+ */
+const plugged: ProviderPlugin[] = [telegramProvider];
 
 /** The providers module's state for one app. */
 export interface ProvidersInstance {
@@ -54,6 +61,7 @@ export const providersModule: Module = {
     ...emailHookRoutes,
     ...templateSyncRoutes,
     ...channelHealthRoutes,
+    ...plugged.flatMap((p) => p.routes),
   ],
   setup(ctx) {
     const base = (ctx.config.publicUrl ?? `http://localhost:${ctx.config.port}`).replace(/\/$/, '');
@@ -75,6 +83,7 @@ export const providersModule: Module = {
       }),
     );
     registerAdapter(ctx, createEmailAdapter());
+    for (const p of plugged) registerAdapter(ctx, p.adapter(ctx));
     registerInboundJobs(ctx);
     watchGraphVersion(ctx);
     registerScheduledTemplateSync(ctx);

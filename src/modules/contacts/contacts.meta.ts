@@ -3,14 +3,17 @@ import type { Actor, Tx } from '../../platform/events.ts';
 import { emitContact, newContactRow, type Scope } from './contacts.service.ts';
 import type { ContactRow } from './contacts.tables.ts';
 
+/** The contact columns that keep a customer's provider-scoped id (each unique per workspace and mode). */
+export type ProviderIdField = 'messenger_psid' | 'instagram_igsid' | 'telegram_chat_id';
+
 /**
- * The contact of a Messenger or Instagram customer, keyed by Meta's scoped id (PSID or IGSID, in
+ * The contact of a Messenger, Instagram or Telegram customer, keyed by Meta's scoped id (PSID or IGSID, in
  * `field`), made when none has it. Meta gives no phone or email with these ids.
  */
 export async function findOrCreateMetaUserContact(
   tx: Tx,
   scope: Scope,
-  input: { field: 'messenger_psid' | 'instagram_igsid'; id: string; name?: string },
+  input: { field: ProviderIdField; id: string; name?: string },
   actor: Actor,
 ): Promise<{ contact: ContactRow; created: boolean }> {
   const find = () =>

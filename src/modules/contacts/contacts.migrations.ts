@@ -85,6 +85,19 @@ export const contactsMigrations: Record<string, ParleyMigration> = {
       await db.schema.alterTable('contacts').addColumn('consent_stops', 'text').execute();
     },
   },
+  // Telegram's chat id of a customer's private chat with a bot, unique per workspace and mode
+  // like the Meta ids (the only key Telegram gives for a customer).
+  '0108_contact_telegram_chat_id': {
+    async up(db) {
+      await db.schema.alterTable('contacts').addColumn('telegram_chat_id', 'text').execute();
+      await db.schema
+        .createIndex('contacts_telegram_chat_id_unique')
+        .on('contacts')
+        .columns(['workspace_id', 'livemode', 'telegram_chat_id'])
+        .unique()
+        .execute();
+    },
+  },
   // Messenger's page-scoped id (PSID) and Instagram's scoped id (IGSID) of a customer, each
   // unique per workspace and mode, like `whatsapp_user_id`: the only keys Meta gives for them.
   '0109_contact_messenger_instagram_ids': {

@@ -87,6 +87,11 @@ export const contactObject = z.object({
     "Instagram's scoped id (IGSID) of the customer, when they wrote to an Instagram channel.",
     null,
   ),
+  telegram_chat_id: describe(
+    z.string().nullable(),
+    "The Telegram chat id of the customer's private chat with the bot, when they wrote to a Telegram channel.",
+    null,
+  ),
   attributes: describe(
     z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
     'Free-form attributes.',

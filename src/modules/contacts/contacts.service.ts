@@ -73,6 +73,7 @@ export function presentContact(row: ContactRow) {
     whatsapp_user_id: row.whatsapp_user_id ?? null,
     messenger_psid: row.messenger_psid ?? null,
     instagram_igsid: row.instagram_igsid ?? null,
+    telegram_chat_id: row.telegram_chat_id ?? null,
     attributes: fromJson<Attributes>(row.attributes, {}),
     tags: fromJson<string[]>(row.tags, []),
     dnd: row.dnd === 1,
@@ -506,7 +507,7 @@ export async function updateContact(
 }
 
 const otherAddress = (row: ContactRow) =>
-  Boolean(row.whatsapp_user_id || row.messenger_psid || row.instagram_igsid);
+  Boolean(row.whatsapp_user_id || row.messenger_psid || row.instagram_igsid || row.telegram_chat_id);
 
 /** Filters shared by the contact list and rule-based audiences. */
 export interface ContactFilter {

@@ -19,6 +19,8 @@ export interface ContactsTable {
   messenger_psid?: string | null;
   /** Instagram's scoped user id (IGSID); unique per workspace and mode. Optional on insert. */
   instagram_igsid?: string | null;
+  /** Telegram's chat id of the customer's private chat with the bot; unique per workspace and mode. Optional on insert. */
+  telegram_chat_id?: string | null;
   /** JSON object of string, number and boolean values. */
   attributes: string;
   /** JSON array of strings. */

@@ -11,7 +11,7 @@ export {
 } from './contacts.consents.ts';
 export { emitContactDeleted, removeContact } from './contacts.delete.ts';
 export { type ContactMergeEvent, contactMergeReaction, mergeContacts } from './contacts.merge.ts';
-export { findOrCreateMetaUserContact } from './contacts.meta.ts';
+export { findOrCreateMetaUserContact, type ProviderIdField } from './contacts.meta.ts';
 export { contactObject } from './contacts.schemas.ts';
 export {
   ATTRIBUTE_KEY,
