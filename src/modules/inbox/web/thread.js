@@ -277,7 +277,7 @@ export function Thread({ id, initial, live, onOpened, onChanged, back }) {
       }
       ${
         conv.ai_paused && conv.status !== 'closed' && conv.analysis?.summary
-          ? html`<p class="banner summary" aria-label="Summary for the person taking over"><strong>Summary:</strong> ${conv.analysis.summary}</p>`
+          ? html`<details class="banner summary" open=${!narrowScreen()}><summary><strong>Summary</strong> for the person taking over</summary>${conv.analysis.summary}</details>`
           : null
       }
       <${ConversationCsat} csat=${conv.csat} />
