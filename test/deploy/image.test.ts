@@ -13,10 +13,11 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type BuiltImage, buildImage, type Engine, findEngine } from '../../scripts/image.ts';
+import { hasImage, LOCAL_BASE } from '../../scripts/image-base.ts';
 import { eventually } from '../support/harness.ts';
 import { freePort, REPO_ROOT, startTimeoutMs } from '../support/server-process.ts';
 
@@ -25,14 +26,23 @@ const engine =
   (process.env.PARLEY_IMAGE_ENGINE as Engine | undefined) ??
   (spawnSync('buildah', ['--version'], { stdio: 'ignore' }).status === 0 ? 'buildah' : findEngine());
 const isRoot = process.getuid?.() === 0;
+// Without registry access (this sandbox) the base is made with debootstrap, unless it was made
+// before (the local base image, or debootstrap's cached tree).
+const cache = process.env.PARLEY_IMAGE_CACHE ?? '/var/cache/parley-image-base';
+const baseUnmakeable = () =>
+  spawnSync('debootstrap', ['--version'], { stdio: 'ignore' }).status !== 0 &&
+  !existsSync(join(cache, 'bookworm-minbase', '.complete')) &&
+  !(engine === 'buildah' && hasImage(LOCAL_BASE));
 const skip =
   process.env.CI === 'true'
     ? false
     : !engine
-      ? 'no image engine (docker, podman or buildah) is installed'
+      ? 'no image engine (docker, podman or buildah) is installed (apt-get install buildah)'
       : engine !== 'docker' && !isRoot
         ? 'building with buildah or podman here needs root'
-        : false;
+        : engine !== 'docker' && baseUnmakeable()
+          ? 'debootstrap is not installed, and without registry access the base image is made with it (apt-get install debootstrap)'
+          : false;
 
 /** The pids under `pid` (the server process sits below buildah and its chroot helper). */
 function descendants(pid: number): number[] {
