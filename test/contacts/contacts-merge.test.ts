@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { forEachStorage, startTestApp, type TestApp, type Workspace } from '../support/harness.ts';
+import { sql } from 'kysely';
+import {
+  eventually,
+  forEachStorage,
+  startTestApp,
+  type TestApp,
+  type Workspace,
+} from '../support/harness.ts';
 
 /** POST /v1/contacts/{id}/merge and GET /v1/contacts/{id}/duplicates: one person known twice becomes one contact. */
 forEachStorage('contact merge', (storage) => {
@@ -259,5 +266,40 @@ forEachStorage('contact merge', (storage) => {
       (await t.call('GET', '/v1/contacts/ct_01JD5Z8Q4X3N2M1K0H9G8F7E6D/duplicates', { key: w.test })).status,
       404,
     );
+  });
+  // Only PostgreSQL has concurrent writers. A contact edit (a person's PATCH, the Graph profile
+  // read) beside a merge that gave the contact an address must not put back what it read before:
+  // CI once lost an Instagram id this way, so the customer's next message made a new contact.
+  it('an edit waiting on a merge keeps the address the merge gave the contact', {
+    skip: storage !== 'postgres' && 'SQLite has one writer at a time',
+  }, async () => {
+    const id = await contactOf(await inbound({ from: '+919811100077', text: 'hello' }));
+    const { edit } = await t.ctx.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('contacts')
+        .set({ instagram_igsid: '17841400000077' })
+        .where('id', '=', id)
+        .execute();
+      const pending = t.call('PATCH', `/v1/contacts/${id}`, {
+        key: w.test,
+        body: { attributes: { seen: 'yes' } },
+      });
+      await eventually(async () => {
+        const r = await sql<{ n: string }>`select count(*) as n from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock'
+              and query ilike '%"contacts"%'`.execute(t.ctx.db);
+        return Number(r.rows[0]!.n) > 0;
+      });
+      return { edit: pending };
+    });
+    const r = await edit;
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.attributes.seen, 'yes');
+    const row = await t.ctx.db
+      .selectFrom('contacts')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    assert.equal(row.instagram_igsid, '17841400000077');
   });
 });

@@ -19,7 +19,7 @@ import { invalidField, notFound } from '../../platform/errors.ts';
 import type { Actor, ParleyEvent, Tx } from '../../platform/events.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { Reaction } from '../../platform/reactions.ts';
-import { type Attributes, type LookupScope, presentContact } from './contacts.service.ts';
+import { type Attributes, type LookupScope, lockContacts, presentContact } from './contacts.service.ts';
 import type { ContactRow } from './contacts.tables.ts';
 
 export interface ContactMergeEvent {
@@ -106,6 +106,7 @@ export async function mergeContacts(
   if (intoId === otherId)
     throw invalidField('other_id', 'is the contact itself: name another contact to merge');
   return ctx.transaction(async (tx) => {
+    await lockContacts(tx.db, [intoId, otherId]);
     const into = await liveContact(tx, scope, intoId);
     const from = await liveContact(tx, scope, otherId).catch(() => {
       throw invalidField('other_id', `no contact with id ${otherId} in this workspace and mode`);

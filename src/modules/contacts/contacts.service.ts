@@ -4,6 +4,7 @@ import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
 import { likeContains } from '../../platform/db/like.ts';
+import { onPostgres } from '../../platform/db/rows.ts';
 import { newRow, tenant } from '../../platform/db/scope.ts';
 import { ApiError, invalidField, validationFailed } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
@@ -84,6 +85,17 @@ export function presentContact(row: ContactRow) {
   };
 }
 export type Contact = ReturnType<typeof presentContact>;
+
+/**
+ * Holds these contacts' rows until the caller's transaction ends, in id order (two writers locking
+ * the same pair never wait on each other): `FOR UPDATE` on PostgreSQL, so a merge and an edit of the
+ * same contact take turns; SQLite runs one writing transaction at a time already.
+ */
+export async function lockContacts(db: Trx, ids: string[]): Promise<void> {
+  if (!onPostgres(db)) return;
+  const sorted = [...new Set(ids)].sort();
+  await db.selectFrom('contacts').select('id').where('id', 'in', sorted).orderBy('id').forUpdate().execute();
+}
 
 export function getContactRow(db: Db | Trx, scope: LookupScope, id: string): Promise<ContactRow> {
   return tenant(db, scope).getById('contacts', id, 'contact');
@@ -489,6 +501,7 @@ export async function updateContact(
 ) {
   const { phone, email } = checkedFields(scope, input);
   return ctx.transaction(async (tx) => {
+    await lockContacts(tx.db, [id]);
     const row = await getContactRow(tx.db, scope, id);
     if (phone && phone !== row.phone) {
       const existing = await findContactByPhone(tx.db, scope, phone);
@@ -499,8 +512,13 @@ export async function updateContact(
     // (a website visitor, a Messenger or Instagram user has neither, and can still be edited).
     if (!next.phone && !next.email && (row.phone || row.email) && !otherAddress(row))
       throw invalidField('phone', 'a contact needs a phone or an email');
-    const { id: _id, workspace_id: _w, livemode: _l, created_at: _c, ...changes } = next;
-    await tx.db.updateTable('contacts').set(changes).where('id', '=', row.id).execute();
+    // Only the columns this PATCH changed are written, so a write beside it (a merge that filled
+    // an address, a profile read) is never put back.
+    const changes = Object.fromEntries(
+      Object.entries(next).filter(([k, v]) => v !== (row as unknown as Record<string, unknown>)[k]),
+    ) as Partial<ContactRow>;
+    if (Object.keys(changes).length > 0)
+      await tx.db.updateTable('contacts').set(changes).where('id', '=', row.id).execute();
     await emitContact(tx, scope, 'contact.updated', next, actor);
     return presentContact(next);
   });

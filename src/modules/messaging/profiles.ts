@@ -66,7 +66,7 @@ export async function readCustomerProfile(
   const lookup = adapterFor(ctx, channel.provider)?.lookupProfile;
   if (!lookup) return;
   const contact = await getContactRow(ctx.db, scope, p.contactId).catch(() => undefined);
-  if (!contact || contact.name) return;
+  if (!contact || contact.name || contact.merged_into) return;
   const profile = await lookup(channel, p.userId);
   const now = ctx.clock.now().toISOString();
   await updateContact(
