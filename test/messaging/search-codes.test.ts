@@ -79,6 +79,15 @@ forEachStorage('search: codes', (storage) => {
     assert.deepEqual(ids(await search('450')), [version]);
   });
 
+  it('finds a code a customer wrote with spaces by the code, when no message writes it whole', async () => {
+    const spaced = await inbound('+919900007006', 'parcel GF 88812 is late again');
+    for (const q of ['GF-88812', 'GF/88812', 'GF 88812']) assert.deepEqual(ids(await search(q)), [spaced], q);
+    // Once a message writes it whole, the code finds that message by its single indexed word.
+    const whole = await inbound('+919900007007', 'GF-88812 again, as I wrote before');
+    assert.deepEqual(ids(await search('GF-88812')), [whole]);
+    assert.deepEqual(new Set(ids(await search('GF 88812'))), new Set([spaced, whole]));
+  });
+
   it('marks the code in the stored text', async () => {
     assert.deepEqual(marked(await search('GF-77341')), ['GF-77341']);
     assert.deepEqual(marked(await search('gf77341')), ['GF-77341']);

@@ -4,7 +4,8 @@
  * cut into words here, the same way for both storages, so what a person types is never read as
  * either engine's operators: each word must appear (as a word or the start of one), in any order.
  * A code ("GF-77341", platform/db/search-text.ts) is one word: its joined form ("gf77341") begins a
- * word of the message, or its parts follow each other there ("77341" alone is a word like any).
+ * word of the message, or, when no message has it so, its parts follow each other there
+ * (codeFirstHits; "77341" alone is a word like any).
  * Conversations are ranked by their best message (bm25 on SQLite, ts_rank with length
  * normalisation on PostgreSQL); conversations whose contact's name, email or phone matches come
  * first. Snippets and highlights are cut in JS from the stored text, the same on both storages.
@@ -193,6 +194,28 @@ async function messageHits(
   return (await query.execute(ctx.db)).rows;
 }
 
+/**
+ * A code is searched by its joined form first, which the index holds as one word for every code a
+ * message wrote ("v2.3.1" → "v231"): a short posting list however common its parts are. Only when
+ * that finds nothing are its parts searched as a phrase (a code written with spaces, "GF 77341"),
+ * whose single-digit parts ("v", "2", "3", "1") each stand in a large share of the messages.
+ */
+async function codeFirstHits(
+  ctx: AppContext,
+  scope: Scope,
+  words: QueryWord[],
+  req: SearchRequest,
+): Promise<Hit[]> {
+  if (!words.some((w) => w.parts)) return messageHits(ctx, scope, words, req);
+  const whole = await messageHits(
+    ctx,
+    scope,
+    words.map(({ word }) => ({ word })),
+    req,
+  );
+  return whole.length > 0 ? whole : messageHits(ctx, scope, words, req);
+}
+
 /** The text of each of these messages of this workspace and mode. */
 async function textsOf(ctx: AppContext, scope: Scope, ids: string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
@@ -292,7 +315,7 @@ export async function searchConversations(
 ): Promise<{ data: SearchResult[]; total: number }> {
   const words = queryWords(req.q);
   const [hits, contactIds] = await Promise.all([
-    messageHits(ctx, scope, words, req),
+    codeFirstHits(ctx, scope, words, req),
     contactConversationIds(ctx, scope, req),
   ]);
   const order: string[] = [...contactIds];
