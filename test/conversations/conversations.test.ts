@@ -76,6 +76,29 @@ forEachStorage('conversations', (storage) => {
     assert.equal((await t.call('GET', '/v1/conversations?assignee=bogus', { key: w.test })).status, 400);
   });
 
+  it('filters by the last message’s time with from/to (ISO 8601; a bad time is a 400)', async () => {
+    const old = await open('+919900000011', 'last week');
+    const recent = await open('+919900000012', 'today');
+    await t.ctx.db
+      .updateTable('conversations')
+      .set({ last_message_at: '2026-01-05T10:00:00.000Z' })
+      .where('id', '=', old)
+      .execute();
+    const ids = async (query: string) => {
+      const r = await t.call('GET', `/v1/conversations?${query}`, { key: w.test });
+      assert.equal(r.status, 200, r.text);
+      return r.body.data.map((c: { id: string }) => c.id) as string[];
+    };
+    const since = await ids(`from=${encodeURIComponent('2026-01-06T00:00:00+05:30')}`);
+    assert.ok(since.includes(recent) && !since.includes(old));
+    assert.deepEqual(await ids('from=2026-01-05T00:00:00Z&to=2026-01-06T00:00:00Z'), [old]);
+    const counted = await t.call('GET', '/v1/conversations?to=2026-01-06T00:00:00Z', { key: w.test });
+    assert.equal(counted.body.meta.total, 1, 'a time-filtered list counts its matches');
+    const bad = await t.call('GET', '/v1/conversations?from=last-week', { key: w.test });
+    assert.equal(bad.status, 400, bad.text);
+    assert.equal(bad.body.error.code, 'validation_failed');
+  });
+
   it('close, reply refused while closed, reopen; a customer message reopens a closed one', async () => {
     const id = await open('+919900000003');
     const closed = await t.call('POST', `/v1/conversations/${id}/close`, { key: w.test });

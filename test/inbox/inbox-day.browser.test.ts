@@ -82,6 +82,51 @@ forEachStorage('a working day in the inbox', (storage) => {
     await page.context().close();
   });
 
+  it("a search's results page: the date filter, the Messages tab, and the Contacts tab opening a customer's conversations", async () => {
+    const code = `INV-${String(phone).slice(-4)}`;
+    const recentFrom = nextPhone();
+    const recent = await inbound(recentFrom, `invoice ${code} is wrong`);
+    await world.app.call('PATCH', `/v1/contacts/${await contactOf(recent)}`, {
+      key: world.key,
+      body: { name: `Zorawar ${code.slice(-4)}` },
+    });
+    const old = await inbound(nextPhone(), `${code} was paid last spring`);
+    // The old conversation's message was written months ago.
+    const months = '2026-03-02T10:00:00.000Z';
+    await world.app.ctx.db
+      .updateTable('messages')
+      .set({ created_at: months })
+      .where('conversation_id', '=', old)
+      .execute();
+    await world.app.ctx.db
+      .updateTable('conversations')
+      .set({ last_message_at: months })
+      .where('id', '=', old)
+      .execute();
+    const page = await open('agent');
+    await page.getByLabel('Search conversations').fill(code);
+    await page.locator(`#card-${old}`).waitFor();
+    await page.locator(`#card-${recent}`).waitFor();
+    await page.getByLabel('Written').selectOption('7d');
+    await page.locator(`#card-${old}`).waitFor({ state: 'detached' });
+    await page.locator(`#card-${recent}`).waitFor();
+    // Messages: each matching message, its code marked.
+    await page.getByRole('tab', { name: 'Messages' }).click();
+    const messages = page.getByRole('list', { name: 'Matching messages' });
+    await messages.locator('mark', { hasText: code }).waitFor();
+    assert.equal(await messages.locator('.card').count(), 1, 'only the message written in the last 7 days');
+    // Contacts: the customer by name; choosing them lists their conversations in any status.
+    await page.getByLabel('Search conversations').fill(`Zorawar ${code.slice(-4)}`);
+    await page.getByRole('tab', { name: 'Contacts' }).click();
+    const contacts = page.getByRole('list', { name: 'Matching contacts' });
+    await contacts.getByRole('button', { name: new RegExp(`Zorawar ${code.slice(-4)}`) }).click();
+    await page.getByText('One customer’s conversations').waitFor();
+    await page.locator(`#card-${recent}`).waitFor();
+    assert.equal(await page.locator('.conv-list .card').count(), 1);
+    assert.match(page.url(), /contact=ct_/);
+    await page.context().close();
+  });
+
   it('offers a duplicate contact in the panel and merges it: its conversation moves here', async () => {
     const from = nextPhone();
     const email = `kavya${from.slice(-5)}@example.com`;

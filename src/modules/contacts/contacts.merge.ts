@@ -19,7 +19,8 @@ import { invalidField, notFound } from '../../platform/errors.ts';
 import type { Actor, ParleyEvent, Tx } from '../../platform/events.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { Reaction } from '../../platform/reactions.ts';
-import { type Attributes, type LookupScope, lockContacts, presentContact } from './contacts.service.ts';
+import { lockContacts } from './contacts.lock.ts';
+import { type Attributes, type LookupScope, presentContact } from './contacts.service.ts';
 import type { ContactRow } from './contacts.tables.ts';
 
 export interface ContactMergeEvent {

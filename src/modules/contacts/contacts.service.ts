@@ -4,13 +4,13 @@ import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Dialect, Trx } from '../../platform/db/database.ts';
 import { likeContains } from '../../platform/db/like.ts';
-import { onPostgres } from '../../platform/db/rows.ts';
 import { newRow, tenant } from '../../platform/db/scope.ts';
 import { ApiError, invalidField, validationFailed } from '../../platform/errors.ts';
 import type { Actor, Tx } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
 import { objectHead } from '../../platform/http/schemas.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
+import { lockContacts } from './contacts.lock.ts';
 import type { ContactRow } from './contacts.tables.ts';
 import { ambiguousNationalNumber, invalidPhoneMessage } from './phone.ts';
 
@@ -85,17 +85,6 @@ export function presentContact(row: ContactRow) {
   };
 }
 export type Contact = ReturnType<typeof presentContact>;
-
-/**
- * Holds these contacts' rows until the caller's transaction ends, in id order (two writers locking
- * the same pair never wait on each other): `FOR UPDATE` on PostgreSQL, so a merge and an edit of the
- * same contact take turns; SQLite runs one writing transaction at a time already.
- */
-export async function lockContacts(db: Trx, ids: string[]): Promise<void> {
-  if (!onPostgres(db)) return;
-  const sorted = [...new Set(ids)].sort();
-  await db.selectFrom('contacts').select('id').where('id', 'in', sorted).orderBy('id').forUpdate().execute();
-}
 
 export function getContactRow(db: Db | Trx, scope: LookupScope, id: string): Promise<ContactRow> {
   return tenant(db, scope).getById('contacts', id, 'contact');

@@ -20,6 +20,9 @@ export interface ConversationFilters {
   ai_paused?: boolean;
   priority?: ConversationPriority;
   q?: string;
+  /** ISO date-times: only conversations whose last message was written at or after `from`, before `to`. */
+  from?: string;
+  to?: string;
 }
 
 /**
@@ -44,6 +47,8 @@ export async function listConversations(
   else if (f.assignee) q = q.where('assignee_id', '=', f.assignee);
   // Tags are a JSON array of strings: match the quoted element.
   if (f.tag) q = q.where(likeContains('tags', JSON.stringify(f.tag.toLowerCase())));
+  if (f.from) q = q.where('last_message_at', '>=', f.from);
+  if (f.to) q = q.where('last_message_at', '<', f.to);
   if (f.q) {
     const text = f.q;
     q = q.where((eb) =>
@@ -62,6 +67,8 @@ export async function listConversations(
     !f.assignee &&
     !f.tag &&
     !f.priority &&
+    !f.from &&
+    !f.to &&
     !f.q;
   // The total the triggers keep (no filter but status), or a count of the matches.
   const total = onlyStatus ? countByStatus(ctx, scope, f.status) : q.clearSelect().select(countAll);

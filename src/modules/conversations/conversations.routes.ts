@@ -54,7 +54,7 @@ export const conversationRoutes = [
     path: '/v1/conversations',
     summary: 'List conversations',
     description:
-      'Conversations of this workspace and mode, the latest activity first, each with its channel, contact, status, AI state, assignee, tags, last message and `window_expires_at`. Filter by `status`, `channel`, `assignee`, `tag`, `contact_id`, `agent_id`, `ai_paused`, `priority` or search with `q`.',
+      'Conversations of this workspace and mode, the latest activity first, each with its channel, contact, status, AI state, assignee, tags, last message and `window_expires_at`. Filter by `status`, `channel`, `assignee`, `tag`, `contact_id`, `agent_id`, `ai_paused`, `priority`, the last message’s time (`from`/`to`), or search with `q`.',
     tags,
     auth: 'key',
     scope: 'conversations:read',

@@ -294,4 +294,14 @@ export const listConversationsQuery = {
     'Search the last message, the customer address and name.',
     'refund',
   ).optional(),
+  from: describe(
+    z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString()),
+    'Only conversations whose last message was written at or after this time (ISO 8601).',
+    '2026-05-10T00:00:00Z',
+  ).optional(),
+  to: describe(
+    z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString()),
+    'Only conversations whose last message was written before this time (ISO 8601).',
+    '2026-05-17T00:00:00Z',
+  ).optional(),
 };

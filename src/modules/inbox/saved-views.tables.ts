@@ -12,7 +12,7 @@ export interface SavedViewsTable {
   /** Who saved it. */
   user_id: string;
   name: string;
-  /** JSON: the filters (`view`, `status`, `channel`, `tag`, `agent`, `assignee`, `priority`, `q`). */
+  /** JSON: the filters (`view`, `status`, `channel`, `tag`, `agent`, `assignee`, `priority`, `q`, `date`). */
   filters: string;
   /** 1: every person of the workspace sees it. */
   shared: number;

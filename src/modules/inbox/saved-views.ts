@@ -42,6 +42,11 @@ const filters = describe(
     ).optional(),
     priority: describe(z.enum(['low', 'normal', 'high', 'urgent']), 'The priority.', 'urgent').optional(),
     q: describe(z.string().trim().min(1).max(500), 'A search.', 'refund').optional(),
+    date: describe(
+      z.enum(['today', '7d', '30d', '90d']),
+      'Last activity (a search: messages written) since: today, or the last 7, 30 or 90 days, counted when the view opens.',
+      '7d',
+    ).optional(),
   }),
   "The list's filters, as the inbox's URL holds them (`view` is the tab; `status: any` searches every status).",
   { view: 'handoffs', priority: 'urgent', channel: 'whatsapp' },

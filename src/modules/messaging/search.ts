@@ -57,6 +57,8 @@ export interface SearchResult {
 const MAX_WORDS = 8;
 /** Matching messages ranked per query: past them, the newest matches win (a word in every message costs no more). */
 const CANDIDATES = 300;
+/** A code's newest messages that the other words of its query are checked on (PostgreSQL). */
+const CODE_CANDIDATES = 20 * CANDIDATES;
 const MATCHES_PER_CONVERSATION = 3;
 const SNIPPET_CHARS = 160;
 
@@ -64,6 +66,8 @@ const SNIPPET_CHARS = 160;
 export interface QueryWord {
   word: string;
   parts?: string[];
+  /** A code searched by its joined form alone (codeFirstHits). */
+  code?: boolean;
 }
 
 /** Codes first, then runs of letters, digits and combining marks (Devanagari's vowel signs belong to their word). */
@@ -181,13 +185,29 @@ async function messageHits(
   } else {
     // Ranked after the newest candidates are cut, so ts_rank runs for CANDIDATES rows at most.
     const tsq = sql`to_tsquery('parley_search', ${tsQuery(words)})`;
+    // A code beside other words ("order GF-77341"): the code's own messages are few, where a
+    // common word's ("order") are many, so those are found first (materialized: the planner would
+    // otherwise AND both words' index scans) and the other words checked on them alone.
+    const code = words.length > 1 ? words.find((w) => w.parts || w.code) : undefined;
+    const source = code
+      ? sql`(with coded as materialized (
+            select m.id, m.conversation_id, m.direction, m.sender_type, m.type, m.created_at, m.search_tsv
+            from messages m
+            where m.search_tsv @@ to_tsquery('parley_search', ${tsQuery([code])}) and ${scopeSql(scope, 'm')}
+              and m.deleted_at is null ${inConversations} ${from} ${to}
+            order by m.id desc limit ${CODE_CANDIDATES}
+          ) select * from coded) as m`
+      : sql`messages as m`;
+    const where = code
+      ? sql`m.search_tsv @@ ${tsq}`
+      : sql`m.search_tsv @@ ${tsq} and ${scopeSql(scope, 'm')}
+          and m.deleted_at is null ${inConversations} ${from} ${to}`;
     query = sql<Hit>`select hits.id, hits.conversation_id, hits.direction, hits.sender_type, hits.type,
         hits.created_at, -ts_rank(hits.search_tsv, ${tsq}, 1) as score
       from (
         select m.id, m.conversation_id, m.direction, m.sender_type, m.type, m.created_at, m.search_tsv
-        from messages m
-        where m.search_tsv @@ ${tsq} and ${scopeSql(scope, 'm')}
-          and m.deleted_at is null ${inConversations} ${from} ${to}
+        from ${source}
+        where ${where}
         order by m.id desc limit ${CANDIDATES}
       ) as hits order by score, hits.id desc`;
   }
@@ -210,7 +230,7 @@ async function codeFirstHits(
   const whole = await messageHits(
     ctx,
     scope,
-    words.map(({ word }) => ({ word })),
+    words.map(({ word, parts }) => (parts ? { word, code: true } : { word })),
     req,
   );
   return whole.length > 0 ? whole : messageHits(ctx, scope, words, req);

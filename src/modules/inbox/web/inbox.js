@@ -10,7 +10,9 @@ import {
   relativeTime,
   session,
 } from './lib.js';
+import { SearchResults } from './search-results.js';
 import {
+  DATE_FILTERS,
   FILTERS,
   formatDuration,
   formatHumanWindow,
@@ -68,8 +70,12 @@ function useMinuteClock() {
 export function Inbox({ route, live }) {
   const me = session.current.user.id;
   const view = VIEWS.includes(route.query.get('view')) ? route.query.get('view') : 'all';
-  const filters = Object.fromEntries(FILTERS.map((f) => [f, route.query.get(f) ?? '']));
-  const filterKey = `${view}|${FILTERS.map((f) => filters[f]).join('|')}`;
+  /** @type {Record<string, string>} */
+  const filters = Object.fromEntries([...FILTERS, 'contact'].map((f) => [f, route.query.get(f) ?? '']));
+  const filterKey = `${view}|${FILTERS.map((f) => filters[f]).join('|')}|${filters.contact}`;
+  // A search's results: its conversations, their matching messages one by one, or matching contacts.
+  const searchTab =
+    filters.q && ['messages', 'contacts'].includes(route.query.get('in')) ? route.query.get('in') : '';
   const selectedId = /^\/app\/c\/(conv_[0-9A-Za-z]+)/.exec(route.path)?.[1] ?? null;
   const [list, setList] = useState([]);
   const [meta, setMeta] = useState(null);
@@ -205,8 +211,11 @@ export function Inbox({ route, live }) {
       </div>
       <${Filters} filters=${filters} setQuery=${setQuery} names=${names} />
       <${SavedViewsButton} view=${view} filters=${filters} setQuery=${setQuery} me=${me} />
+      ${filters.contact && !filters.q ? html`<p class="row small pad contact-filter">One customer’s conversations <button type="button" class="ghost" onClick=${() => setQuery({ contact: '' })}>Show everyone’s</button></p>` : null}
+      ${filters.q ? html`<${SearchTabs} tab=${searchTab} setQuery=${setQuery} />` : null}
       ${state.error ? html`<p class="error" role="alert">${state.error} <button type="button" onClick=${() => load(1)}>Retry</button></p>` : null}
-      <ul class="conv-list" aria-label="Conversation list" aria-busy=${state.loading}>
+      ${searchTab ? html`<${SearchResults} tab=${searchTab} list=${list} filters=${filters} setQuery=${setQuery} search=${search} now=${now} />` : null}
+      <ul class="conv-list" aria-label="Conversation list" aria-busy=${state.loading} hidden=${Boolean(searchTab)}>
         ${list.map(
           (
             c,
@@ -214,10 +223,10 @@ export function Inbox({ route, live }) {
             cursor=${c.id === cursor} unread=${c.id !== selectedId && isUnread(c, seen.get(c.id))} search=${search} />`,
         )}
       </ul>
-      ${!state.loading && !list.length && !state.error ? html`<${EmptyList} view=${view} filters=${filters} setQuery=${setQuery} />` : null}
+      ${!searchTab && !state.loading && !list.length && !state.error ? html`<${EmptyList} view=${view} filters=${filters} setQuery=${setQuery} />` : null}
       ${state.loading ? html`<p class="muted pad">Loading…</p>` : null}
       ${
-        meta && meta.page < meta.total_pages && !state.loading
+        meta && meta.page < meta.total_pages && !state.loading && searchTab !== 'contacts'
           ? html`<button type="button" class="more" onClick=${() => load(meta.page + 1)}>Load more (${meta.total - list.length} left)</button>`
           : null
       }
@@ -233,9 +242,9 @@ export function Inbox({ route, live }) {
 
 /** An empty list says why and what to do next: clear the filters, or get a first message in. */
 function EmptyList({ view, filters, setQuery }) {
-  const filtered = FILTERS.some((f) => filters[f]);
+  const filtered = FILTERS.some((f) => filters[f]) || Boolean(filters.contact);
   if (filtered || view !== 'all') {
-    const clear = Object.fromEntries([...FILTERS, 'view'].map((f) => [f, '']));
+    const clear = Object.fromEntries([...FILTERS, 'view', 'contact', 'in'].map((f) => [f, '']));
     return html`<div class="empty-state pad" role="status">
       <p><strong>Nothing matches this view.</strong> ${view === 'handoffs' ? 'No conversation waits for a person right now.' : 'Try another view, or clear the filters.'}</p>
       ${
@@ -252,6 +261,24 @@ function EmptyList({ view, filters, setQuery }) {
       <li>Try it now with a test key: <code>POST /v1/sandbox/inbound</code> with <code>{"from": "+919800000001", "text": "Hi"}</code> sends a test message that the default agent (the oldest active one) answers; add <code>"agent_id"</code> to write to another agent (or <code>parley chat agt_...</code>).</li>
       ${isAdmin() ? html`<li>Set up the AI that answers in <${Link} href="/app/manage/agents">Manage → AI agents<//>.</li>` : null}
     </ol>
+  </div>`;
+}
+
+/** A search's results page: Conversations, Messages, Contacts (the `in` query parameter). */
+function SearchTabs({ tab, setQuery }) {
+  const tabs = [
+    ['', 'Conversations'],
+    ['messages', 'Messages'],
+    ['contacts', 'Contacts'],
+  ];
+  return html`<div role="tablist" aria-label="Search results" class="tabs search-tabs">
+    ${tabs.map(
+      ([
+        v,
+        label,
+      ]) => html`<button role="tab" type="button" aria-selected=${tab === v} class=${tab === v ? 'active' : ''}
+      onClick=${() => setQuery({ in: v })}>${label}</button>`,
+    )}
   </div>`;
 }
 
@@ -312,6 +339,10 @@ function Filters({ filters, setQuery, names }) {
     </select>
     <input type="text" placeholder="Tag" aria-label="Tag" value=${filters.tag} size="8"
       onChange=${(e) => setQuery({ tag: e.currentTarget.value.trim().toLowerCase() })} />
+    <select aria-label=${filters.q ? 'Written' : 'Last activity'} value=${filters.date} onChange=${(e) => setQuery({ date: e.currentTarget.value })}>
+      <option value="">Any time</option>
+      ${Object.entries(DATE_FILTERS).map(([v, label]) => html`<option value=${v}>${label}</option>`)}
+    </select>
   </div>`;
 }
 
@@ -323,6 +354,7 @@ const CHANNEL_NAMES = {
   web: 'Web',
   messenger: 'Messenger',
   instagram: 'Instagram',
+  telegram: 'Telegram',
 };
 
 const channelIcon = {
@@ -333,6 +365,7 @@ const channelIcon = {
   web: 'Web',
   messenger: 'FB',
   instagram: 'IG',
+  telegram: 'TG',
 };
 
 /** Priority on a card: shown unless normal. */

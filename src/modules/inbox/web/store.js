@@ -7,12 +7,35 @@
  * @typedef {import('./vendor/sdk/browser.js').components['schemas']['Conversation']} Conversation
  * @typedef {import('./vendor/sdk/browser.js').components['schemas']['Message']} Message
  * @typedef {'mine' | 'unassigned' | 'handoffs' | 'all'} View
- * @typedef {{ status?: string, channel?: string, tag?: string, agent?: string, assignee?: string, priority?: string, q?: string }} Filters
+ * @typedef {{ status?: string, channel?: string, tag?: string, agent?: string, assignee?: string, priority?: string, q?: string, date?: string, contact?: string }} Filters
  */
 
 /** The tabs of the list and the filters that may narrow them (kept in the URL). */
 export const VIEWS = ['mine', 'unassigned', 'handoffs', 'all'];
-export const FILTERS = ['status', 'channel', 'tag', 'agent', 'assignee', 'priority', 'q'];
+export const FILTERS = ['status', 'channel', 'tag', 'agent', 'assignee', 'priority', 'q', 'date'];
+
+/** The list's time filters: last activity (a search: messages written) since then. */
+export const DATE_FILTERS = {
+  today: 'Today',
+  '7d': 'Last 7 days',
+  '30d': 'Last 30 days',
+  '90d': 'Last 90 days',
+};
+
+/**
+ * The start of a time filter, as an ISO time: local midnight today, or that many days before now.
+ * @param {string} date
+ * @param {number} now
+ */
+export function dateFrom(date, now = Date.now()) {
+  if (date === 'today') {
+    const d = new Date(now);
+    d.setHours(0, 0, 0, 0);
+    return d.toISOString();
+  }
+  const days = Number(/^(\d+)d$/.exec(date)?.[1] ?? 0);
+  return days > 0 ? new Date(now - days * 86_400_000).toISOString() : '';
+}
 
 const rank = { queued: 0, sent: 1, delivered: 2, read: 3, failed: 9, received: -1 };
 
@@ -64,6 +87,10 @@ function viewParams(view, filters, me, queryName) {
   if (filters.channel) p.set('channel', filters.channel);
   if (filters.tag) p.set('tag', filters.tag);
   if (filters.agent) p.set('agent_id', filters.agent);
+  const from = filters.date ? dateFrom(filters.date) : '';
+  if (from) p.set('from', from);
+  // A customer's conversations (from a search's Contacts tab); the search itself has no such filter.
+  if (filters.contact && !filters.q) p.set('contact_id', filters.contact);
   if (filters.q) p.set(queryName, filters.q);
   return p;
 }
@@ -86,16 +113,20 @@ export function matchesView(conv, view, filters, me) {
   if (filters.agent && conv.agent_id !== filters.agent) return false;
   if (filters.priority && conv.priority !== filters.priority) return false;
   if (view !== 'mine' && view !== 'unassigned' && !assignedTo(conv, filters.assignee)) return false;
-  if (filters.q) {
-    const q = filters.q.toLowerCase();
-    const hay = [conv.last_message, conv.contact?.name, conv.contact_address, conv.contact?.phone]
-      .filter(Boolean)
-      .join(' ')
-      .toLowerCase();
-    if (!hay.includes(q)) return false;
-  }
-  return true;
+  if (filters.contact && conv.contact?.id !== filters.contact) return false;
+  if (filters.date && (conv.last_message_at ?? '') < dateFrom(filters.date)) return false;
+  return !filters.q || searchedText(conv).includes(filters.q.toLowerCase());
 }
+
+/**
+ * The text a live update's card is matched against a search by: its last message and customer.
+ * @param {Conversation} conv
+ */
+const searchedText = (conv) =>
+  [conv.last_message, conv.contact?.name, conv.contact_address, conv.contact?.phone]
+    .filter(Boolean)
+    .join(' ')
+    .toLowerCase();
 
 /**
  * Whether the conversation's assignee is the filter's (a user or team id, `none`, or empty: any).
