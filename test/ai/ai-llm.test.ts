@@ -65,6 +65,7 @@ describe('LLM engine against a fake OpenAI-compatible server', () => {
       const first = fake.requests[0];
       assert.equal(first.model, 'llama3');
       assert.equal(first.stream ?? false, stream);
+      if (stream) assert.equal(first.stream_options?.include_usage, true, 'a stream asks for its usage');
       assert.equal(first.headers.authorization, 'Bearer sk-local');
       const toolNames = first.tools.map((t: any) => t.function.name).sort();
       // Only lookups are tools; what happens is the answer's `action` field.
@@ -82,6 +83,9 @@ describe('LLM engine against a fake OpenAI-compatible server', () => {
       const toolMsg = fake.requests[1].messages.find((m: any) => m.role === 'tool');
       assert.match(toolMsg.content, /basement/);
       assert.deepEqual(handoffs, []);
+      // What the reply cost: both requests' tokens as the server counted them (10 in, 5 out each).
+      assert.equal(r.llm?.model, 'openai_compatible:llama3');
+      assert.deepEqual(r.llm?.usage, { input_tokens: 20, output_tokens: 10 });
     });
   }
 

@@ -608,5 +608,48 @@ forEachStorage('ai agent', (storage) => {
     assert.equal(replies[1].text, LLM_FALLBACK_EN);
     const c = await t.call('GET', `/v1/conversations/${conv}`, { key: w.test });
     assert.equal(c.body.ai_paused, true);
+    // What each reply cost: the answer's two requests (10 tokens in, 5 out each, as the fake
+    // counts them); the failed one's reply has no model.
+    // The reply's record is written just after its message.
+    const why = await eventually(async () => {
+      const r = await t.call('GET', `/v1/conversations/${conv}/ai-replies`, { key: w.test });
+      return r.status === 200 && r.body.data.length === 2 ? r : null;
+    });
+    assert.deepEqual(
+      why.body.data.map(
+        (r: { model: string | null; input_tokens: number | null; output_tokens: number | null }) => [
+          r.model,
+          r.input_tokens,
+          r.output_tokens,
+        ],
+      ),
+      [
+        ['openai_compatible:llama3', 20, 10],
+        [null, null, null],
+      ],
+    );
+    // Reports: tokens by model, and this conversation's alone.
+    const byModel = await t.call('GET', `/v1/reports/ai-usage?conversation_id=${conv}`, { key: w.test });
+    assert.equal(byModel.status, 200, byModel.text);
+    assert.deepEqual(byModel.body.totals, {
+      replies: 2,
+      llm_replies: 1,
+      input_tokens: 20,
+      output_tokens: 10,
+    });
+    assert.deepEqual(
+      byModel.body.rows.map((r: { key: string | null; replies: number }) => [r.key, r.replies]),
+      [
+        ['openai_compatible:llama3', 1],
+        [null, 1],
+      ],
+    );
+    const byDay = await t.call('GET', `/v1/reports/ai-usage?conversation_id=${conv}&group_by=day`, {
+      key: w.test,
+    });
+    assert.equal(byDay.body.rows.length, 1);
+    assert.match(byDay.body.rows[0].key, /^\d{4}-\d{2}-\d{2}$/);
+    const bad = await t.call('GET', '/v1/reports/ai-usage?group_by=weekday', { key: w.test });
+    assert.equal(bad.status, 400, bad.text);
   });
 });

@@ -247,4 +247,17 @@ forEachStorage('reports page in a real browser', (storage) => {
       10_000,
     );
   });
+  it("the AI usage view counts the AI's replies and their tokens by model, and by agent", async () => {
+    await page.getByRole('button', { name: 'AI usage' }).click();
+    await page.waitForURL((u) => u.searchParams.get('view') === 'ai');
+    const builtin = page.locator('table.ai-usage tbody tr', { hasText: 'Built-in engine' });
+    await builtin.waitFor();
+    // The four conversations' answers, by the built-in agent: replies, no LLM, no tokens.
+    const cells = await builtin.locator('td').allTextContents();
+    assert.ok(Number(cells[1]) >= 4, cells.join(' | '));
+    assert.deepEqual(cells.slice(2), ['0', '0', '0']);
+    await page.getByLabel('Rows per').selectOption('agent');
+    await page.waitForURL((u) => u.searchParams.get('by') === 'agent');
+    await page.locator('table.ai-usage tbody tr', { hasText: 'Desk' }).first().waitFor();
+  });
 });

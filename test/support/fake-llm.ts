@@ -146,9 +146,11 @@ export async function startFakeLlm(): Promise<FakeLlm> {
         send({ tool_calls: [{ index: c.index, function: { arguments: c.function.arguments } }] });
       }
       send({}, finish);
-      res.write(
-        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } })}\n\n`,
-      );
+      // As OpenAI's API: a stream tells its usage only when `stream_options.include_usage` asks.
+      if (body.stream_options?.include_usage)
+        res.write(
+          `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } })}\n\n`,
+        );
       res.end('data: [DONE]\n\n');
       return;
     }

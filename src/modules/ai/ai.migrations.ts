@@ -36,4 +36,12 @@ export const aiMigrations: Record<string, ParleyMigration> = {
       await db.schema.alterTable('ai_replies').addColumn('model_outcome', 'text').execute();
     },
   },
+  /** What an LLM reply cost (issue 60): the answering model and its tokens in and out, for Reports. */
+  '1475_ai_replies_tokens': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('ai_replies').addColumn('model', 'text').execute();
+      await db.schema.alterTable('ai_replies').addColumn('input_tokens', 'integer').execute();
+      await db.schema.alterTable('ai_replies').addColumn('output_tokens', 'integer').execute();
+    },
+  },
 };

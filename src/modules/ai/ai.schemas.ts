@@ -152,6 +152,21 @@ export const aiRepliesResponse = z.object({
         answered: describe(z.boolean(), 'False when the agent could not answer.', true),
         sources: describe(z.array(sourceObject), 'Knowledge passages the answer is based on.'),
         actions: describe(z.array(actionObject), 'What the agent did while answering.'),
+        model: describe(
+          z.string().nullable(),
+          'The model that answered (`provider:name`, `builtin` when a fallback chain ended at the built-in engine; null for a built-in agent or when no model answered).',
+          'openai:gpt-4o-mini',
+        ),
+        input_tokens: describe(
+          z.number().int().nullable(),
+          'Tokens the answering model read for this reply, tool rounds included (null when its server did not say).',
+          1840,
+        ),
+        output_tokens: describe(
+          z.number().int().nullable(),
+          'Tokens it wrote for this reply, tool rounds included.',
+          96,
+        ),
       }),
     ),
     'One entry per given message the AI wrote (others are left out).',

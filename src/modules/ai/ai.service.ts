@@ -273,7 +273,9 @@ export async function recordReply(
   conversation: Pick<ConversationRow, 'id'>,
   agentId: string,
   how: Pick<AiRepliesTable, 'engine' | 'sources' | 'actions' | 'answered' | 'created_at'> &
-    Partial<Pick<AiRepliesTable, 'dialogue_state' | 'model_outcome'>>,
+    Partial<
+      Pick<AiRepliesTable, 'dialogue_state' | 'model_outcome' | 'model' | 'input_tokens' | 'output_tokens'>
+    >,
 ) {
   await db
     .insertInto('ai_replies')
@@ -468,6 +470,9 @@ async function answerBurst(
       answered: result.answered ? 1 : 0,
       dialogue_state: result.state ? toJson(result.state) : null,
       model_outcome: result.llm ? toJson(result.llm) : null,
+      model: result.llm?.model ?? null,
+      input_tokens: result.llm?.usage?.input_tokens ?? null,
+      output_tokens: result.llm?.usage?.output_tokens ?? null,
       created_at: ctx.clock.now().toISOString(),
     });
     await markAiHandled(tx.db, conversation.id);

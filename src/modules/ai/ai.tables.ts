@@ -22,6 +22,13 @@ export interface AiRepliesTable {
    * `builtin`, or null when none did), how it called tools, the models that failed first and why, retries.
    */
   model_outcome?: string | null;
+  /**
+   * The model that answered (`provider:name`, `builtin`; migration 1475), and the tokens it read and
+   * wrote for this reply, tool rounds included (null: not an LLM's answer, or its server told none).
+   */
+  model?: string | null;
+  input_tokens?: number | null;
+  output_tokens?: number | null;
   created_at: string;
 }
 

@@ -45,6 +45,9 @@ export async function aiRepliesOf(
       answered: r.answered === 1,
       sources: fromJson<EngineResult['sources']>(r.sources, []),
       actions: fromJson<EngineResult['actions']>(r.actions, []),
+      model: r.model ?? null,
+      input_tokens: r.input_tokens ?? null,
+      output_tokens: r.output_tokens ?? null,
     })),
   };
 }

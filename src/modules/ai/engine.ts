@@ -144,6 +144,8 @@ export interface LlmOutcome {
   failures: Array<{ model: string; reason: string; status?: number; ms: number }>;
   /** Requests sent again after a 429 with Retry-After or a refused connection. */
   retries: number;
+  /** Tokens the answering model read and wrote for this reply, tool rounds included (null: none told). */
+  usage?: { input_tokens: number | null; output_tokens: number | null };
 }
 
 export type CallAction =

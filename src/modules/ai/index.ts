@@ -1,6 +1,7 @@
 /** The ai module's public surface: what other modules may use. */
 export { type AiOptions, llmOptionsOf, runEngine, testAgent, variablesOf } from './ai.service.ts';
 export { liveTools } from './ai.tools.ts';
+export { aiReplyUsage } from './ai.usage.ts';
 export { parseWhen } from './datetime.ts';
 export { type DialogueState, heardState } from './dialogue.ts';
 export { fillVariables, type Turn } from './engine.ts';

@@ -41,6 +41,8 @@ export interface AttemptInput {
   stream: boolean;
   /** Told the answer's text so far as it streams (each generation starts again from nothing). */
   onText?: (textSoFar: string) => void;
+  /** Told the tokens of each generation, as the server counted them. */
+  onUsage?: (usage: { inputTokens?: number; outputTokens?: number }) => void;
 }
 
 /** Tool actions one turn may take before the model must answer. */
@@ -167,6 +169,7 @@ async function generate(
     },
     async (span) => {
       const got = await runGeneration(o, args);
+      if (got.usage) o.onUsage?.(got.usage);
       if (got.usage?.inputTokens !== undefined)
         span?.setAttribute('gen_ai.usage.input_tokens', got.usage.inputTokens);
       if (got.usage?.outputTokens !== undefined)

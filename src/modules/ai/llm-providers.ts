@@ -32,6 +32,8 @@ export function languageModel(model: ModelRef): LanguageModel {
         name: model.provider,
         baseURL,
         apiKey,
+        // A streamed answer's tokens come only when asked for (what a reply cost, docs/models.md).
+        includeUsage: true,
       }).chatModel(model.name);
     default:
       throw new Error(`${model.provider} is not an LLM provider`);

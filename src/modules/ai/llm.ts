@@ -80,6 +80,8 @@ interface ReplyRun {
   base: ModelMessage[];
   budgetMs: number;
   outcome: LlmOutcome;
+  /** The tokens of the model being asked now (the answering one's become `outcome.usage`). */
+  tokens: { input: number | null; output: number | null };
 }
 
 interface Failed {
@@ -107,6 +109,7 @@ export async function llmReply(
     base: toMessages(input),
     budgetMs: primary.timeoutMs ?? opts.timeoutMs ?? 20_000,
     outcome: { model: null, tool_calling: null, failures: [], retries: 0 },
+    tokens: { input: null, output: null },
   };
   // A write read back at the last turn runs on the customer's yes once, before any model is asked.
   const early = await toolFlow(input, run.custom, run.t, run.base).confirmed();
@@ -160,6 +163,7 @@ async function answered(
 ): Promise<EngineResult> {
   run.outcome.model = label(model);
   run.outcome.tool_calling = mode;
+  run.outcome.usage = { input_tokens: run.tokens.input, output_tokens: run.tokens.output };
   if (got.kind === 'done') return finish(run, got.done.reply, model.provider, got.done.extra);
   try {
     const done = await executeAction(got.answer, run.input.agent, run.t, run.opts.call);
@@ -177,6 +181,7 @@ async function tryModel(
   calling: ToolCalling,
 ): Promise<{ ok: true; got: AttemptResult; mode: ToolMode; ms: number } | ({ ok: false } & Failed)> {
   const startedAt = performance.now();
+  run.tokens = { input: null, output: null };
   const timeout = AbortSignal.timeout(run.budgetMs);
   const signal = run.opts.signal ? AbortSignal.any([timeout, run.opts.signal]) : timeout;
   let mode: ToolMode = calling === 'json' ? 'json' : 'native';
@@ -226,6 +231,10 @@ function attemptInput(
     maxSteps: opts.maxSteps ?? 5,
     signal,
     stream: opts.stream ?? true,
+    onUsage: (u) => {
+      if (u.inputTokens !== undefined) run.tokens.input = (run.tokens.input ?? 0) + u.inputTokens;
+      if (u.outputTokens !== undefined) run.tokens.output = (run.tokens.output ?? 0) + u.outputTokens;
+    },
     ...(opts.onReplyText ? { onText: spokenSoFar(opts.onReplyText) } : {}),
   };
 }

@@ -3,6 +3,7 @@ import { contentDisposition } from '../../platform/http/content-disposition.ts';
 import { defineRoute, ok } from '../../platform/http/route.ts';
 import { describe } from '../../platform/http/schemas.ts';
 import { adFigures } from '../conversations/index.ts';
+import { aiUsageQuery, aiUsageReport, aiUsageReportObject } from './reports.ai-usage.ts';
 import { costsCsv, costsQuery, costsReport, costsReportObject } from './reports.costs.ts';
 import { reportFilterFields, resolveFilters } from './reports.filters.ts';
 import { getRateCard, rateCardBody, rateCardObject, setRateCard } from './reports.rate-card.ts';
@@ -48,6 +49,27 @@ const adsReportObject = z.object({
 });
 
 export const costRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/v1/reports/ai-usage',
+    summary: 'AI usage report: tokens by model',
+    description:
+      "The AI's replies in the range with the tokens their models read and wrote (as each model's server counted them, tool rounds included), grouped by `group_by`: `model` (default), `agent`, `day` or `conversation`; `conversation_id` gives one conversation's. Filters: `from`, `to` (dates in the workspace timezone, or date-times; by when the reply was written), `agent_id`. Multiply by your provider's prices per token for the money. See docs/reports.md, \"AI usage\".",
+    tags,
+    auth: 'key',
+    scope: 'reports:read',
+    query: z.object({ ...rangeQuery, ...aiUsageQuery }),
+    responses: { 200: aiUsageReportObject },
+    handler: ok(async ({ ctx, auth, query }) =>
+      aiUsageReport(
+        ctx,
+        auth,
+        await resolveFilters(ctx, auth, query),
+        query.group_by ?? 'model',
+        query.conversation_id,
+      ),
+    ),
+  }),
   defineRoute({
     method: 'GET',
     path: '/v1/rate-card',

@@ -15,6 +15,7 @@ const VIEWS = [
   ['overview', 'Overview'],
   ['people', 'People'],
   ['campaigns', 'Campaigns'],
+  ['ai', 'AI usage'],
 ];
 
 let stylesAdded = false;
@@ -134,7 +135,7 @@ export function Reports({ route }) {
       </nav>
     </header>
     <${Filters} query=${query} view=${view} shown=${shown} />
-    ${view === 'people' ? html`<${People} query=${query} onShown=${setShown} />` : view === 'campaigns' ? html`<${Campaigns} query=${query} />` : html`<${Overview} query=${query} onShown=${setShown} />`}
+    ${view === 'people' ? html`<${People} query=${query} onShown=${setShown} />` : view === 'campaigns' ? html`<${Campaigns} query=${query} />` : view === 'ai' ? html`<${AiUsage} query=${query} onShown=${setShown} />` : html`<${Overview} query=${query} onShown=${setShown} />`}
   </section>`;
 }
 
@@ -369,6 +370,51 @@ function People({ query, onShown }) {
           <td>${r.handled}</td><td>${r.replies}</td><td>${secs(r.first_response_p50_s)}</td><td>${secs(r.first_response_p90_s)}</td>
           <td>${num(r.csat_avg)} <span class="muted small">(${r.csat_responses})</span></td></tr>`,
       )}</tbody></table>
+  </div>`;
+}
+
+const USAGE_GROUPS = [
+  ['model', 'Model'],
+  ['agent', 'AI agent'],
+  ['day', 'Day'],
+];
+
+/** The AI's replies and the tokens their models read and wrote (GET /v1/reports/ai-usage). */
+function AiUsage({ query, onShown }) {
+  const by = USAGE_GROUPS.some(([g]) => g === query.get('by')) ? query.get('by') : 'model';
+  const q = filterQuery(query);
+  q.set('group_by', by);
+  const usage = useData('/v1/reports/ai-usage', { query: q });
+  const agents = useData(by === 'agent' ? '/v1/agents' : '', { query: { per_page: '100' } });
+  const names = new Map((agents.data?.data ?? []).map((a) => [a.id, a.name]));
+  useShown(usage.data, onShown);
+  if (usage.error) return html`<p class="error pad" role="alert">${usage.error}</p>`;
+  if (!usage.data) return html`<p class="muted pad">Loading the report…</p>`;
+  const { rows, totals } = usage.data;
+  const label = (key) =>
+    key === null
+      ? by === 'model'
+        ? 'Built-in engine'
+        : '—'
+      : key === 'builtin'
+        ? 'Built-in engine (fallback)'
+        : (names.get(key) ?? key);
+  return html`<div class="report-body" data-loaded=${usage.path}>
+    <p class="row">
+      <label>Rows per <select aria-label="Rows per" value=${by} onChange=${(e) => setParams(query, { by: e.currentTarget.value === 'model' ? '' : e.currentTarget.value })}>
+        ${USAGE_GROUPS.map(([g, name]) => html`<option value=${g}>${name}</option>`)}
+      </select></label>
+      <span class="muted small">Tokens as each model's server counted them, tool rounds included. Multiply by your provider's prices for the money.</span>
+    </p>
+    <table class="drill-list ai-usage"><thead><tr><th>${USAGE_GROUPS.find(([g]) => g === by)?.[1]}</th><th>AI replies</th><th>By an LLM</th><th>Tokens in</th><th>Tokens out</th></tr></thead>
+      <tbody>${rows.map(
+        (r) => html`<tr><td>${label(r.key)}</td><td>${r.replies}</td><td>${r.llm_replies}</td>
+          <td>${r.input_tokens.toLocaleString()}</td><td>${r.output_tokens.toLocaleString()}</td></tr>`,
+      )}</tbody>
+      <tfoot><tr><th>Total</th><td>${totals.replies}</td><td>${totals.llm_replies}</td>
+        <td>${totals.input_tokens.toLocaleString()}</td><td>${totals.output_tokens.toLocaleString()}</td></tr></tfoot>
+    </table>
+    ${rows.length ? null : html`<p class="muted pad" role="status">No AI replies in this range.</p>`}
   </div>`;
 }
 
