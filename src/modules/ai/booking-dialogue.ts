@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { tokens } from '../../platform/text.ts';
 import type { AgentConfig } from '../agents/index.ts';
-import { acceptsInAnySentence, suggestsSlot, takesAnyTime } from './booking-words.ts';
+import { acceptsInAnySentence, laterOrEarlier, suggestsSlot, takesAnyTime } from './booking-words.ts';
 import { type Say, serviceFact, serviceIn, servicesIn } from './catalogue.ts';
 import { confirmBookingText, slotsInPartOfDay, unsureBooking } from './date-words.ts';
 import { bareClockAnswer, parseWhen, type When } from './datetime.ts';
@@ -164,7 +164,7 @@ export async function bookingReply(b: BookingTurn): Promise<string> {
     return whichService(input, context, hi);
   }
   const whens = whensIn(input, context);
-  const { date, time } = wantedSlot(b, whens);
+  const { date, time, halfDay } = wantedSlot(b, whens);
   if (!date) {
     ask(
       b,
@@ -180,9 +180,13 @@ export async function bookingReply(b: BookingTurn): Promise<string> {
       ? `${service.name} ke liye aap kis din aur kaunsa time aana chahenge? Kis din book karun?`
       : `What day and time would you like for your ${service.name}? When should I book?`;
   }
-  const want: Wanted = { service, date, time, context, whens, hi };
+  const want: Wanted = { service, date, time, context, whens, hi, halfDay };
   const tz = agent.business.timezone;
   const slots = await b.t.checkAvailability(date, service.id);
+  // "ok, that works, but make it later": the free times after (or before) the one read back.
+  const shift = b.task?.kind === 'booking' && time && !whensIn(input, [b.text]).some((w) => w.time);
+  const direction = shift ? laterOrEarlier(b.text) : null;
+  if (direction && time) return shiftedSlots(b, want, slots, direction);
   if (time) {
     const made = await bookExact(b, want, slots);
     if (made) return made;
@@ -203,17 +207,60 @@ export async function bookingReply(b: BookingTurn): Promise<string> {
  * agent offered or asked about), else one said earlier in the task; this message's time (a bare
  * "12" answering "which time?" too), else one said earlier. A time alone gives no day.
  */
-function wantedSlot(b: BookingTurn, whens: When[]): { date: string | null; time: string | null } {
+function wantedSlot(
+  b: BookingTurn,
+  whens: When[],
+): { date: string | null; time: string | null; halfDay: boolean } {
   const held = b.task?.kind === 'booking' ? b.state.slots : {};
   const now = whensIn(b.input, [b.text]);
   const accepted = b.task?.awaits === 'confirmation' && acceptsInAnySentence(b.text);
-  if (accepted && now.length === 0 && held.date && held.time) return { date: held.date, time: held.time };
+  if (accepted && now.length === 0 && held.date && held.time)
+    return { date: held.date, time: held.time, halfDay: false };
   const earlier = whens.find((w) => w.time)?.time ?? held.time ?? null;
   const bare = b.task && held.date ? nearHour(bareClockAnswer(b.text), earlier) : null;
   const date =
     now.find((w) => w.dateGiven)?.date ?? held.date ?? whens.find((w) => w.dateGiven)?.date ?? null;
-  const time = now.find((w) => w.time)?.time ?? bare ?? earlier;
-  return { date, time };
+  const said = now.find((w) => w.time);
+  const time = said?.time ?? bare ?? earlier;
+  return { date, time, halfDay: said?.halfDay === true };
+}
+
+/**
+ * A bare hour said without am/pm ("at 8") when the business is open at both readings (08:00
+ * and 20:00) that day: it is read back before anything is booked (a question is read back anyway).
+ */
+function twelveHoursApart(input: EngineInput, w: Wanted): boolean {
+  // "12 baje" is noon: midnight is said as such ("raat 12").
+  if (!w.halfDay || !w.time || w.time.startsWith('12:')) return false;
+  const b = input.agent.business;
+  const other = (minutes(w.time) + 12 * 60) % (24 * 60);
+  const d = DateTime.fromISO(w.date, { zone: b.timezone });
+  return (b.hours[weekdayKeys[d.weekday - 1]] ?? []).some(
+    (iv) => minutes(iv.open) <= other && other + w.service.duration_minutes <= minutes(iv.close),
+  );
+}
+
+/** The free times after (or before) the one talked about, nearest first: "…but make it later". */
+function shiftedSlots(b: BookingTurn, w: Wanted, slots: Slot[], direction: 'later' | 'earlier'): string {
+  const tz = b.input.agent.business.timezone;
+  const from = minutes(w.time!);
+  const side = slots.filter((s) =>
+    direction === 'later' ? minutes(localTimeOf(s, tz)) > from : minutes(localTimeOf(s, tz)) < from,
+  );
+  const offered = (direction === 'later' ? side : [...side].reverse()).slice(0, 3);
+  offered.sort((x, y) => x.start_at.localeCompare(y.start_at));
+  const dayLabel = dayLabelOf(w.date, tz);
+  ask(b, { task: 'booking', awaiting: 'slot', slots: { serviceId: w.service.id, date: w.date } }, w.hi);
+  if (offered.length === 0) return noneThatDay(b, w.date, dayLabel, w.hi, 'slots');
+  b.t.note({
+    type: 'booking_proposed',
+    data: { service_id: w.service.id, requested: { date: w.date, time: null }, slots: offered },
+  });
+  const times = offered.map((s) => localTimeOf(s, tz)).join(', ');
+  const word = w.hi ? (direction === 'later' ? 'baad' : 'pehle') : direction === 'later' ? 'after' : 'before';
+  return w.hi
+    ? `${dayLabel} ko ${w.time} ke ${word} free slots: ${times}. Kaunsa time book karun?`
+    : `On ${dayLabel} we have ${times} free ${word} ${w.time}. Which time should I book?`;
 }
 
 /** A bare hour ("8 would be great") in the half of the day nearest the time talked about (19:00 → 20:00). */
@@ -233,6 +280,8 @@ interface Wanted {
   context: string[];
   whens: When[];
   hi: boolean;
+  /** The time is a bare hour said without am/pm (see `twelveHoursApart`). */
+  halfDay?: boolean;
 }
 
 function whichService(input: EngineInput, context: string[], hi: boolean): string {
@@ -264,7 +313,9 @@ async function bookExact(b: BookingTurn, w: Wanted, slots: Slot[]): Promise<stri
   // A suggestion answering the agent's own question ("how about 5 pm?") is an answer, not a question.
   const answering = b.task?.kind === 'booking' && b.task.awaits === 'details' && suggestsSlot(b.text);
   const askFirst = !confirmed && !answering && isQuestion(b.text) && !w.context.some(wantsBookingNow);
-  const unsure = unsureBooking(w.context, w.whens, confirmed || b.task !== null);
+  // A bare hour the business is open at 12 hours apart too ("at 8") is read back, never booked as guessed.
+  const twelve = !confirmed && twelveHoursApart(input, w);
+  const unsure = unsureBooking(w.context, w.whens, confirmed || b.task !== null) || (twelve && !askFirst);
   if (askFirst || unsure) {
     t.note({
       type: 'booking_proposed',

@@ -71,7 +71,7 @@ export const confirms = (text: string) => confirmRe.test(text) && !declines(text
 
 /** "no" to "shall I book it?". */
 const declineRe =
-  /^\s*(no|nope|nah|not now|don'?t|do not|nahi|nahin|na|mat|rehne do|rehne dijiye|cancel|later|baad me|baad mein)\b/i;
+  /^\s*(no|nope|nah|naa|negative|not now|no way|not really|don'?t|do not|nahi|nahin|na|mat|rehne do|rehne dijiye|cancel|later|baad me|baad mein)\b/i;
 export const declines = (text: string) => declineRe.test(text);
 
 /** Asks what something costs. */
