@@ -184,9 +184,8 @@ export async function bookingReply(b: BookingTurn): Promise<string> {
   const tz = agent.business.timezone;
   const slots = await b.t.checkAvailability(date, service.id);
   // "ok, that works, but make it later": the free times after (or before) the one read back.
-  const shift = b.task?.kind === 'booking' && time && !whensIn(input, [b.text]).some((w) => w.time);
-  const direction = shift ? laterOrEarlier(b.text) : null;
-  if (direction && time) return shiftedSlots(b, want, slots, direction);
+  const direction = shiftAsked(b, time);
+  if (direction) return shiftedSlots(b, want, slots, direction);
   if (time) {
     const made = await bookExact(b, want, slots);
     if (made) return made;
@@ -238,6 +237,12 @@ function twelveHoursApart(input: EngineInput, w: Wanted): boolean {
   return (b.hours[weekdayKeys[d.weekday - 1]] ?? []).some(
     (iv) => minutes(iv.open) <= other && other + w.service.duration_minutes <= minutes(iv.close),
   );
+}
+
+/** "…but make it later" in a booking with a time and no new time said: which way to look. */
+function shiftAsked(b: BookingTurn, time: string | null): 'later' | 'earlier' | null {
+  if (b.task?.kind !== 'booking' || !time || whensIn(b.input, [b.text]).some((w) => w.time)) return null;
+  return laterOrEarlier(b.text);
 }
 
 /** The free times after (or before) the one talked about, nearest first: "…but make it later". */
