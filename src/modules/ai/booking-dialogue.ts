@@ -517,12 +517,42 @@ function moveTarget(
   const whens = whensIn(b.input, context);
   const heldDate = b.task?.kind === 'reschedule' ? b.state.slots.date : undefined;
   const newDate =
-    whensIn(b.input, [b.text]).find((w) => w.dateGiven)?.date ??
+    shiftedFrom(b.text, start) ??
+    nextWeekOf(b.text, whensIn(b.input, [b.text]).find((w) => w.dateGiven)?.date, start) ??
     heldDate ??
     whens.find((w) => w.dateGiven)?.date;
   const said = whens.find((w) => w.time)?.time ?? null;
   const time = said ?? (newDate ? (correction?.time ?? start.toFormat('HH:mm')) : null);
   return { date: newDate ?? (time ? start.toISODate() : null), time };
+}
+
+/**
+ * A move counted from the booking's own day: "a day later", "the day after", "push it back by a
+ * week", "same time next week", "agle din", "ek hafte baad".
+ */
+function shiftedFrom(text: string, start: DateTime): string | null {
+  const t = text.toLowerCase();
+  const n = (w: string) => ({ a: 1, an: 1, one: 1, ek: 1, two: 2, do: 2, three: 3, teen: 3 })[w] ?? Number(w);
+  const days = /\b(a|one|ek|two|do|three|teen|\d)\s+(days?|din)\s+(later|after|baad|aage)\b/.exec(t);
+  if (days) return start.plus({ days: n(days[1]) }).toISODate();
+  const back = /\b(a|one|ek|two|do|\d)\s+(days?|din)\s+(earlier|before|pehle|peeche)\b/.exec(t);
+  if (back) return start.minus({ days: n(back[1]) }).toISODate();
+  if (/\b(the day after|the next day|next day|agle din)\b(?!\s+tomorrow)/.test(t))
+    return start.plus({ days: 1 }).toISODate();
+  if (/\b(the day before|ek din pehle)\b/.test(t)) return start.minus({ days: 1 }).toISODate();
+  if (
+    /\b((a|one|ek) (week|hafte|hafta) (later|after|baad)|by a week|same (time|day) next week|next week same (time|day)|(agle|agla) (hafte|hafta) (same|isi) (time|din|samay))\b/.test(
+      t,
+    )
+  )
+    return start.plus({ weeks: 1 }).toISODate();
+  return null;
+}
+
+/** "Move it to next Monday" said of a booking on the coming Monday: the Monday after it. */
+function nextWeekOf(text: string, date: string | undefined, start: DateTime): string | undefined {
+  if (!date || date !== start.toISODate() || !/\b(next|agle|agla)\s+\w+/i.test(text)) return date;
+  return start.plus({ weeks: 1 }).toISODate()!;
 }
 
 /** "Is there any time at all on Wednesday? If so, please book it": the first time that would be offered. */
