@@ -8,7 +8,6 @@ import {
   intentOf,
   isSideQuestion,
   localLabel,
-  rescheduleReply,
   taskIn,
   taskServiceFact,
 } from './booking-dialogue.ts';
@@ -73,6 +72,7 @@ import { classify, type Prediction, sureIntent } from './nlu/index.ts';
 import { offerAfterPolicy, type PolicyTopic, policyQuery, policyQuestion } from './question-kind.ts';
 import { questionsIn } from './questions.ts';
 import { leadNote as noteFor } from './readback.ts';
+import { rescheduleReply } from './reschedule-dialogue.ts';
 import { forVoice } from './speakable.ts';
 import { couldNotAnswerReason, handoffAfter, withoutTeamOffer } from './unanswered.ts';
 
