@@ -274,7 +274,8 @@ forEachStorage('ai agent', (storage) => {
 
   it('books from Hinglish and captures the lead', async () => {
     const from = nextPhone();
-    const conv = await inbound(from, 'mera naam Priya hai, kal 3 baje haircut book karna hai');
+    // "dopahar" binds the hour: this business is open all day, so a bare "3 baje" would be read back (issue 64).
+    const conv = await inbound(from, 'mera naam Priya hai, kal dopahar 3 baje haircut book karna hai');
     const [reply] = await waitReplies(conv, 1);
     assert.match(reply.text, /15:00/);
     const bookings = await t.call('GET', `/v1/bookings?conversation_id=${conv}`, { key: ws.test });

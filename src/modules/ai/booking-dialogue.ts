@@ -1,17 +1,16 @@
 import { DateTime } from 'luxon';
 import { tokens } from '../../platform/text.ts';
 import type { AgentConfig } from '../agents/index.ts';
-import { acceptsInAnySentence, suggestsSlot, takesAnyTime } from './booking-words.ts';
+import { acceptsInAnySentence, laterOrEarlier, suggestsSlot, takesAnyTime } from './booking-words.ts';
 import { type Say, serviceFact, serviceIn, servicesIn } from './catalogue.ts';
 import { confirmBookingText, slotsInPartOfDay, unsureBooking } from './date-words.ts';
 import { bareClockAnswer, parseWhen, type When } from './datetime.ts';
 import { type DialogueState, type Step, type Transition, taskWords } from './dialogue.ts';
-import type { Action, AgentTools, EngineInput, recording, Slot, UpcomingBooking } from './engine.ts';
+import type { Action, AgentTools, EngineInput, recording, Slot } from './engine.ts';
 import { weekdayKeys, weekSummary, whenIn } from './facts.ts';
 import {
   asksDuration,
   asksPrice,
-  confirms,
   declines,
   isHinglish,
   isQuestion,
@@ -62,7 +61,7 @@ export interface BookingTurn {
   turn: Transition;
 }
 
-const ask = (b: BookingTurn, step: Omit<Step, 'hi'>, hi: boolean) => {
+export const ask = (b: BookingTurn, step: Omit<Step, 'hi'>, hi: boolean) => {
   b.turn.step = { ...step, hi };
 };
 
@@ -143,7 +142,7 @@ export function localLabel(iso: string, agent: AgentConfig): string {
 }
 
 /** This message, then the customer's earlier messages of the same task (the state keeps them). */
-const contextOf = (b: BookingTurn, kind: Task['kind']) =>
+export const contextOf = (b: BookingTurn, kind: Task['kind']) =>
   b.state.task === kind ? [b.text, ...taskWords(b.state)] : [b.text];
 
 export async function bookingReply(b: BookingTurn): Promise<string> {
@@ -164,7 +163,7 @@ export async function bookingReply(b: BookingTurn): Promise<string> {
     return whichService(input, context, hi);
   }
   const whens = whensIn(input, context);
-  const { date, time } = wantedSlot(b, whens);
+  const { date, time, halfDay } = wantedSlot(b, whens);
   if (!date) {
     ask(
       b,
@@ -180,9 +179,12 @@ export async function bookingReply(b: BookingTurn): Promise<string> {
       ? `${service.name} ke liye aap kis din aur kaunsa time aana chahenge? Kis din book karun?`
       : `What day and time would you like for your ${service.name}? When should I book?`;
   }
-  const want: Wanted = { service, date, time, context, whens, hi };
+  const want: Wanted = { service, date, time, context, whens, hi, halfDay };
   const tz = agent.business.timezone;
   const slots = await b.t.checkAvailability(date, service.id);
+  // "ok, that works, but make it later": the free times after (or before) the one read back.
+  const direction = shiftAsked(b, time);
+  if (direction) return shiftedSlots(b, want, slots, direction);
   if (time) {
     const made = await bookExact(b, want, slots);
     if (made) return made;
@@ -203,17 +205,66 @@ export async function bookingReply(b: BookingTurn): Promise<string> {
  * agent offered or asked about), else one said earlier in the task; this message's time (a bare
  * "12" answering "which time?" too), else one said earlier. A time alone gives no day.
  */
-function wantedSlot(b: BookingTurn, whens: When[]): { date: string | null; time: string | null } {
+function wantedSlot(
+  b: BookingTurn,
+  whens: When[],
+): { date: string | null; time: string | null; halfDay: boolean } {
   const held = b.task?.kind === 'booking' ? b.state.slots : {};
   const now = whensIn(b.input, [b.text]);
   const accepted = b.task?.awaits === 'confirmation' && acceptsInAnySentence(b.text);
-  if (accepted && now.length === 0 && held.date && held.time) return { date: held.date, time: held.time };
+  if (accepted && now.length === 0 && held.date && held.time)
+    return { date: held.date, time: held.time, halfDay: false };
   const earlier = whens.find((w) => w.time)?.time ?? held.time ?? null;
   const bare = b.task && held.date ? nearHour(bareClockAnswer(b.text), earlier) : null;
   const date =
     now.find((w) => w.dateGiven)?.date ?? held.date ?? whens.find((w) => w.dateGiven)?.date ?? null;
-  const time = now.find((w) => w.time)?.time ?? bare ?? earlier;
-  return { date, time };
+  const said = now.find((w) => w.time);
+  const time = said?.time ?? bare ?? earlier;
+  return { date, time, halfDay: said?.halfDay === true };
+}
+
+/**
+ * A bare hour said without am/pm ("at 8") when the business is open at both readings (08:00
+ * and 20:00) that day: it is read back before anything is booked (a question is read back anyway).
+ */
+function twelveHoursApart(input: EngineInput, w: Wanted): boolean {
+  // "12 baje" is noon: midnight is said as such ("raat 12").
+  if (!w.halfDay || !w.time || w.time.startsWith('12:')) return false;
+  const b = input.agent.business;
+  const other = (minutes(w.time) + 12 * 60) % (24 * 60);
+  const d = DateTime.fromISO(w.date, { zone: b.timezone });
+  return (b.hours[weekdayKeys[d.weekday - 1]] ?? []).some(
+    (iv) => minutes(iv.open) <= other && other + w.service.duration_minutes <= minutes(iv.close),
+  );
+}
+
+/** "…but make it later" in a booking with a time and no new time said: which way to look. */
+function shiftAsked(b: BookingTurn, time: string | null): 'later' | 'earlier' | null {
+  if (b.task?.kind !== 'booking' || !time || whensIn(b.input, [b.text]).some((w) => w.time)) return null;
+  return laterOrEarlier(b.text);
+}
+
+/** The free times after (or before) the one talked about, nearest first: "…but make it later". */
+function shiftedSlots(b: BookingTurn, w: Wanted, slots: Slot[], direction: 'later' | 'earlier'): string {
+  const tz = b.input.agent.business.timezone;
+  const from = minutes(w.time!);
+  const side = slots.filter((s) =>
+    direction === 'later' ? minutes(localTimeOf(s, tz)) > from : minutes(localTimeOf(s, tz)) < from,
+  );
+  const offered = (direction === 'later' ? side : [...side].reverse()).slice(0, 3);
+  offered.sort((x, y) => x.start_at.localeCompare(y.start_at));
+  const dayLabel = dayLabelOf(w.date, tz);
+  ask(b, { task: 'booking', awaiting: 'slot', slots: { serviceId: w.service.id, date: w.date } }, w.hi);
+  if (offered.length === 0) return noneThatDay(b, w.date, dayLabel, w.hi, 'slots');
+  b.t.note({
+    type: 'booking_proposed',
+    data: { service_id: w.service.id, requested: { date: w.date, time: null }, slots: offered },
+  });
+  const times = offered.map((s) => localTimeOf(s, tz)).join(', ');
+  const word = w.hi ? (direction === 'later' ? 'baad' : 'pehle') : direction === 'later' ? 'after' : 'before';
+  return w.hi
+    ? `${dayLabel} ko ${w.time} ke ${word} free slots: ${times}. Kaunsa time book karun?`
+    : `On ${dayLabel} we have ${times} free ${word} ${w.time}. Which time should I book?`;
 }
 
 /** A bare hour ("8 would be great") in the half of the day nearest the time talked about (19:00 → 20:00). */
@@ -233,6 +284,8 @@ interface Wanted {
   context: string[];
   whens: When[];
   hi: boolean;
+  /** The time is a bare hour said without am/pm (see `twelveHoursApart`). */
+  halfDay?: boolean;
 }
 
 function whichService(input: EngineInput, context: string[], hi: boolean): string {
@@ -264,7 +317,9 @@ async function bookExact(b: BookingTurn, w: Wanted, slots: Slot[]): Promise<stri
   // A suggestion answering the agent's own question ("how about 5 pm?") is an answer, not a question.
   const answering = b.task?.kind === 'booking' && b.task.awaits === 'details' && suggestsSlot(b.text);
   const askFirst = !confirmed && !answering && isQuestion(b.text) && !w.context.some(wantsBookingNow);
-  const unsure = unsureBooking(w.context, w.whens, confirmed || b.task !== null);
+  // A bare hour the business is open at 12 hours apart too ("at 8") is read back, never booked as guessed.
+  const twelve = !confirmed && twelveHoursApart(input, w);
+  const unsure = unsureBooking(w.context, w.whens, confirmed || b.task !== null) || (twelve && !askFirst);
   if (askFirst || unsure) {
     t.note({
       type: 'booking_proposed',
@@ -306,7 +361,7 @@ async function bookExact(b: BookingTurn, w: Wanted, slots: Slot[]): Promise<stri
 }
 
 /** Why nothing can be booked on the day asked for: the business is closed, or every slot is taken. */
-function noneThatDay(
+export function noneThatDay(
   b: BookingTurn,
   date: string,
   dayLabel: string,
@@ -361,18 +416,20 @@ function offerSlots(b: BookingTurn, w: Wanted, slots: Slot[]): string {
 }
 
 const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-const localTimeOf = (s: Slot, tz: string) => DateTime.fromISO(s.start_at).setZone(tz).toFormat('HH:mm');
-const dayLabelOf = (date: string, tz: string) => DateTime.fromISO(date, { zone: tz }).toFormat('cccc d LLLL');
+export const localTimeOf = (s: Slot, tz: string) =>
+  DateTime.fromISO(s.start_at).setZone(tz).toFormat('HH:mm');
+export const dayLabelOf = (date: string, tz: string) =>
+  DateTime.fromISO(date, { zone: tz }).toFormat('cccc d LLLL');
 
 /** The days and times the messages name, newest message first. */
-function whensIn(input: EngineInput, messages: string[]): When[] {
+export function whensIn(input: EngineInput, messages: string[]): When[] {
   return messages
     .map((m) => parseWhen(m, { now: input.now, timezone: input.agent.business.timezone }))
     .filter((w): w is When => w !== null);
 }
 
 /** Up to three free slots, the nearest to the time asked for (any, without one), in time order. */
-function nearestSlots(slots: Slot[], time: string | null, tz: string): Slot[] {
+export function nearestSlots(slots: Slot[], time: string | null, tz: string): Slot[] {
   const target = time ? minutes(time) : null;
   const at = (s: Slot) => minutes(localTimeOf(s, tz));
   return (
@@ -382,7 +439,7 @@ function nearestSlots(slots: Slot[], time: string | null, tz: string): Slot[] {
     .sort((a, b) => a.start_at.localeCompare(b.start_at));
 }
 
-async function nextFreeDay(t: AgentTools, date: string, serviceId: string, tz: string) {
+export async function nextFreeDay(t: AgentTools, date: string, serviceId: string, tz: string) {
   let d = DateTime.fromISO(date, { zone: tz });
   for (let i = 0; i < 7; i++) {
     d = d.plus({ days: 1 });
@@ -390,182 +447,4 @@ async function nextFreeDay(t: AgentTools, date: string, serviceId: string, tz: s
     if (slots.length) return { date: d.toISODate()!, slots };
   }
   return null;
-}
-
-/**
- * Moving the customer's booking: without a new day, the booking is named and a day asked for;
- * with one, a free time is moved to at once when the customer asks for it plainly ("move my
- * appointment to Tuesday 10am", or answers the agent's question), or offered first when they
- * ask whether they can ("can I shift it to 6pm?"), the move made on their yes. A time alone
- * keeps the booking's day ("can we make it 9pm instead?").
- */
-export async function rescheduleReply(
-  b: BookingTurn,
-  found: UpcomingBooking | null,
-  correction?: { time: string },
-): Promise<string> {
-  const { input, t } = b;
-  const agent = input.agent;
-  const tz = agent.business.timezone;
-  const context = contextOf(b, 'reschedule');
-  const hi = b.hi || isHinglish(context.join('\n'));
-  const current = found ?? (await t.findBooking());
-  if (!current) {
-    return hi
-      ? 'Mujhe aapki koi upcoming booking nahi mili jise badla ja sake. Kya main nayi booking kar doon?'
-      : "I couldn't find an upcoming booking of yours to move. Would you like me to make a new booking?";
-  }
-  const service = agent.business.services.find((s) => s.id === current.service_id);
-  const name = service?.name ?? 'appointment';
-  const was = localLabel(current.start_at, agent);
-  const { date, time } = moveTarget(b, context, current, correction);
-  const held = {
-    bookingId: current.id,
-    ...(current.service_id ? { serviceId: current.service_id } : {}),
-    ...(date ? { date } : {}),
-  };
-  ask(b, { task: 'reschedule', awaiting: 'slot', slots: held }, hi);
-  if (!date) {
-    return hi
-      ? `Aapki ${name} ki booking ${was} ki hai. Kis din aur kis time shift karun?`
-      : `Your ${name} is booked for ${was}. What day and time would suit you instead?`;
-  }
-  const move: Move = { current, name, was, date, time, hi, context, direct: correction !== undefined };
-  const start = DateTime.fromISO(current.start_at).setZone(tz);
-  if (date === start.toISODate() && time === start.toFormat('HH:mm')) {
-    // "today (tuesday) ASAP" about a booking already then: nothing to move.
-    b.turn.step = null;
-    return hi
-      ? `Aapki ${name} pehle se ${was} ko booked hai. Aur kuch madad chahiye to batayein.`
-      : `Your ${name} is already booked for ${was}. Anything else I can help with?`;
-  }
-  const slots = await t.checkAvailability(date, current.service_id);
-  const moved = (time ? await moveExact(b, move, slots) : null) ?? (await moveAnyTime(b, move, slots));
-  if (moved) return moved;
-  return slots.length === 0 ? noFreeTimes(b, move) : offerTimes(b, move, slots);
-}
-
-/**
- * The day and time a move is to: this message's day, else the one the move holds, else one said
- * earlier; a time said, else the booking's own time when only a new day was said ("sorry, I meant
- * April 2nd", "Thursday works"); a time alone keeps the booking's day.
- */
-function moveTarget(
-  b: BookingTurn,
-  context: string[],
-  current: UpcomingBooking,
-  correction?: { time: string },
-): { date: string | null; time: string | null } {
-  const tz = b.input.agent.business.timezone;
-  const start = DateTime.fromISO(current.start_at).setZone(tz);
-  const whens = whensIn(b.input, context);
-  const heldDate = b.task?.kind === 'reschedule' ? b.state.slots.date : undefined;
-  const newDate =
-    whensIn(b.input, [b.text]).find((w) => w.dateGiven)?.date ??
-    heldDate ??
-    whens.find((w) => w.dateGiven)?.date;
-  const said = whens.find((w) => w.time)?.time ?? null;
-  const time = said ?? (newDate ? (correction?.time ?? start.toFormat('HH:mm')) : null);
-  return { date: newDate ?? (time ? start.toISODate() : null), time };
-}
-
-/** "Is there any time at all on Wednesday? If so, please book it": the first time that would be offered. */
-async function moveAnyTime(b: BookingTurn, move: Move, slots: Slot[]): Promise<string | null> {
-  if (!takesAnyTime(b.text) || slots.length === 0) return null;
-  const tz = b.input.agent.business.timezone;
-  const first = nearestSlots(slotsInPartOfDay(slots, move.context, tz), move.time, tz)[0];
-  return moveExact(b, { ...move, time: localTimeOf(first, tz), direct: true }, slots);
-}
-
-interface Move {
-  /** A correction of the booking just made ("no, rather at 10 am"): moved without asking again. */
-  direct?: boolean;
-  current: UpcomingBooking;
-  name: string;
-  was: string;
-  date: string;
-  time: string | null;
-  hi: boolean;
-  context: string[];
-}
-
-async function moveExact(b: BookingTurn, m: Move, slots: Slot[]): Promise<string | null> {
-  const tz = b.input.agent.business.timezone;
-  const exact = slots.find((s) => localTimeOf(s, tz) === m.time);
-  if (!exact) return null;
-  const { task, text, t } = b;
-  const dayLabel = dayLabelOf(m.date, tz);
-  const confirmed = task?.kind === 'reschedule' && task.awaits === 'confirmation' && confirms(text);
-  const askFirst = !confirmed && !m.direct && task?.kind !== 'reschedule' && isQuestion(text);
-  if (askFirst) {
-    t.note({
-      type: 'reschedule_proposed',
-      data: {
-        booking_id: m.current.id,
-        from: m.current.start_at,
-        to: exact.start_at,
-        awaiting_confirmation: true,
-      },
-    });
-    b.turn.step = {
-      task: 'reschedule',
-      awaiting: 'confirm',
-      slots: { ...b.turn.step?.slots, date: m.date, time: m.time ?? undefined },
-      hi: m.hi,
-    };
-    return m.hi
-      ? `Aapki ${m.name} (${m.was}) ${dayLabel} ko ${m.time} baje shift ho sakti hai. Shift kar doon?`
-      : `Your ${m.name} on ${m.was} can move to ${m.time} on ${dayLabel}. Shall I move it?`;
-  }
-  try {
-    await t.rescheduleBooking(m.current.id, exact.start_at);
-  } catch {
-    // Taken between the check and the move: offer the others.
-    return null;
-  }
-  b.turn.step = null;
-  b.turn.booked = {
-    bookingId: m.current.id,
-    serviceId: m.current.service_id,
-    date: m.date,
-    time: localTimeOf(exact, tz),
-  };
-  return m.hi
-    ? `Ho gaya! Aapki ${m.name} ab ${dayLabel} ko ${m.time} baje hai.`
-    : `Done! Your ${m.name} is moved to ${dayLabel} at ${m.time}.`;
-}
-
-async function noFreeTimes(b: BookingTurn, m: Move): Promise<string> {
-  const tz = b.input.agent.business.timezone;
-  const { hi, date } = m;
-  const dayLabel = dayLabelOf(date, tz);
-  const next = m.current.service_id ? await nextFreeDay(b.t, date, m.current.service_id, tz) : null;
-  const why = noneThatDay(b, date, dayLabel, hi, 'times');
-  if (next) {
-    const nextLabel = dayLabelOf(next.date, tz);
-    const times = next.slots
-      .slice(0, 3)
-      .map((s) => localTimeOf(s, tz))
-      .join(', ');
-    return hi
-      ? `${why} Sabse pehle free: ${nextLabel} ko ${times}. Kis time pe shift karun?`
-      : `${why} The next free times are on ${nextLabel}: ${times}. Which time should I move it to?`;
-  }
-  return hi ? `${why} Kis din aur kis time shift karun?` : `${why} What day and time would suit you instead?`;
-}
-
-function offerTimes(b: BookingTurn, m: Move, slots: Slot[]): string {
-  const tz = b.input.agent.business.timezone;
-  const { hi, date, time } = m;
-  const dayLabel = dayLabelOf(date, tz);
-  const offered = nearestSlots(slotsInPartOfDay(slots, m.context, tz), time, tz);
-  const times = offered.map((s) => localTimeOf(s, tz)).join(', ');
-  if (time) {
-    return hi
-      ? `${dayLabel} ko ${time} free nahi hai. Sabse paas ke free slots: ${times}. Kis time pe shift karun?`
-      : `${time} on ${dayLabel} isn't available. The nearest free times are ${times}. Which time should I move it to?`;
-  }
-  return hi
-    ? `${dayLabel} ko free slots: ${times}. Kis time pe shift karun?`
-    : `On ${dayLabel} we have ${times} free. Which time should I move it to?`;
 }

@@ -14,6 +14,8 @@ const VISIT_TO =
   '(?:doctor|doc|dr\\.?(?:\\s+\\w+)?|dentist|physician|physio|therapist|counsel+or|specialist|clinic|hospital|vet|salon|stylist|barber|apartment|apartments|appartment|flat|flats|property|unit|house|place)';
 const visitRequestRe = new RegExp(
   [
+    // "looking for a dentist", "I need a doctor"
+    `\\b(?:looking for|need|want|searching for|find)\\s+(?:a|an|the|some)\\s+(?:good\\s+|\\w+\\s+)?(?:doctor|doc|dentist|physician|physio|therapist|counsel+or|specialist|vet|stylist|barber)\\b`,
     // "get my teeth looked at", "have my eyes checked", "get it seen to"
     '\\b(?:get|have)\\s+(?:my|our)\\s+(?:\\w+\\s+){0,2}(?:looked at|checked(?: out| up)?|seen(?: to)?|examined|done|fixed|treated)\\b',
     // "need to visit the doctor", "want to see a dentist", "view the apartment", "tour the flat"
@@ -33,6 +35,22 @@ export const asksForVisit = (text: string) => visitRequestRe.test(text);
 const correctionRe =
   /^\s*(no+|nope|nah|not|sorry|oops|wait|actually|hmm+|hm+|um+|oh|rather|instead|make it|change|move|shift|switch|can we|could we|can you|could you|let'?s|lets|how about|what about|try|maybe|i meant|i mean|better)\b|\b(instead|rather|i meant|i mean|make it|how about|what about|let'?s|lets|(?:can|could) (?:we|i|you)|(?:we|i) can do|try|(?:would be|is|sounds) (?:fine|good|great|better|perfect|ok|okay)|works (?:for me|better)|change (it|that|the \w+)|move (it|that)|shift (it|that)|switch (it|that)|can we do|could we do|push it|bring it forward|actually)\b/i;
 export const correctsBooking = (text: string) => correctionRe.test(text);
+
+/**
+ * Taking leave or small talk around the booking just made ("Great, see you tomorrow then!",
+ * "thanks, I'll be there today", "have a nice day"): a day it names is the booking's, not a new
+ * one. A change needs a change request ("can we do Friday instead?").
+ */
+const signOffRe =
+  /\b(see (you|ya|u)|bye|good ?bye|take care|have a (nice|good|great|lovely) \w+|(i'?ll|i will|we'?ll|we will|i'?m|i am|we'?re|we are) (be there|see you|come|coming|make it|be on time)|looking forward|thanks?|thank (you|u)|thx|cheers|shukriya|dhanyavad|dhanyawad|milte hain|aa jaunga|aa jaungi|aa jayenge)\b/i;
+export const signsOff = (text: string) => signOffRe.test(text);
+
+/** "…but make it later", "a bit earlier": the slot read back shifted, with no time said. */
+export function laterOrEarlier(text: string): 'later' | 'earlier' | null {
+  if (/\b(later|after that|thoda baad|thodi der baad|thoda late)\b/i.test(text)) return 'later';
+  if (/\b(earlier|sooner|before that|thoda pehle|jaldi)\b/i.test(text)) return 'earlier';
+  return null;
+}
 
 /** A second booking beside the first ("also one for my son", "another one on Friday"). */
 const anotherRe =
@@ -77,6 +95,14 @@ export function acceptsInAnySentence(text: string): boolean {
     /\b(book|schedule|reserve)\b.{0,12}\b(it|that|this|an appointment|the (appointment|viewing|slot|visit))\b/i;
   const parts = text.split(/(?<=[.!?])\s+|,\s+/);
   const yes = parts.findLastIndex((s) => confirms(s) || bookIt.test(s));
+  // "ok, that works, but make it later": an acceptance followed by a change is the change.
+  if (
+    yes >= 0 &&
+    parts
+      .slice(yes)
+      .some((s) => /\b(but|though|however|except)\b/i.test(s) && (laterOrEarlier(s) || correctsBooking(s)))
+  )
+    return false;
   // "theek hai, kitne ka hai?": a question after the yes is asked first.
   return yes >= 0 && !parts.slice(yes + 1).some((s) => isQuestion(s) || asksPrice(s));
 }

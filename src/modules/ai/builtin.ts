@@ -8,7 +8,6 @@ import {
   intentOf,
   isSideQuestion,
   localLabel,
-  rescheduleReply,
   taskIn,
   taskServiceFact,
 } from './booking-dialogue.ts';
@@ -16,6 +15,7 @@ import {
   asksForVisit,
   correctsBooking,
   isClosing,
+  signsOff,
   tellsSymptoms,
   wantsAnotherBooking,
   withoutNames,
@@ -72,6 +72,7 @@ import { classify, type Prediction, sureIntent } from './nlu/index.ts';
 import { offerAfterPolicy, type PolicyTopic, policyQuery, policyQuestion } from './question-kind.ts';
 import { questionsIn } from './questions.ts';
 import { leadNote as noteFor } from './readback.ts';
+import { rescheduleReply } from './reschedule-dialogue.ts';
 import { forVoice } from './speakable.ts';
 import { couldNotAnswerReason, handoffAfter, withoutTeamOffer } from './unanswered.ts';
 
@@ -384,9 +385,11 @@ async function correction(c: Ctx): Promise<Reply | null> {
   if (c.policy && !correctsBooking(text) && !wantsBooking(text)) return null;
   if (wantsAnotherBooking(text) || wantsCancel(text)) return null;
   if (!whenIn(input, text)) return null;
-  // A day mentioned in passing ("good thing I remembered today") is not a change.
+  // A day mentioned in passing ("good thing I remembered today") or in a goodbye ("Great, see you
+  // tomorrow then!") is not a change: a change needs a change request.
+  const asked = correctsBooking(text) || wantsReschedule(text) || wantsBooking(text);
   const short = text.split(/\s+/).length <= 8;
-  if (!short && !correctsBooking(text) && !wantsReschedule(text) && !wantsBooking(text)) return null;
+  if (!asked && (!short || signsOff(text))) return null;
   return { reply: await rescheduleReply(c, bookedNow(c), { time: state.booked.time }) };
 }
 

@@ -95,7 +95,28 @@ function withPhrases(agent: AgentConfig, text: string): string {
   for (const [re, word] of phraseSynonyms) if (names.includes(word)) t = t.replace(re, ` ${word} `);
   return t;
 }
-const catalogueTokens = (agent: AgentConfig, text: string) => tokens(withPhrases(agent, text));
+/**
+ * Who a visit is to, in everyday words ("see a doctor", "looking for a dentist"): not a kind of
+ * service by itself (a dentist is not a Teeth Cleaning), unless a service is named by it.
+ */
+const visitWords = new Set([
+  'doctor',
+  'doctors',
+  'doc',
+  'dentist',
+  'dentists',
+  'physician',
+  'specialist',
+  'therapist',
+  'counsellor',
+  'counselor',
+]);
+const catalogueTokens = (agent: AgentConfig, text: string) => {
+  const words = tokens(withPhrases(agent, text));
+  if (!words.some((w) => visitWords.has(w))) return words;
+  const named = new Set(agent.business.services.flatMap((s) => tokens(s.name)));
+  return words.filter((w) => !visitWords.has(w) || named.has(w));
+};
 
 /** A word in every form a service's name may hold it: lexicon expansions, catalogue synonyms. */
 const expand = (w: string): string[] => [...expandWord(w), ...(synonymsOf.get(w) ?? [])];

@@ -21,6 +21,11 @@ export interface When {
   text: string;
   /** False when only a time was given and the date is implied (today, or tomorrow if past). */
   dateGiven: boolean;
+  /**
+   * True when the time is a bare hour of the clock (1 to 12) said without am/pm or a part of the
+   * day ("at 8", "8 baje"): the same words could mean 12 hours later or earlier.
+   */
+  halfDay?: boolean;
 }
 
 const hindiWeekdays: Record<string, number> = {
@@ -110,6 +115,8 @@ interface TimeRead {
   hour: number;
   minute: number;
   text: string;
+  /** Said without am/pm: the half of the day is inferred. */
+  halfDay?: boolean;
 }
 
 /** "kal", "parso", "today": a day counted from today. */
@@ -199,6 +206,18 @@ function englishClock(text: string): TimeRead | null {
   return { hour: hour === 1 ? 12 : hour - 1, minute: m[1] === 'half' ? 30 : 45, text: m[0] };
 }
 
+/**
+ * A part of the day before a bare hour: "morning 9", "evening 7:30", "subah 8", "shaam ko 6",
+ * "raat 9". The hour is the customer's; `withPeriod` places it in that part of the day.
+ */
+function partOfDayHour(text: string): TimeRead | null {
+  const parts = periods.map(([re]) => re.source.replace(/^\\b\(|\)\\b$/g, '')).join('|');
+  const m = new RegExp(
+    `\\b(?:${parts})\\s+(?:at\\s+|around\\s+|ko\\s+|me\\s+|mein\\s+)?(\\d{1,2})(?:[:.](\\d{2}))?\\b(?![:.]?\\d|\\s*(?:st|nd|rd|th|days?|hours?|hrs?|mins?|minutes?|people|persons?|log|logon|tarikh|%))`,
+  ).exec(text);
+  return m ? { hour: Number(m[1]), minute: m[2] ? Number(m[2]) : 0, text: m[0] } : null;
+}
+
 /** "so by 3", "around 4:30?", "at 11 then": an hour after a word that places it, ending the phrase. */
 function bareHourAfter(text: string): TimeRead | null {
   const m =
@@ -242,10 +261,12 @@ function chronoRead(
     else if (!weekday && s.isCertain('weekday')) weekday = read;
     if (!time && s.isCertain('hour')) {
       const hour = s.get('hour')!;
+      const meridiem = s.isCertain('meridiem');
       time = {
-        hour: s.isCertain('meridiem') ? hour : withPeriod(hour, period),
+        hour: meridiem ? hour : withPeriod(hour, period),
         minute: s.get('minute') ?? 0,
         text: r.text,
+        halfDay: !meridiem && !period && hour >= 1 && hour <= 12,
       };
     }
   }
@@ -310,7 +331,13 @@ function clauseWhen(
   const day = wishes.find((w) => w.dateGiven);
   const time = wishes.find((w) => w.time);
   if (!day || !time || day === time) return day ?? wishes[0] ?? null;
-  return { date: day.date, time: time.time, text: `${day.text} ${time.text}`, dateGiven: true };
+  return {
+    date: day.date,
+    time: time.time,
+    text: `${day.text} ${time.text}`,
+    dateGiven: true,
+    ...(time.halfDay ? { halfDay: true } : {}),
+  };
 }
 
 function readWhen(message: string, opts: { now: Date; timezone: string; dayFirst?: boolean }): When | null {
@@ -340,8 +367,18 @@ function readWhen(message: string, opts: { now: Date; timezone: string; dayFirst
     weekdayDay(text, now) ??
     holidayDay(text, now) ??
     read.weekday;
-  const clock = englishClock(text) ?? hinglishClock(text) ?? (read.time ? null : bareHourAfter(text));
-  const time: TimeRead | null = clock ? { ...clock, hour: withPeriod(clock.hour, period) } : read.time;
+  const clock =
+    englishClock(text) ??
+    hinglishClock(text) ??
+    partOfDayHour(text) ??
+    (read.time ? null : bareHourAfter(text));
+  const time: TimeRead | null = clock
+    ? {
+        ...clock,
+        hour: withPeriod(clock.hour, period),
+        halfDay: !period && clock.hour >= 1 && clock.hour <= 12,
+      }
+    : read.time;
   // "28th", "on the 3rd", "28 tarikh": this month's date, or next month's when it has passed.
   named ??= dayOfMonthIn(text, now);
 
@@ -356,6 +393,7 @@ function readWhen(message: string, opts: { now: Date; timezone: string; dayFirst
     time: time ? `${pad(time.hour)}:${pad(time.minute)}` : null,
     text: [named?.text ?? '', time?.text ?? ''].filter(Boolean).join(' ').trim(),
     dateGiven,
+    ...(time?.halfDay ? { halfDay: true } : {}),
   };
 }
 

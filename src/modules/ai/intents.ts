@@ -71,7 +71,7 @@ export const confirms = (text: string) => confirmRe.test(text) && !declines(text
 
 /** "no" to "shall I book it?". */
 const declineRe =
-  /^\s*(no|nope|nah|not now|don'?t|do not|nahi|nahin|na|mat|rehne do|rehne dijiye|cancel|later|baad me|baad mein)\b/i;
+  /^\s*(no|nope|nah|naa|negative|not now|no way|not really|don'?t|do not|nahi|nahin|na|mat|rehne do|rehne dijiye|cancel|later|baad me|baad mein)\b/i;
 export const declines = (text: string) => declineRe.test(text);
 
 /** Asks what something costs. */
@@ -88,14 +88,14 @@ const cancelRe = /\b(cancel|cancell?ed|radd|call off)\b/i;
  * "cancel karne pe refund milega?"), not a request to act.
  */
 const policyRe =
-  /\b(fee|fees|charge|charges|charged|policy|policies|rule|rules|terms|niyam|refund|refunds|deposit|advance|upfront|money back|get back|penalty|kitna|what happens|if (i|we) (cancel|change|move|reschedule|leave|quit)|agar|karne (pe|par|se)|karoon to|karu to|karein to|later if|if needed|in case|how (late|early|soon|long before|far in advance|many (hours|days) before)|last[\s-]minute|without (paying|any charge|a charge|penalty)|free of (charge|cost)|for free|(do|will|would|should|shall) (i|we) (have to |need to )?(pay|lose)|(pay|paid|paying) (anything|extra|more)|katenge|katega|kategi|kat jayega|lagega|wapas|allowed to)\b/i;
+  /\b(fee|fees|charge|charges|charged|policy|policies|rule|rules|terms|niyam|refund|refunds|deposit|advance|upfront|money back|get back|penalty|kitna|what happens|if (i|we) (cancel|change|move|reschedule|leave|quit)|agar|karne (pe|par|se)|karoon to|karu to|karein to|later if|if needed|in case|how (late|early|soon|long before|far in advance|many (hours|days) before)|last[\s-]minute|without (paying|any charge|a charge|penalty)|free of (charge|cost)|for free|(do|will|would|should|shall) (i|we) (have to |need to )?(pay|lose)|(pay|paid|paying) (anything|extra|more)|katenge|katega|kategi|kat jayega|lagega|wapas|allowed to|(cancel\w*|reschedul\w*|change|move|shift)\s+(it\s+|my \w+\s+)?(if|in case|when)|if (something|anything|an emergency|plans?) (comes? up|happens?|changes?)|kuch (kaam )?aa (gaya|jaye|jata)|emergency ho)\b/i;
 export const asksPolicy = (text: string) => policyRe.test(text);
 /** "cancel my booking", not "is there a cancellation fee". */
 export const wantsCancel = (text: string) => cancelRe.test(text) && !asksPolicy(text);
 
 /** Moving an existing booking ("move my appointment to Tuesday", "booking parso kar do", "another day"). */
 const rescheduleRe =
-  /\b(reschedul\w*|postpone\w*|prepone\w*|push (it|my \w+) (back|to)|another (day|time|date)|different (day|time|date)|other day|(move|shift|change|badal\w*|aage|peeche|piche)\b.{0,40}\b(appointment|appt|booking|reservation|visit|class|demo|session|slot|table|time|date|day|it)|(appointment|appt|booking|reservation|visit|class|demo|session|slot|table)\b.{0,30}\b(move|shift|change|badal\w*|aage badha\w*|postpone)|time badal\w*|din badal\w*|doosre din|dusre din)\b/i;
+  /\b(reschedul\w*|postpone\w*|prepone\w*|push (it|my \w+) (back|to)|another (day|time|date)|different (day|time|date)|other day|(move|shift|change|badal\w*|aage|peeche|piche)\b.{0,40}\b(appointment|appt|booking|reservation|visit|class|demo|session|slot|table|time|date|day|it)|(appointment|appt|booking|reservation|visit|class|demo|session|slot|table)\b.{0,30}\b(move|shift|change|badal\w*|aage badha\w*|postpone)|time badal\w*|din badal\w*|doosre din|dusre din|instead of (my |the )?(mon|tues|wednes|thurs|fri|satur|sun)day|instead of (tomorrow|today|kal|aaj)|(a|one|ek) (day|week|din|hafte) (later|earlier|baad|pehle)|same time next week|(agle|agla) (hafte|hafta) (same|isi) (time|din|samay))\b/i;
 export const wantsReschedule = (text: string) => rescheduleRe.test(text);
 /** "meri booking ... kar do", "my appointment to ...": names the booking the customer already has. */
 const ownBookingRe =

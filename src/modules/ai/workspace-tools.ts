@@ -11,28 +11,36 @@ import { freshState } from './dialogue.ts';
 
 export type ToolBindings = { contact: Record<string, string>; agent: { id: string; name: string } };
 
-/** The tool whose trigger the text meets: a keyword, or most of an example's words. */
+/**
+ * The tool whose trigger the text meets best: a keyword said (the longest keyword first) beats
+ * an example that merely shares words ("please send me a payment link for order 7702" is the
+ * payment-link tool's keyword, not the order-status tool's "where is my order"); among examples,
+ * the one sharing the larger part of its words. Nothing met: null.
+ */
 export function toolFor(tools: Tool[], text: string): Tool | null {
   const lower = ` ${text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ')} `;
   const words = new Set(contentTokens(text));
+  let best: { tool: Tool; score: number } | null = null;
   for (const tool of tools) {
     const trigger = tool.trigger;
     if (!trigger) continue;
-    const keyword = trigger.keywords.some((k) =>
-      lower.includes(
-        ` ${k
-          .toLowerCase()
-          .replace(/[^\p{L}\p{N}]+/gu, ' ')
-          .trim()} `,
-      ),
-    );
-    const example = trigger.examples.some((e) => {
+    let score = 0;
+    for (const k of trigger.keywords) {
+      const key = k
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}]+/gu, ' ')
+        .trim();
+      // A keyword said: 2, and more for a longer one (more of the message told).
+      if (key && lower.includes(` ${key} `)) score = Math.max(score, 2 + Math.min(key.length, 100) / 100);
+    }
+    for (const e of trigger.examples) {
       const ex = contentTokens(e).filter((w) => !/^\d+$/.test(w));
-      return ex.length > 0 && ex.filter((w) => words.has(w)).length / ex.length >= 0.6;
-    });
-    if (keyword || example) return tool;
+      const share = ex.length ? ex.filter((w) => words.has(w)).length / ex.length : 0;
+      if (share >= 0.6) score = Math.max(score, share);
+    }
+    if (score > 0 && (!best || score > best.score)) best = { tool, score };
   }
-  return null;
+  return best?.tool ?? null;
 }
 
 /** The required arguments still missing. */

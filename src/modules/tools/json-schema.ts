@@ -215,18 +215,76 @@ function valueSchema(prop: JsonSchema): JsonSchema | undefined {
   return branches.length === 1 ? branches[0] : undefined;
 }
 
-/** The first match of a schema's `pattern` in the text (none when the pattern does not compile). */
+/**
+ * The first match of a schema's `pattern` in the text (none when the pattern does not compile).
+ * A pattern anchored to the whole value (`^[0-9]{4,8}$`, the usual way to validate) is looked for
+ * without its anchors, as a whole word of the text ("where is my order 5531?"), and what it finds
+ * must still pass the pattern as written.
+ */
 function firstMatch(pattern: string, text: string): string | undefined {
   try {
-    return new RegExp(pattern, 'u').exec(text)?.[0];
+    const whole = new RegExp(pattern, 'u');
+    const found = whole.exec(text)?.[0];
+    if (found !== undefined) return found;
+    const inner = unanchored(pattern);
+    if (inner === pattern) return undefined;
+    const within = new RegExp(`(?<![\\p{L}\\p{N}])(?:${inner})(?![\\p{L}\\p{N}])`, 'gu');
+    for (const m of text.matchAll(within)) if (whole.test(m[0])) return m[0];
+    return undefined;
   } catch {
     return undefined;
   }
 }
 
+/** A pattern without its leading `^` and trailing `$` (an escaped `\\$` stays). */
+function unanchored(pattern: string): string {
+  let p = pattern.startsWith('^') ? pattern.slice(1) : pattern;
+  if (p.endsWith('$') && !/(^|[^\\])(\\\\)*\\\$$/.test(p)) p = p.slice(0, -1);
+  return p;
+}
+
+/** Words that say which value a property is, from its name and description ("order_id", "The order number"). */
+function cueWords(name: string, prop: JsonSchema): string[] {
+  const said = `${name.replace(/[_-]+/g, ' ')} ${prop.description ?? ''}`.toLowerCase();
+  const stop = new Set([
+    'the',
+    'and',
+    'for',
+    'of',
+    'number',
+    'customer',
+    'customers',
+    'your',
+    'this',
+    'that',
+    'with',
+    'id',
+    'identifier',
+    'code',
+    'value',
+  ]);
+  return [...new Set(said.match(/\p{L}{3,}/gu) ?? [])].filter((w) => !stop.has(w)).slice(0, 8);
+}
+
+/**
+ * A value said right after one of the property's cue words: "order 5531", "order no. 5531",
+ * "invoice #INV-204". `kind` picks a number, or an identifier (a word holding a digit).
+ */
+function afterCue(cues: string[], text: string, kind: 'number' | 'id'): string | undefined {
+  if (cues.length === 0) return undefined;
+  const value = kind === 'number' ? '(-?\\d+(?:\\.\\d+)?)' : '#?([\\p{L}\\p{N}-]*\\p{N}[\\p{L}\\p{N}-]*)';
+  const re = new RegExp(
+    `(?<![\\p{L}])(?:${cues.join('|')})s?(?:\\s*(?:number|no\\.?|num|id|#|:))*\\s*${value}(?![\\p{L}\\p{N}])`,
+    'iu',
+  );
+  return re.exec(text)?.[1];
+}
+
 /**
  * Reads arguments from a customer's words, for the built-in agent: a string property with a
- * `pattern` takes the first match in the text, an enum the first value named, a number or integer
+ * `pattern` takes the first match in the text (an anchored pattern is looked for as a word), a
+ * string without one a word holding a digit said after its name's or description's words ("order
+ * 5531"), an enum the first value named, a number or integer the one said after those words, else
  * the first number. Only top-level properties; those not found stay absent (objects, arrays,
  * unions of several types and records are never guessed from words).
  */
@@ -234,14 +292,20 @@ export function extractArgs(schema: JsonSchema, text: string): Record<string, un
   const out: Record<string, unknown> = {};
   for (const [name, given] of Object.entries(schema.properties ?? {})) {
     const prop = valueSchema(given);
-    const value = prop ? argumentIn(prop, text) : undefined;
+    const value = prop
+      ? argumentIn(
+          prop,
+          text,
+          cueWords(name, { ...prop, description: prop.description ?? (given as JsonSchema)?.description }),
+        )
+      : undefined;
     if (value !== undefined) out[name] = value;
   }
   return out;
 }
 
 /** One property's value read from the words, or undefined. */
-function argumentIn(prop: JsonSchema, text: string): unknown {
+function argumentIn(prop: JsonSchema, text: string, cues: string[]): unknown {
   const type = mainType(prop);
   if (Array.isArray(prop.enum)) {
     const lower = text.toLowerCase();
@@ -250,7 +314,11 @@ function argumentIn(prop: JsonSchema, text: string): unknown {
     );
   }
   if (type === 'string' && typeof prop.pattern === 'string') return firstMatch(prop.pattern, text);
+  // A string said after its name's or description's words ("order 5531" for an order id).
+  if (type === 'string' && !prop.format) return afterCue(cues, text, 'id');
   if (type === 'number' || type === 'integer') {
+    const cued = afterCue(cues, text, 'number');
+    if (cued !== undefined) return Number(cued);
     const m = /-?\d+(?:\.\d+)?/.exec(text);
     return m ? Number(m[0]) : undefined;
   }
