@@ -19,9 +19,18 @@ const noSso = {
  */
 export async function lookupSso(
   ctx: AppContext,
-  input: { email?: string; workspace_id?: string; mode: 'live' | 'test' },
+  input: { email?: string; workspace_id?: string; mode?: 'live' | 'test' },
 ) {
-  const livemode = input.mode === 'live';
+  if (input.mode) return lookupInMode(ctx, input, input.mode === 'live');
+  const live = await lookupInMode(ctx, input, true);
+  return live.enabled ? live : lookupInMode(ctx, input, false);
+}
+
+async function lookupInMode(
+  ctx: AppContext,
+  input: { email?: string; workspace_id?: string },
+  livemode: boolean,
+) {
   let workspaceId = input.workspace_id;
   if (input.email) {
     const domain = input.email.split('@')[1] ?? '';

@@ -174,7 +174,11 @@ export const ssoLookupBody = z
       'priya@glow.in',
     ).optional(),
     workspace_id: describe(idOf('ws'), 'Or the workspace.', 'ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D').optional(),
-    mode: describe(z.enum(['live', 'test']), 'The mode (default live).', 'live').default('live'),
+    mode: describe(
+      z.enum(['live', 'test']),
+      'The mode; left out: live, else test (a workspace tried out in test mode).',
+      'live',
+    ).optional(),
   })
   .refine((b) => Boolean(b.email) !== Boolean(b.workspace_id), {
     message: 'give email or workspace_id',
