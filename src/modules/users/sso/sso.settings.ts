@@ -1,4 +1,4 @@
-import { recordAudit } from '../../../platform/audit.ts';
+import { auditActor, recordAudit } from '../../../platform/audit.ts';
 import type { AppContext } from '../../../platform/context.ts';
 import { type Scope, scopeColumns, tenant } from '../../../platform/db/scope.ts';
 import { invalidField } from '../../../platform/errors.ts';
@@ -114,11 +114,9 @@ export async function putSsoSettings(ctx: AppContext, auth: Auth, input: PutSsoS
       .onConflict((oc) => oc.columns(['workspace_id', 'livemode']).doUpdateSet(values))
       .execute();
     await recordAudit(tx.db, {
-      ...auth,
-      actor:
-        auth.kind === 'user'
-          ? { type: 'user', id: auth.principalId }
-          : { type: 'api_key', id: auth.principalId },
+      workspaceId: auth.workspaceId,
+      livemode: auth.livemode,
+      actor: auditActor(auth),
       action: 'sso.settings_changed',
       objectType: 'sso_settings',
       objectId: auth.workspaceId,
