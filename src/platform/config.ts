@@ -134,6 +134,11 @@ export const configVariables = {
     default: '0',
     doc: 'Allow webhook deliveries and knowledge page fetches to reach loopback and private addresses (local development and tests only: it lets API callers reach this server’s network).',
   },
+  PARLEY_SSO_ALLOW_PRIVATE: {
+    schema: bool,
+    default: '0',
+    doc: 'Let single sign-on reach an identity provider (OIDC issuer) on loopback or private addresses, and over plain http: a Keycloak or Authentik on your own network, local development and tests. Off, an issuer must be a public https URL.',
+  },
   PARLEY_LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     default: 'info',
@@ -322,6 +327,8 @@ export interface Config {
   elevenLabsUrl: string;
   elevenLabsApiKey: string | undefined;
   webhookAllowPrivate: boolean;
+  /** PARLEY_SSO_ALLOW_PRIVATE: an OIDC issuer may be on a private address and plain http. */
+  ssoAllowPrivate: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   jobPollMs: number;
   /** Connections in this process's PostgreSQL pool (PARLEY_DB_POOL_SIZE); pg-boss's pool is half as many. */
@@ -432,6 +439,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     elevenLabsUrl: read('PARLEY_ELEVENLABS_URL'),
     elevenLabsApiKey: read('PARLEY_ELEVENLABS_API_KEY'),
     webhookAllowPrivate: read('PARLEY_WEBHOOK_ALLOW_PRIVATE'),
+    ssoAllowPrivate: read('PARLEY_SSO_ALLOW_PRIVATE'),
     logLevel: read('PARLEY_LOG_LEVEL'),
     jobPollMs: read('PARLEY_JOB_POLL_MS'),
     dbPoolSize: read('PARLEY_DB_POOL_SIZE'),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, it } from 'node:test';
 import { base32Decode, hotp, stepAt } from '../../src/modules/users/users.totp.ts';
+import { sha256Hex } from '../../src/platform/crypto.ts';
 import {
   ADMIN_TOKEN,
   forEachStorage,
@@ -253,6 +254,24 @@ forEachStorage('every OpenAPI request example succeeds as written', (storage) =>
     return res.body.token as string;
   };
 
+  const ssoHandoff = async (code: string) => {
+    const email = `sso${phoneSeq++}@example.com`;
+    const user = await ok('POST', '/v1/users', { name: 'SSO person', email, role: 'agent' });
+    const now = Date.now();
+    await t.ctx.db
+      .insertInto('sso_handoffs')
+      .values({
+        id: sha256Hex(code),
+        user_id: user.id,
+        workspace_id: ws.id,
+        livemode: 0,
+        method: 'oidc',
+        expires_at: new Date(now + 60_000).toISOString(),
+        created_at: new Date(now).toISOString(),
+      })
+      .execute();
+  };
+
   /** Enrols the session's user (and confirms, for `disable`); the example's code made current. */
   const withTotp = async (key: string, confirm: boolean, payload: string) => {
     const enrol = await t.call('POST', '/v1/me/two-factor', { key });
@@ -318,6 +337,9 @@ forEachStorage('every OpenAPI request example succeeds as written', (storage) =>
         // example's code is replaced by the authenticator's current one.
         if (url.startsWith('/v1/me/two-factor/'))
           payload = await withTotp(key, url.endsWith('/disable'), payload as string);
+        // An SSO sign-in's one-time code comes from the identity provider's callback: the
+        // example's code is handed off here as the callback would (test/users/sso-oidc.test.ts).
+        if (url === '/v1/auth/sso/exchange') await ssoHandoff(JSON.parse(payload as string).code);
         const res = await t.call(ex.method, url, {
           ...(admin || open ? {} : { key }),
           headers: {

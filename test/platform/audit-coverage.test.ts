@@ -21,6 +21,12 @@ const NOT_AUDITED: Array<[methods: string, path: RegExp, why: string]> = [
     /^\/v1\/auth\/login$/,
     'recorded by the sign-in itself, as auth.sign_in (and auth.two_factor_failed)',
   ],
+  ['POST', /^\/v1\/auth\/sso\/lookup$/, 'finds where a person signs in; changes nothing'],
+  [
+    'POST',
+    /^\/v1\/auth\/sso\/exchange$/,
+    'recorded by the sign-in itself, as auth.sign_in (method oidc or saml; refusals as auth.sign_in_refused)',
+  ],
   [
     'POST PATCH',
     /^\/v1\/admin\/workspaces(\/\{id\})?$/,

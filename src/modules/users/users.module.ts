@@ -1,5 +1,8 @@
 import type { Module } from '../module.ts';
 import { availabilityRoutes } from './availability.routes.ts';
+import { ssoMigrations } from './sso/sso.migrations.ts';
+import { ssoRoutes } from './sso/sso.routes.ts';
+import './sso/sso.tables.ts';
 import { PresenceTracker } from './availability.ts';
 import { usersMigrations } from './users.migrations.ts';
 import { userRoutes } from './users.routes.ts';
@@ -22,8 +25,8 @@ declare module '../../platform/context.ts' {
 
 export const usersModule: Module = {
   name: 'users',
-  migrations: usersMigrations,
-  routes: [...userRoutes, ...availabilityRoutes, ...securityRoutes],
+  migrations: { ...usersMigrations, ...ssoMigrations },
+  routes: [...userRoutes, ...availabilityRoutes, ...securityRoutes, ...ssoRoutes],
   setup(ctx): UsersInstance {
     const secret = sessionSecret(ctx);
     // Bearer tokens that are not API keys are tried as inbox sessions.

@@ -8,6 +8,7 @@ import { ApiError, invalidField } from '../../platform/errors.ts';
 import type { Auth } from '../../platform/http/route.ts';
 import { workspaceTerms } from '../workspaces/index.ts';
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from './password.ts';
+import { refuseIfSsoOnly } from './sso/sso.password.ts';
 import { loginFailed, loginSucceeded, throttleLogin } from './users.login-throttle.ts';
 import { presentUser, SESSION_TTL_SECONDS, scopesForRole, type UsersTable } from './users.service.ts';
 import { openSession, revokeAllSessions } from './users.session-list.ts';
@@ -79,6 +80,7 @@ export async function login(
   }
   const user = matches[0];
   const scope = { workspaceId: user.workspace_id, livemode: user.livemode === 1 };
+  await refuseIfSsoOnly(ctx, user, clientAddress);
   // The second factor: asked for once the password is right; a wrong code counts as a failure.
   const tf = await twoFactorOf(ctx, user.id);
   if (tf?.enabled_at) {
@@ -116,17 +118,47 @@ export async function login(
       .execute();
   // A workspace that requires a second factor lets a user without one only enrol.
   const enrolOnly = !tf?.enabled_at && (await workspaceRequiresTwoFactor(ctx, scope));
+  return issueSession(
+    ctx,
+    secret,
+    user,
+    { ip: clientAddress, userAgent },
+    {
+      method: 'password',
+      twoFactor: Boolean(tf?.enabled_at),
+      enrolOnly,
+    },
+  );
+}
+
+/**
+ * Opens a session for a user who proved who they are (a password and second factor, or the
+ * identity provider's word: `method`), records the sign-in, and answers the session token.
+ */
+export async function issueSession(
+  ctx: AppContext,
+  secret: Uint8Array,
+  user: UsersTable,
+  client: { ip: string; userAgent: string | undefined },
+  how: { method: 'password' | 'oidc' | 'saml'; twoFactor: boolean; enrolOnly: boolean },
+) {
+  const { enrolOnly } = how;
+  const scope = { workspaceId: user.workspace_id, livemode: user.livemode === 1 };
   const now = ctx.clock.now();
   const expiresAt = new Date(now.getTime() + SESSION_TTL_SECONDS * 1000);
-  const sid = await openSession(ctx, scope, user.id, { ip: clientAddress, userAgent }, expiresAt);
+  const sid = await openSession(ctx, scope, user.id, client, expiresAt);
   await recordAudit(ctx.db, {
     ...scope,
     actor: { type: 'user', id: user.id },
     action: 'auth.sign_in',
     objectType: 'session',
     objectId: sid,
-    ip: clientAddress,
-    details: { two_factor: Boolean(tf?.enabled_at), enrolment_only: enrolOnly },
+    ip: client.ip,
+    details: {
+      ...(how.method === 'password' ? {} : { method: how.method }),
+      two_factor: how.twoFactor,
+      enrolment_only: enrolOnly,
+    },
     at: now.toISOString(),
   });
   const token = await new SignJWT({

@@ -9,7 +9,7 @@ import { useEffect, useState } from './vendor/hooks.mjs';
  * nested ones: `actions.1.canned_response_id` shows beside "Actions").
  *
  * A field: `{name, label, type, options?, help?, placeholder?, required?}` where `type` is `text`,
- * `textarea`, `number` (empty is null), `checkbox`, `select`, `checks` (a closed list, one checkbox each), `list` (words separated by commas), `rows` (a list of objects edited as a
+ * `textarea`, `number` (empty is null), `password` (a secret typed unseen), `checkbox`, `select`, `checks` (a closed list, one checkbox each), `list` (words separated by commas), `rows` (a list of objects edited as a
  * table: `columns`, `toRows(value)`, `fromRows(rows)`, `blank`; an error on `actions.1.tags` shows
  * in row 2) or `json` (parsed before sending; a parse error is shown at the field and nothing is
  * sent; kept for free-form values only). `name` may be dotted (`out_of_hours.message`):
@@ -313,7 +313,7 @@ function Field({ f, id, value, error, onChange }) {
     control = html`<textarea ...${common} class=${f.type === 'json' ? 'mono' : ''} rows=${f.rows ?? (f.type === 'json' ? 6 : 3)}
       placeholder=${f.placeholder ?? ''} value=${value} onInput=${(e) => onChange(e.currentTarget.value)}></textarea>`;
   else
-    control = html`<input ...${common} type=${f.type === 'number' ? 'number' : 'text'} required=${!!f.required}
+    control = html`<input ...${common} type=${f.type === 'number' || f.type === 'password' ? f.type : 'text'} required=${!!f.required}
       placeholder=${f.placeholder ?? ''} value=${value} onInput=${(e) => onChange(e.currentTarget.value)} />`;
   return html`<div class="field">
     ${f.type === 'checkbox' ? html`<label for=${id}>${control} ${f.label}</label>` : html`<label for=${id}>${f.label}</label>${control}`}

@@ -87,11 +87,30 @@ function LoginPage() {
   const [code, setCode] = useState(/** @type {string | null} */ (null));
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  const [sso, setSso] = useState(false);
   const notice = session.notice;
+  const signedIn = (res) => {
+    const next = sessionStorage.getItem('parley.next');
+    sessionStorage.removeItem('parley.next');
+    history.replaceState(null, '', next?.startsWith('/app') && next !== '/app/login' ? next : '/app');
+    setSession(res);
+  };
   useEffect(() => {
     // For the benchmark (and anyone profiling): when the sign-in form is on screen.
     performance.mark('parley:sign-in-ready');
     document.title = 'Sign in · Parley';
+    // Back from the identity provider: a one-time code for the session, or why it was refused.
+    const back = ssoReturn();
+    if (back?.code) {
+      setBusy(true);
+      callAnonymous('post', '/v1/auth/sso/exchange', { body: { code: back.code } }).then(signedIn, (err) => {
+        setError(err.message);
+        setBusy(false);
+      });
+    } else if (back?.error) {
+      setSso(true);
+      setError(back.error);
+    }
     if (location.pathname !== '/app/login') {
       // Remember where the user was going; a deep link opens once signed in.
       sessionStorage.setItem('parley.next', location.pathname + location.search);
@@ -104,11 +123,7 @@ function LoginPage() {
     setError('');
     try {
       const second = secondFactor(code);
-      const res = await callAnonymous('post', '/v1/auth/login', { body: { email, password, ...second } });
-      const next = sessionStorage.getItem('parley.next');
-      sessionStorage.removeItem('parley.next');
-      history.replaceState(null, '', next?.startsWith('/app') && next !== '/app/login' ? next : '/app');
-      setSession(res);
+      signedIn(await callAnonymous('post', '/v1/auth/login', { body: { email, password, ...second } }));
     } catch (err) {
       // One message for a wrong email or password: the page never says which.
       const twoFactor = err.status === 401 && /two-factor/i.test(err.message);
@@ -117,6 +132,11 @@ function LoginPage() {
       setBusy(false);
     }
   };
+  if (sso)
+    return html`<${SsoSignIn} error=${error} busy=${busy} onPassword=${() => {
+      setSso(false);
+      setError('');
+    }} />`;
   return html`<main class="login">
     <form class="card login-card" onSubmit=${submit} aria-labelledby="login-title">
       <h1 id="login-title"><span class="logo" aria-hidden="true"></span> Parley inbox</h1>
@@ -133,6 +153,57 @@ function LoginPage() {
       }
       ${error ? html`<p class="error" role="alert">${error}</p>` : null}
       <button class="primary" type="submit" disabled=${busy}>${busy ? 'Signing in…' : 'Sign in'}</button>
+      <button type="button" class="ghost" onClick=${() => {
+        setSso(true);
+        setError('');
+      }}>Use single sign-on (SSO)</button>
+    </form>
+  </main>`;
+}
+
+/** What the identity provider's return put in the address (`#sso_code=` or `#sso_error=`), read once and cleared. */
+function ssoReturn() {
+  if (!location.hash.includes('sso_')) return null;
+  const params = new URLSearchParams(location.hash.slice(1));
+  history.replaceState(null, '', location.pathname + location.search);
+  const code = params.get('sso_code');
+  if (code) return { code };
+  return { error: params.get('message') || 'Single sign-on was refused.' };
+}
+
+/** Sign in with SSO: the person's work email (or their workspace's id) finds their identity provider. */
+function SsoSignIn({ error: shown, busy: exchanging, onPassword }) {
+  const [who, setWho] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async (e) => {
+    e.preventDefault();
+    setBusy(true);
+    setError('');
+    try {
+      const value = who.trim();
+      const body = /^ws_/.test(value) ? { workspace_id: value } : { email: value };
+      const found = await callAnonymous('post', '/v1/auth/sso/lookup', { body });
+      if (!found.enabled) {
+        setError('No single sign-on is set up for this address: sign in with your password.');
+        setBusy(false);
+        return;
+      }
+      location.assign(found.start_url);
+    } catch (err) {
+      setError(err.message);
+      setBusy(false);
+    }
+  };
+  const message = error || shown;
+  return html`<main class="login">
+    <form class="card login-card" onSubmit=${submit} aria-labelledby="sso-title">
+      <h1 id="sso-title"><span class="logo" aria-hidden="true"></span> Single sign-on</h1>
+      <label>Work email or workspace id<input name="sso" autocomplete="username" required value=${who}
+        onInput=${(e) => setWho(e.currentTarget.value)} /></label>
+      ${message ? html`<p class="error" role="alert">${message}</p>` : null}
+      <button class="primary" type="submit" disabled=${busy || exchanging}>${busy || exchanging ? 'Signing in…' : 'Continue'}</button>
+      <button type="button" class="ghost" onClick=${onPassword}>Back to password</button>
     </form>
   </main>`;
 }

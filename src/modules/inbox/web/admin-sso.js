@@ -1,0 +1,101 @@
+import { ApiForm, useList } from './admin-kit.js';
+import { call, html } from './lib.js';
+import { useEffect, useState } from './vendor/hooks.mjs';
+
+const ROLES = [
+  ['agent', 'Agent'],
+  ['admin', 'Admin'],
+];
+
+/** The form's fields, their values the stored settings (the API replaces them all at once). */
+function fieldsOf(settings, admins) {
+  const get = (path) => path.split('.').reduce((o, k) => o?.[k], settings);
+  const fields = [
+    { name: 'enabled', label: 'Sign in with the identity provider (OpenID Connect)', type: 'checkbox' },
+    {
+      name: 'oidc.issuer_url',
+      label: 'Issuer URL',
+      placeholder: 'https://accounts.google.com',
+      required: true,
+    },
+    { name: 'oidc.client_id', label: 'Client id', required: true },
+    {
+      name: 'oidc.client_secret',
+      label: 'Client secret',
+      type: 'password',
+      omitEmpty: true,
+      help: settings.oidc.client_secret_set
+        ? 'A secret is stored (encrypted; never shown). Leave empty to keep it.'
+        : 'Stored encrypted; never shown again.',
+    },
+    {
+      name: 'allowed_email_domains',
+      label: 'Allowed email domains',
+      type: 'list',
+      placeholder: 'glow.in, glow.co',
+      help: 'Only people with an email at these domains may sign in; others are refused and the refusal is in the audit log.',
+    },
+    { name: 'email_claim', label: 'Email claim', placeholder: 'email' },
+    {
+      name: 'role_claim',
+      label: 'Role claim',
+      placeholder: 'groups',
+      omitEmpty: true,
+      help: 'The claim whose values pick a role (groups, roles). Empty: roles are set in Parley.',
+    },
+    {
+      name: 'role_mapping',
+      label: 'Role mapping (first match wins, at every sign-in)',
+      type: 'rows',
+      toRows: (rows) => rows.map((r) => ({ ...r })),
+      fromRows: (rows) => rows.map((r) => ({ value: r.value, role: r.role })),
+      blank: { value: '', role: 'agent' },
+      addLabel: 'Add a mapping',
+      columns: [
+        { key: 'value', label: 'Claim value', placeholder: () => 'parley-admins' },
+        { key: 'role', label: 'Role', type: 'select', options: ROLES },
+      ],
+    },
+    { name: 'jit_provisioning', label: 'Create a user at their first sign-in', type: 'checkbox' },
+    { name: 'default_role', label: 'Role of a user created at sign-in', type: 'select', options: ROLES },
+    {
+      name: 'sso_only',
+      label: 'SSO only: passwords no longer sign in, except the break-glass admin’s',
+      type: 'checkbox',
+    },
+    {
+      name: 'break_glass_user_id',
+      label: 'Break-glass admin',
+      type: 'select',
+      omitEmpty: true,
+      options: [['', 'None'], ...admins.map((u) => [u.id, `${u.name} (${u.email})`])],
+      help: 'An admin with a password, the way in when the identity provider is down.',
+    },
+  ];
+  return fields.map((f) => ({ ...f, default: f.name === 'oidc.client_secret' ? '' : (get(f.name) ?? '') }));
+}
+
+/** Manage → Single sign-on: the workspace's identity provider. */
+export function SsoAdmin() {
+  const [settings, setSettings] = useState(null);
+  const [error, setError] = useState('');
+  const [saved, setSaved] = useState('');
+  const [users] = useList('/v1/users', { query: { role: 'admin', per_page: 100 } });
+  useEffect(() => {
+    call('get', '/v1/sso-settings').then(setSettings, (err) => setError(err.message));
+  }, []);
+  if (error) return html`<p class="error" role="alert">${error}</p>`;
+  if (!settings || !users.data) return html`<p class="muted">Loading…</p>`;
+  const admins = users.data.filter((u) => u.has_password);
+  return html`<section class="stack">
+    <p class="muted">Register Parley at your identity provider as a web application with this redirect URI, and the scopes <code>openid email profile</code> (docs/sso.md has Google, Entra ID, Okta and Keycloak step by step).</p>
+    <label>Redirect URI<input readOnly value=${settings.oidc.redirect_uri} aria-label="Redirect URI" /></label>
+    ${saved ? html`<p class="notice" role="status">${saved}</p>` : null}
+    <${ApiForm} key=${JSON.stringify(settings)} fields=${fieldsOf(settings, admins)} label="Single sign-on settings" submitLabel="Save single sign-on"
+      submit=${(body) => call('put', '/v1/sso-settings', { body })}
+      onDone=${(s) => {
+        setSettings(s);
+        setSaved('Saved.');
+      }} />
+  </section>`;
+}

@@ -1,0 +1,162 @@
+import { auditActor, recordAudit } from '../../../platform/audit.ts';
+import type { AppContext } from '../../../platform/context.ts';
+import { type Scope, scopeColumns, tenant } from '../../../platform/db/scope.ts';
+import { invalidField } from '../../../platform/errors.ts';
+import type { Auth } from '../../../platform/http/route.ts';
+import { fromJson, toJson } from '../../../platform/json.ts';
+import { oidcConfiguration, oidcRedirectUri, providerError, serverOrigin } from './oidc.client.ts';
+import type { PutSsoSettings } from './sso.schemas.ts';
+import type { SsoSettingsTable } from './sso.tables.ts';
+
+export interface RoleMapping {
+  value: string;
+  role: string;
+}
+
+export function ssoSettingsRow(ctx: AppContext, scope: Scope): Promise<SsoSettingsTable | undefined> {
+  return tenant(ctx.db, scope).selectFrom('sso_settings').selectAll().executeTakeFirst();
+}
+
+export const startPath = (workspaceId: string, livemode: boolean) =>
+  `/v1/sso/${workspaceId}/oidc/start${livemode ? '' : '?mode=test'}`;
+
+export function presentSsoSettings(ctx: AppContext, scope: Scope, row: SsoSettingsTable | undefined) {
+  return {
+    object: 'sso_settings' as const,
+    enabled: row?.enabled === 1,
+    protocol: 'oidc' as const,
+    oidc: {
+      issuer_url: row?.oidc_issuer_url ?? null,
+      client_id: row?.oidc_client_id ?? null,
+      client_secret_set: Boolean(row?.oidc_client_secret),
+      redirect_uri: oidcRedirectUri(ctx),
+    },
+    allowed_email_domains: fromJson<string[]>(row?.allowed_email_domains, []),
+    email_claim: row?.email_claim ?? 'email',
+    role_claim: row?.role_claim ?? null,
+    role_mapping: fromJson<RoleMapping[]>(row?.role_mapping, []),
+    default_role: row?.default_role ?? 'agent',
+    jit_provisioning: row?.jit_provisioning === 1,
+    sso_only: row?.sso_only === 1,
+    break_glass_user_id: row?.break_glass_user_id ?? null,
+    start_url: `${serverOrigin(ctx)}${startPath(scope.workspaceId, scope.livemode)}`,
+    updated_at: row?.updated_at ?? null,
+  };
+}
+
+export async function getSsoSettings(ctx: AppContext, scope: Scope) {
+  return presentSsoSettings(ctx, scope, await ssoSettingsRow(ctx, scope));
+}
+
+/** The built-in roles; a role a workspace defines is looked up when roles come (issue 63). */
+export const BUILT_IN_ROLES = ['admin', 'agent'] as const;
+export const isBuiltInRole = (role: string): role is 'admin' | 'agent' =>
+  (BUILT_IN_ROLES as readonly string[]).includes(role);
+
+async function checkBreakGlass(ctx: AppContext, scope: Scope, input: PutSsoSettings) {
+  if (!input.sso_only) return;
+  if (!input.break_glass_user_id)
+    throw invalidField(
+      'break_glass_user_id',
+      'required with sso_only: an admin who can still sign in with a password if the identity provider is down',
+    );
+  const user = await tenant(ctx.db, scope).findById('users', input.break_glass_user_id);
+  if (!user) throw invalidField('break_glass_user_id', 'is not a user of this workspace and mode');
+  if (user.role !== 'admin' || user.password_hash === null)
+    throw invalidField('break_glass_user_id', 'must be an admin with a password');
+}
+
+function checkRoles(input: PutSsoSettings) {
+  const roles: Array<[string, string]> = [
+    ['default_role', input.default_role],
+    ...input.role_mapping.map((m, i): [string, string] => [`role_mapping.${i}.role`, m.role]),
+  ];
+  for (const [field, role] of roles)
+    if (!isBuiltInRole(role)) throw invalidField(field, `no role named ${role} (admin or agent)`);
+}
+
+/** Replaces the workspace's SSO settings; a client secret left out is kept. */
+export async function putSsoSettings(ctx: AppContext, auth: Auth, input: PutSsoSettings, ip: string) {
+  const before = await ssoSettingsRow(ctx, auth);
+  if (input.enabled && !input.oidc) throw invalidField('oidc', 'required when enabled');
+  if (input.enabled && !input.allowed_email_domains.length)
+    throw invalidField('allowed_email_domains', 'list at least one domain when enabled');
+  if (input.sso_only && !input.enabled) throw invalidField('sso_only', 'needs enabled: true');
+  checkRoles(input);
+  await checkBreakGlass(ctx, auth, input);
+  const sealed = input.oidc?.client_secret
+    ? ctx.secrets.seal(input.oidc.client_secret)
+    : input.oidc && input.oidc.issuer_url === before?.oidc_issuer_url
+      ? (before?.oidc_client_secret ?? null)
+      : null;
+  if (input.enabled && input.oidc) await checkDiscovery(ctx, input.oidc, sealed);
+  const now = ctx.clock.now().toISOString();
+  const values = {
+    enabled: input.enabled ? 1 : 0,
+    protocol: input.protocol,
+    oidc_issuer_url: input.oidc?.issuer_url ?? null,
+    oidc_client_id: input.oidc?.client_id ?? null,
+    oidc_client_secret: input.oidc ? sealed : null,
+    allowed_email_domains: toJson([...new Set(input.allowed_email_domains)]),
+    email_claim: input.email_claim,
+    role_claim: input.role_claim,
+    role_mapping: toJson(input.role_mapping),
+    default_role: input.default_role,
+    jit_provisioning: input.jit_provisioning ? 1 : 0,
+    sso_only: input.sso_only ? 1 : 0,
+    break_glass_user_id: input.break_glass_user_id,
+    updated_at: now,
+  };
+  await ctx.transaction(async (tx) => {
+    await tx.db
+      .insertInto('sso_settings')
+      .values({ ...scopeColumns(auth), ...values, created_at: now })
+      .onConflict((oc) => oc.columns(['workspace_id', 'livemode']).doUpdateSet(values))
+      .execute();
+    await recordAudit(tx.db, {
+      workspaceId: auth.workspaceId,
+      livemode: auth.livemode,
+      actor: auditActor(auth),
+      action: 'sso.settings_changed',
+      objectType: 'sso_settings',
+      objectId: auth.workspaceId,
+      ip,
+      details: { changed: changedFields(before, values, Boolean(input.oidc?.client_secret)) },
+      at: now,
+    });
+  });
+  return getSsoSettings(ctx, auth);
+}
+
+/** The names of the settings that changed (a new secret is named, never shown). */
+function changedFields(
+  before: SsoSettingsTable | undefined,
+  after: Omit<SsoSettingsTable, 'workspace_id' | 'livemode' | 'created_at'>,
+  newSecret: boolean,
+): string[] {
+  const names = Object.keys(after).filter(
+    (k) =>
+      k !== 'updated_at' &&
+      k !== 'oidc_client_secret' &&
+      before?.[k as keyof SsoSettingsTable] !== after[k as keyof typeof after],
+  );
+  if (newSecret || (before?.oidc_client_secret ?? null) !== after.oidc_client_secret)
+    names.push('oidc_client_secret');
+  return names;
+}
+
+async function checkDiscovery(
+  ctx: AppContext,
+  oidc: NonNullable<PutSsoSettings['oidc']>,
+  sealedSecret: string | null,
+) {
+  try {
+    await oidcConfiguration(ctx, {
+      issuerUrl: oidc.issuer_url,
+      clientId: oidc.client_id,
+      clientSecret: sealedSecret ? ctx.secrets.open(sealedSecret) : null,
+    });
+  } catch (err) {
+    throw invalidField('oidc.issuer_url', `its discovery document could not be read: ${providerError(err)}`);
+  }
+}
