@@ -14,6 +14,7 @@ import {
   signIn,
   startInboxWorld,
 } from '../support/browser.ts';
+import { startFakeLlm } from '../support/fake-llm.ts';
 import { forEachStorage } from '../support/harness.ts';
 import { reminderFlow } from '../support/voice-flows.ts';
 
@@ -95,6 +96,48 @@ forEachStorage('agent settings as forms', (storage) => {
     assert.deepEqual(agent.business.hours.sat, [{ open: '10:00', close: '14:00' }]);
     assert.deepEqual(agent.business.hours.fri, []);
     await page.context().close();
+  });
+
+  it("sets the agent's own model (a missing base URL refused beside it) and checks it against the server", async () => {
+    const llm = await startFakeLlm();
+    try {
+      const id = await agentNamed('Own model desk');
+      const page = await openSettings('Own model desk');
+      const form = page.getByRole('form', { name: 'Model' });
+      await form.getByLabel('Provider').selectOption('openai_compatible');
+      await form.getByLabel('Model name').fill('llama3.1:8b');
+      await form.getByRole('button', { name: 'Save' }).click();
+      await form.locator('#agent-model-base_url-error').filter({ hasText: 'is required' }).waitFor();
+      assert.equal((await world.app.call('GET', `/v1/agents/${id}`, { key: world.key })).body.model.provider, 'builtin');
+      await form.getByLabel('Base URL').fill(llm.url);
+      await form.getByLabel('API key').fill('sk-local-check');
+      await form.getByLabel('Time budget per reply (seconds)').fill('45');
+      await form.getByLabel(/built-in engine answers/).check();
+      await form.getByRole('button', { name: 'Save' }).click();
+      await form.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      const model = (await world.app.call('GET', `/v1/agents/${id}`, { key: world.key })).body.model;
+      assert.deepEqual(
+        [model.provider, model.name, model.base_url, model.api_key_set, model.timeout_ms, model.fallbacks],
+        ['openai_compatible', 'llama3.1:8b', llm.url, true, 45_000, ['builtin']],
+      );
+      // The check: the server answers text, a streamed answer, a tool call and JSON.
+      llm.script.push(
+        { content: 'OK' },
+        { tool_calls: [{ name: 'current_time', arguments: '{"city":"Mumbai"}' }] },
+        { content: '{"ok": true}' },
+      );
+      const check = page.getByRole('region', { name: 'Check the model' });
+      await check.getByRole('button', { name: 'Check the model' }).click();
+      const result = check.getByRole('status');
+      await result.waitFor();
+      const facts = (await result.textContent()) ?? '';
+      assert.match(facts, /Reachable\s*yes/);
+      assert.match(facts, /Tool calling\s*yes/);
+      assert.equal(llm.requests.at(-1)!.headers.authorization, 'Bearer sk-local-check');
+      await page.context().close();
+    } finally {
+      await llm.close();
+    }
   });
 
   it('adds a service in its table; a too-short duration is refused beside its cell', async () => {

@@ -15,6 +15,7 @@ import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { SAME_ORIGIN_DIRECTIVES } from '../../platform/http/page-headers.ts';
+import { modelProviders } from '../agents/index.ts';
 import { channelKinds } from '../channels/index.ts';
 import { automationEvents, conditionFields } from '../teamtools/index.ts';
 
@@ -105,6 +106,7 @@ function vocabularyFile(): [string, string] {
     conversationStatuses: ['active', 'snoozed', 'closed'],
     priorities: ['low', 'normal', 'high', 'urgent'],
     conditionFields: conditionFields.filter((f) => !f.endsWith('*')),
+    modelProviders,
   };
   const text = Object.entries(lists)
     .map(([name, list]) => `export const ${name} = ${JSON.stringify(list)};\n`)

@@ -1,4 +1,5 @@
 import { FieldErrorText, RowsTable, SettingsForm } from './admin-kit.js';
+import { ModelSettings } from './admin-model.js';
 import { call, html } from './lib.js';
 
 /**
@@ -48,6 +49,7 @@ export function AgentSettings({ agent, onSaved }) {
   return html`<section class="stack agent-settings" aria-label=${`Settings of ${agent.name}`} key=${agent.id}>
     <h2>${agent.name}</h2>
     <${Basics} agent=${agent} common=${common} />
+    <${ModelSettings} agent=${agent} common=${common} />
     <${WeekHours} agent=${agent} common=${common} />
     <${Holidays} agent=${agent} common=${common} />
     <${Services} agent=${agent} common=${common} />

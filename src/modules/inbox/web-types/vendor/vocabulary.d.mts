@@ -4,3 +4,4 @@ export const channelKinds: readonly string[];
 export const conversationStatuses: readonly string[];
 export const priorities: readonly string[];
 export const conditionFields: readonly string[];
+export const modelProviders: readonly string[];
