@@ -108,7 +108,10 @@ forEachStorage('agent settings as forms', (storage) => {
       await form.getByLabel('Model name').fill('llama3.1:8b');
       await form.getByRole('button', { name: 'Save' }).click();
       await form.locator('#agent-model-base_url-error').filter({ hasText: 'is required' }).waitFor();
-      assert.equal((await world.app.call('GET', `/v1/agents/${id}`, { key: world.key })).body.model.provider, 'builtin');
+      assert.equal(
+        (await world.app.call('GET', `/v1/agents/${id}`, { key: world.key })).body.model.provider,
+        'builtin',
+      );
       await form.getByLabel('Base URL').fill(llm.url);
       await form.getByLabel('API key').fill('sk-local-check');
       await form.getByLabel('Time budget per reply (seconds)').fill('45');
