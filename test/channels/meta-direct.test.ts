@@ -6,7 +6,7 @@ import { sendMessage } from '../../src/modules/messaging/messaging.service.ts';
 import { ApiError } from '../../src/platform/errors.ts';
 import { plans } from '../../src/platform/limits.ts';
 import { type FakeAccount, FakeMetaSendApi } from '../fakes/meta-send-api.ts';
-import { type FakeLlm, startFakeLlm } from '../support/fake-llm.ts';
+import { type FakeLlm, say, startFakeLlm } from '../support/fake-llm.ts';
 import {
   eventually,
   forEachStorage,
@@ -592,6 +592,34 @@ forEachStorage('Messenger and Instagram on Meta', (storage) => {
     });
     assert.equal(fits.status, 201, fits.text);
     await eventually(async () => graph.sendsOf(ig).find((s) => s.body.message?.text === 'é'.repeat(500)));
+  });
+
+  it('while the LLM writes, the Messenger customer sees typing_on, asked before the reply', async () => {
+    const agent = await t.call('POST', '/v1/agents', {
+      key: ws.live,
+      body: {
+        name: 'Typing desk',
+        model: {
+          provider: 'openai_compatible',
+          name: 'fake-model',
+          base_url: llm.url,
+          api_key: 'sk-local',
+        },
+      },
+    });
+    assert.equal(agent.status, 201, agent.text);
+    const account = graph.addAccount('messenger');
+    const chan = await channel('messenger', account, { agent_id: agent.body.id });
+    const from = psid();
+    graph.personWrote(account, from, Date.now());
+    llm.script.push(say('Yes, open till 8 tonight.'));
+    await deliver(chan, account, [textEvent(account, from, mid(), 'open tonight?')]);
+    const reply = await eventually(async () =>
+      graph.sendsOf(account).find((s) => s.body.message?.text === 'Yes, open till 8 tonight.'),
+    );
+    const typing = graph.actions.find((a) => a.accountId === account.id && a.recipient === from);
+    assert.equal(typing?.action, 'typing_on');
+    assert.ok(typing.at <= reply.at, 'typing_on before the reply');
   });
 
   it('the AI hands off before the 24 hours close on an unanswered message, exactly once', async () => {

@@ -136,7 +136,20 @@ export class FakeMetaGraph {
 
   sends(phoneNumberId?: string) {
     return this.requests.filter(
-      (r) => r.path.endsWith('/messages') && (!phoneNumberId || r.path.includes(`/${phoneNumberId}/`)),
+      (r) =>
+        r.path.endsWith('/messages') &&
+        !isReadReceipt(r.body) &&
+        (!phoneNumberId || r.path.includes(`/${phoneNumberId}/`)),
+    );
+  }
+
+  /** Read receipts (`status: read`), with or without the typing indicator, by message id. */
+  reads(phoneNumberId?: string) {
+    return this.requests.filter(
+      (r) =>
+        r.path.endsWith('/messages') &&
+        isReadReceipt(r.body) &&
+        (!phoneNumberId || r.path.includes(`/${phoneNumberId}/`)),
     );
   }
 
@@ -211,6 +224,17 @@ export class FakeMetaGraph {
           scripted.subcode,
           scripted.retryAfter ? { 'retry-after': String(scripted.retryAfter) } : {},
         );
+      }
+      // Mark as read, optionally with the typing indicator (Cloud API, "Typing indicators"): the
+      // message must be one the number received; `{success: true}`.
+      if (isReadReceipt(body)) {
+        const typing = body.typing_indicator;
+        if (typeof body.message_id !== 'string' || !body.message_id.startsWith('wamid.'))
+          return this.#error(res, 400, 100, '(#100) Invalid parameter: message_id');
+        if (typing !== undefined && (typing as { type?: unknown })?.type !== 'text')
+          return this.#error(res, 400, 100, '(#100) Invalid parameter: typing_indicator.type must be text');
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ success: true }));
       }
       const problem = checkMessage(body, this.flows);
       if (problem?.startsWith('(#131009)')) return this.#error(res, 400, 131009, problem);
@@ -629,4 +653,9 @@ export function templatePayload(
       },
     ],
   };
+}
+
+/** A Cloud API request that marks a received message read (and may show the typing indicator). */
+function isReadReceipt(body: unknown): body is { message_id?: unknown; typing_indicator?: unknown } {
+  return (body as { status?: unknown } | null)?.status === 'read';
 }

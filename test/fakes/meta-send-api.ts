@@ -26,12 +26,16 @@ export interface SendRecord {
   accountId: string;
   headers: IncomingMessage['headers'];
   body: any;
+  /** When it was accepted (ms). */
+  at: number;
 }
 
 export class FakeMetaSendApi {
   readonly version: string;
   readonly accounts = new Map<string, FakeAccount>();
   readonly sends: SendRecord[] = [];
+  /** Sender actions (typing_on, typing_off, mark_seen) accepted, in order. */
+  readonly actions: Array<{ accountId: string; recipient: string; action: string; at: number }> = [];
   /** When each person last wrote to each account (`${account}:${person}` → ms), for the windows. */
   readonly lastInbound = new Map<string, number>();
   readonly files = new Map<string, { content: Buffer; mimeType: string }>();
@@ -108,9 +112,31 @@ export class FakeMetaSendApi {
     } catch {
       return graphError(res, 400, 100, 'Invalid JSON');
     }
+    // A sender action (Send API, "Sender Actions"): typing_on, typing_off or mark_seen, alone in
+    // its request (no message, no messaging_type), within the 24 hours since the person wrote.
+    if (body?.sender_action !== undefined) {
+      const recipient = body.recipient?.id;
+      if (typeof recipient !== 'string')
+        return graphError(res, 400, 100, '(#100) The parameter recipient is required');
+      if (
+        !['typing_on', 'typing_off', 'mark_seen'].includes(body.sender_action) ||
+        body.message !== undefined
+      )
+        return graphError(
+          res,
+          400,
+          100,
+          '(#100) Param sender_action must be one of {typing_on, typing_off, mark_seen}',
+        );
+      const last = this.lastInbound.get(`${account.id}:${recipient}`);
+      if (last === undefined || Date.now() - last > 86_400_000)
+        return graphError(res, 400, 10, '(#10) This message is sent outside of allowed window.', 2018278);
+      this.actions.push({ accountId: account.id, recipient, action: body.sender_action, at: Date.now() });
+      return json(res, 200, { recipient_id: recipient });
+    }
     const refusal = this.check(account, body);
     if (refusal) return graphError(res, 400, refusal.code, refusal.message, refusal.subcode);
-    this.sends.push({ accountId: account.id, headers: req.headers, body });
+    this.sends.push({ accountId: account.id, headers: req.headers, body, at: Date.now() });
     json(res, 200, {
       recipient_id: body.recipient.id,
       message_id: `m_${account.kind}_${++this.n}_${randomBytes(6).toString('hex')}`,

@@ -11,6 +11,7 @@ import type { Reaction } from '../../platform/reactions.ts';
 import { typingChannel } from '../../platform/typing.ts';
 import type { AgentConfig, AgentsTable } from '../agents/index.ts';
 import { agentConfig, defaultAgent, getAgentRow, parseHandoff, type Scope } from '../agents/index.ts';
+import { adapterFor, channelById, channelConfigOf } from '../channels/index.ts';
 import type { ContactRow, Scope as ContactScope } from '../contacts/index.ts';
 import { findContactRow } from '../contacts/index.ts';
 import type { ConversationJob, ConversationRow } from '../conversations/index.ts';
@@ -65,18 +66,48 @@ export function llmOptionsOf(ctx: AppContext, llm: LlmOptions): LlmOptions {
 }
 
 /**
- * While an LLM writes the reply (streamed, sent once complete), a website visitor sees the typing
- * dots (the widget's stream listens by the thread's address). Returns what stops them.
+ * While an LLM writes the reply (streamed, sent once complete), the customer sees that it is being
+ * written: a website visitor the typing dots (the widget's stream listens by the thread's
+ * address), a WhatsApp, Messenger or Instagram customer the channel's own typing indicator (asked
+ * once while the model writes: it ends by itself when the reply arrives; a refusal is only logged).
+ * Returns what ends it: the dots stopped, the provider's answer waited for.
  */
 async function typingWhileGenerating(
   ctx: AppContext,
   agent: AgentConfig,
-  conversation: Pick<ConversationRow, 'channel' | 'contact_address'>,
+  conversation: Pick<ConversationRow, 'channel' | 'channel_id' | 'contact_address'>,
+  answering: { provider_message_id: string | null },
 ): Promise<() => Promise<void>> {
-  if (agent.model.provider === 'builtin' || conversation.channel !== 'web') return async () => {};
+  if (agent.model.provider === 'builtin') return async () => {};
+  if (conversation.channel !== 'web') {
+    // Asked beside the generation, and waited for before the reply is sent (never after it).
+    const asked = providerTyping(ctx, conversation, answering.provider_message_id).catch((err: unknown) =>
+      ctx.logger.info(
+        { channelId: conversation.channel_id, err: (err as Error).message },
+        'typing indicator refused by the provider',
+      ),
+    );
+    return async () => {
+      await asked;
+    };
+  }
   const channel = typingChannel(conversation.contact_address);
   await ctx.bus.publish(channel, 'typing');
   return () => ctx.bus.publish(channel, 'left');
+}
+
+async function providerTyping(
+  ctx: AppContext,
+  conversation: Pick<ConversationRow, 'channel_id' | 'contact_address'>,
+  providerMessageId: string | null,
+) {
+  const row = await channelById(ctx.db, conversation.channel_id);
+  if (!row) return;
+  const channel = channelConfigOf(ctx, row);
+  await adapterFor(ctx, channel.provider)?.showTyping?.(channel, {
+    address: conversation.contact_address,
+    providerMessageId,
+  });
 }
 
 /** Picks the engine from the agent's model: the built-in rules, or an LLM through the AI SDK. */
@@ -398,7 +429,7 @@ async function answerBurst(
     answering: burst[burst.length - 1]!.id,
   });
   let handoffNotice: string | undefined;
-  const stopTyping = await typingWhileGenerating(ctx, agent, conversation);
+  const stopTyping = await typingWhileGenerating(ctx, agent, conversation, burst[burst.length - 1]!);
   const result = await runEngine(
     input,
     {

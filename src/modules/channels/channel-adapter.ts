@@ -419,6 +419,16 @@ export interface ChannelAdapter {
    * ChannelSendError when the provider refuses or cannot be reached.
    */
   lookupProfile?(channel: ChannelConfig, userId: string): Promise<ProviderProfile | null>;
+  /**
+   * Shows the customer that a reply is being written (WhatsApp's typing indicator, which also
+   * marks their message read; Messenger's and Instagram's `typing_on`), for a reply that takes a
+   * while (an LLM's). `address` is the thread's (PSID, IGSID, phone); `providerMessageId` the
+   * customer's message being answered. Throws ChannelSendError when the provider refuses.
+   */
+  showTyping?(
+    channel: ChannelConfig,
+    to: { address: string; providerMessageId: string | null },
+  ): Promise<void>;
   /** The path of the channel's webhook (`/hooks/<provider>/{id}`), for providers that say it themselves. */
   inboundPath?(channel: { id: string; type: ChannelType }): string;
   /** Credentials Parley makes for a new channel of this provider (a webhook secret), sealed with the others. */

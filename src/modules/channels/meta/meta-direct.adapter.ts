@@ -115,6 +115,24 @@ export function createMetaDirectAdapter(opts: GraphOptions): ChannelAdapter {
       return { name, avatarUrl: picture && /^https:\/\//.test(picture) ? picture : null };
     },
 
+    // The Send API's sender action: "typing…" for up to 20 seconds or until the reply.
+    async showTyping(channel, to) {
+      const base = `${opts.graphUrl.replace(/\/$/, '')}/${opts.version}`;
+      const { res, json } = await postToProvider(
+        'Meta',
+        `${base}/${encodeURIComponent(senderIdOf(channel))}/messages`,
+        {
+          headers: {
+            authorization: `Bearer ${credential(channel, 'access_token')}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({ recipient: { id: to.address }, sender_action: 'typing_on' }),
+          timeoutMs: opts.timeoutMs,
+        },
+      );
+      if (!res.ok) throw mapDirectGraphError(res.status, json?.error as GraphError | undefined);
+    },
+
     // Messenger's and Instagram's attachment URLs are Meta CDN links that need no token and expire.
     async fetchMedia(_channel, media, limits = {}) {
       if (!media.url) throw new ChannelSendError('not_found', 'The message names no file to fetch.');
@@ -150,6 +168,9 @@ export function createMetaAdapter(whatsapp: WhatsAppAdapter, direct: ChannelAdap
     parseInbound: (channel, request) => pick(channel).parseInbound(channel, request),
     reserveSendSlot: (channel, to, nowMs) =>
       isMetaDirect(channel.type) ? 0 : (whatsapp.reserveSendSlot?.(channel, to, nowMs) ?? 0),
+    showTyping: async (channel, to) => {
+      await pick(channel).showTyping?.(channel, to);
+    },
     lookupProfile: async (channel, userId) =>
       isMetaDirect(channel.type) ? ((await direct.lookupProfile?.(channel, userId)) ?? null) : null,
     fetchMedia: (channel, media, limits) => {

@@ -114,6 +114,23 @@ export function createWhatsAppAdapter(opts: GraphOptions): WhatsAppAdapter {
       return { providerMessageId: id };
     },
 
+    // Cloud API's typing indicator: marks the customer's message read and shows "typing…" until
+    // the reply is sent or 25 seconds pass.
+    async showTyping(channel, to) {
+      if (!to.providerMessageId) return;
+      await graphPost(
+        opts,
+        `${encodeURIComponent(credential(channel, 'phone_number_id'))}/messages`,
+        credential(channel, 'access_token'),
+        {
+          messaging_product: 'whatsapp',
+          status: 'read',
+          message_id: to.providerMessageId,
+          typing_indicator: { type: 'text' },
+        },
+      );
+    },
+
     verifyInbound(channel: ChannelConfig, request: RawInbound): boolean {
       const secret = channel.credentials.app_secret;
       if (!secret) return false;
