@@ -80,7 +80,7 @@ export function samlFor(
     requestIdExpirationPeriodMs: 10 * 60_000,
     generateUniqueId: () => requestId ?? '_unused',
     cacheProvider: {
-      saveAsync: async (key, value) => ({ value, createdAt: Date.now() }),
+      saveAsync: async (_key, value) => ({ value, createdAt: Date.now() }),
       getAsync: async (key) => (requestId && key === requestId ? new Date().toISOString() : null),
       removeAsync: async (key) => key,
     },
