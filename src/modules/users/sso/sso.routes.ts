@@ -112,6 +112,9 @@ export const ssoRoutes = [
       "The ACS URL registered at the identity provider (HTTP-POST binding, a form with `SAMLResponse` and `RelayState`). The workspace is the one whose sign-in the RelayState names, else (a sign-in started at the provider) the one its assertion's Audience names; a response naming neither is a 400. Checked: the signature of the response or of its one assertion by the configured certificate (signature wrapping refused), the issuer, the audience (the workspace's SP entity id), the bearer confirmation's Recipient and the Destination (this URL), NotBefore/NotOnOrAfter (1 minute of clock skew), InResponseTo (the request this sign-in sent; a response without one only where `saml.allow_idp_initiated`), and an assertion id used once. Then redirects (303) to the inbox's sign-in page with a one-time code (`/app/login#sso_code=...`, for `POST /v1/auth/sso/exchange`) or the refusal (`#sso_error=<reason>&message=...`), written to the audit log (`auth.sign_in_refused`).",
     tags,
     auth: 'none',
+    // The identity provider's post through the browser, not an API call (as a provider's webhook):
+    // left out of openapi.json; docs/sso.md describes it.
+    hidden: true,
     contentTypes: ['application/x-www-form-urlencoded'],
     body: samlAcsBody,
     responses: { 303: null },
