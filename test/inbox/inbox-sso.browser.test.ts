@@ -11,6 +11,7 @@ import {
 } from '../support/browser.ts';
 import { forEachStorage } from '../support/harness.ts';
 import { TestIdp } from '../support/oidc-idp.ts';
+import { newSamlKey } from '../support/saml-idp.ts';
 
 /**
  * Issue 63 in Chromium: a person signs in with SSO from the sign-in page (their work email finds
@@ -94,5 +95,36 @@ forEachStorage('inbox single sign-on in a real browser', (storage) => {
     assert.deepEqual(got.body.allowed_email_domains, ['glowsalon.in', 'glow.co']);
     assert.equal(got.body.oidc.client_secret_set, true);
     assert.equal(got.body.enabled, true);
+  });
+
+  it('an admin switches to SAML: sees what to register at the provider, saves the provider', async () => {
+    const key = await newSamlKey();
+    const { page } = await newPage(chrome.browser);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await signIn(page, world, world.admin, '/app/manage/sso');
+    await page.getByRole('form', { name: 'Single sign-on settings' }).waitFor();
+    await page.getByLabel('Protocol').selectOption('saml');
+    const before = await world.app.call('GET', '/v1/sso-settings', { key: world.key });
+    const metadataUrl: string = before.body.saml.metadata_url;
+    assert.match(metadataUrl, new RegExp(`^${world.url}/v1/sso/ws_\\w+/saml/metadata\\?mode=test$`));
+    assert.equal(await page.getByLabel('SP entity id (Audience)').inputValue(), metadataUrl);
+    assert.equal(await page.getByLabel('ACS URL (Recipient)').inputValue(), `${world.url}/v1/sso/saml/acs`);
+    assert.equal(await page.getByLabel('Metadata URL').inputValue(), metadataUrl);
+    const form = page.getByRole('form', { name: 'Single sign-on settings' });
+    await form.getByLabel('Identity provider entity id (Issuer)').fill('https://idp.test/saml');
+    await form.getByLabel('Identity provider single sign-on URL').fill('https://idp.test/saml/sso');
+    await form.getByLabel('Identity provider signing certificate (PEM)').fill('not a certificate');
+    await form.getByRole('button', { name: 'Save single sign-on' }).click();
+    await form.getByText(/not an X\.509 certificate/).waitFor();
+    await form.getByLabel('Identity provider signing certificate (PEM)').fill(key.cert);
+    await form.getByRole('button', { name: 'Save single sign-on' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    const got = await world.app.call('GET', '/v1/sso-settings', { key: world.key });
+    assert.equal(got.body.protocol, 'saml');
+    assert.equal(got.body.saml.idp_sso_url, 'https://idp.test/saml/sso');
+    assert.ok(got.body.saml.idp_certificate_expires_at);
+    const meta = await fetch(metadataUrl);
+    assert.equal(meta.status, 200);
+    assert.match(await meta.text(), /AssertionConsumerService/);
   });
 });

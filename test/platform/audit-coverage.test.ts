@@ -28,6 +28,11 @@ const NOT_AUDITED: Array<[methods: string, path: RegExp, why: string]> = [
     'recorded by the sign-in itself, as auth.sign_in (method oidc or saml; refusals as auth.sign_in_refused)',
   ],
   [
+    'POST',
+    /^\/v1\/sso\/saml\/acs$/,
+    "the identity provider's SAML response: recorded by the sign-in itself (auth.sign_in_refused; the exchange's auth.sign_in)",
+  ],
+  [
     'POST PATCH',
     /^\/v1\/admin\/workspaces(\/\{id\})?$/,
     "the server operator's admin token, outside any workspace",

@@ -16,7 +16,8 @@ const notEnabled = (workspaceId: string) =>
 
 async function enabledSettings(ctx: AppContext, scope: Scope): Promise<SsoSettingsTable> {
   const row = await ssoSettingsRow(ctx, scope);
-  if (row?.enabled !== 1 || !row.oidc_issuer_url || !row.oidc_client_id) throw notEnabled(scope.workspaceId);
+  if (row?.enabled !== 1 || row.protocol !== 'oidc' || !row.oidc_issuer_url || !row.oidc_client_id)
+    throw notEnabled(scope.workspaceId);
   return row;
 }
 

@@ -57,7 +57,7 @@ async function lookupInMode(
     object: 'sso_lookup' as const,
     enabled: true,
     workspace_id: workspaceId,
-    protocol: 'oidc' as const,
-    start_url: startPath(workspaceId, livemode),
+    protocol: row.protocol,
+    start_url: startPath(workspaceId, livemode, row.protocol),
   };
 }

@@ -48,4 +48,28 @@ export const ssoMigrations: Record<string, ParleyMigration> = {
       await db.schema.createIndex('sso_handoffs_expiry').on('sso_handoffs').column('expires_at').execute();
     },
   },
+  '0143_sso_saml': {
+    async up(db) {
+      await db.schema.alterTable('sso_settings').addColumn('saml_idp_entity_id', 'text').execute();
+      await db.schema.alterTable('sso_settings').addColumn('saml_idp_sso_url', 'text').execute();
+      await db.schema.alterTable('sso_settings').addColumn('saml_idp_certificate', 'text').execute();
+      await db.schema
+        .alterTable('sso_settings')
+        .addColumn('saml_allow_idp_initiated', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .createTable('sso_saml_assertions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('sso_saml_assertions_expiry')
+        .on('sso_saml_assertions')
+        .column('expires_at')
+        .execute();
+    },
+  },
 };

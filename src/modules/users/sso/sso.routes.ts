@@ -2,6 +2,9 @@ import { defineRoute, ok } from '../../../platform/http/route.ts';
 import { loginResponse } from '../users.schemas.ts';
 import { oidcCallbackPath } from './oidc.client.ts';
 import { callbackUrlOf, finishOidc, startOidc } from './oidc.ts';
+import { samlAcsPath } from './saml.config.ts';
+import { samlAcsBody, samlMetadataQuery } from './saml.schemas.ts';
+import { finishSaml, samlMetadata, startSaml } from './saml.ts';
 import { lookupSso } from './sso.lookup.ts';
 import {
   exchangeBody,
@@ -85,6 +88,58 @@ export const ssoRoutes = [
     errors: ['unauthorized'],
     handler: async ({ ctx, query, request }) =>
       redirect((await finishOidc(ctx, callbackUrlOf(ctx, request.url), query, request.ip)).location),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/sso/:workspace_id/saml/start',
+    summary: 'Start a SAML sign-in',
+    description:
+      "Opened in the browser: redirects (303) to the identity provider's single sign-on URL with a SAML AuthnRequest (HTTP-Redirect binding) and a RelayState. Parley keeps the request's id for 10 minutes, usable once: the response must answer it (InResponseTo). A workspace without SAML sign-in turned on is a 404.",
+    tags,
+    auth: 'none',
+    params: ssoStartParams,
+    query: ssoStartQuery,
+    responses: { 303: null },
+    errors: ['not_found'],
+    handler: async ({ ctx, params, query }) =>
+      redirect(await startSaml(ctx, { workspaceId: params.workspace_id, livemode: query.mode === 'live' })),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: samlAcsPath,
+    summary: 'Receive a SAML response (assertion consumer service)',
+    description:
+      "The ACS URL registered at the identity provider (HTTP-POST binding, a form with `SAMLResponse` and `RelayState`). The workspace is the one whose sign-in the RelayState names, else (a sign-in started at the provider) the one its assertion's Audience names; a response naming neither is a 400. Checked: the signature of the response or of its one assertion by the configured certificate (signature wrapping refused), the issuer, the audience (the workspace's SP entity id), the bearer confirmation's Recipient and the Destination (this URL), NotBefore/NotOnOrAfter (1 minute of clock skew), InResponseTo (the request this sign-in sent; a response without one only where `saml.allow_idp_initiated`), and an assertion id used once. Then redirects (303) to the inbox's sign-in page with a one-time code (`/app/login#sso_code=...`, for `POST /v1/auth/sso/exchange`) or the refusal (`#sso_error=<reason>&message=...`), written to the audit log (`auth.sign_in_refused`).",
+    tags,
+    auth: 'none',
+    // The identity provider's post through the browser, not an API call (as a provider's webhook):
+    // left out of openapi.json; docs/sso.md describes it.
+    hidden: true,
+    contentTypes: ['application/x-www-form-urlencoded'],
+    body: samlAcsBody,
+    responses: { 303: null },
+    errors: ['validation_failed', 'unsupported_media_type'],
+    bodyLimit: 2 * 1024 * 1024,
+    handler: async ({ ctx, body, request }) => redirect((await finishSaml(ctx, body, request.ip)).location),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/sso/:workspace_id/saml/metadata',
+    summary: "Parley's SAML metadata for a workspace",
+    description:
+      'The service provider\'s metadata (XML) to import at the identity provider: its entity id (this URL) and assertion consumer service (`POST /v1/sso/saml/acs`). Served once the workspace\'s settings choose `protocol: "saml"` (enabled or not yet); otherwise 404.',
+    tags,
+    auth: 'none',
+    params: ssoStartParams,
+    query: samlMetadataQuery,
+    responses: { 200: null },
+    rawResponses: { 200: { 'application/samlmetadata+xml': { schema: { type: 'string' } } } },
+    errors: ['not_found'],
+    handler: async ({ ctx, params, query }) => ({
+      status: 200,
+      body: await samlMetadata(ctx, { workspaceId: params.workspace_id, livemode: query.mode === 'live' }),
+      contentType: 'application/samlmetadata+xml; charset=utf-8',
+    }),
   }),
   defineRoute({
     method: 'POST',

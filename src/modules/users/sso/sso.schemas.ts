@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describe, idOf, timestamp } from '../../../platform/http/schemas.ts';
+import { putSamlSettings, samlSettingsObject } from './saml.schemas.ts';
 
 const roleName = describe(
   z
@@ -52,17 +53,22 @@ const oidcSettings = z.object({
 export const ssoSettingsObject = z.object({
   object: describe(z.literal('sso_settings'), 'The type of this object.', 'sso_settings'),
   enabled: describe(z.boolean(), 'Whether people sign in with the identity provider.', true),
-  protocol: describe(z.enum(['oidc']), 'How: OpenID Connect.', 'oidc'),
+  protocol: describe(z.enum(['oidc', 'saml']), 'How: OpenID Connect or SAML 2.0.', 'oidc'),
   oidc: describe(oidcSettings, 'The OpenID Connect client.'),
+  saml: describe(samlSettingsObject, 'The SAML 2.0 identity provider, and what to register there.'),
   allowed_email_domains: describe(
     z.array(z.string()),
     'Email domains whose people may sign in; anyone else is refused (and the refusal audited).',
     ['glow.in'],
   ),
-  email_claim: describe(z.string(), 'The `id_token` claim read as the email.', 'email'),
+  email_claim: describe(
+    z.string(),
+    'The `id_token` claim (or SAML attribute; else the NameID) read as the email.',
+    'email',
+  ),
   role_claim: describe(
     z.string().nullable(),
-    'The claim whose values pick a role (`groups`, `roles`); null: no mapping.',
+    'The claim or SAML attribute whose values pick a role (`groups`, `roles`); null: no mapping.',
     'groups',
   ),
   role_mapping: describe(
@@ -100,7 +106,11 @@ export const ssoSettingsObject = z.object({
 export const putSsoSettingsBody = z
   .strictObject({
     enabled: describe(z.boolean(), 'Turn the sign-in with the identity provider on or off.', true),
-    protocol: describe(z.enum(['oidc']), 'OpenID Connect.', 'oidc').default('oidc'),
+    protocol: describe(
+      z.enum(['oidc', 'saml']),
+      'OpenID Connect (`oidc`, then `oidc` is required when enabled) or SAML 2.0 (`saml`, then `saml`).',
+      'oidc',
+    ).default('oidc'),
     oidc: describe(
       z.strictObject({
         issuer_url: describe(
@@ -121,15 +131,18 @@ export const putSsoSettingsBody = z
       }),
       'The OpenID Connect client.',
     ).optional(),
+    saml: describe(putSamlSettings, 'The SAML 2.0 identity provider.').optional(),
     allowed_email_domains: describe(z.array(domain).max(50), 'Email domains whose people may sign in.', [
       'glow.in',
     ]).default([]),
-    email_claim: describe(z.string().min(1).max(100), 'The claim read as the email.', 'email').default(
+    email_claim: describe(
+      z.string().min(1).max(300),
+      'The claim (or SAML attribute) read as the email.',
       'email',
-    ),
+    ).default('email'),
     role_claim: describe(
-      z.string().min(1).max(100).nullable(),
-      'The claim whose values pick a role.',
+      z.string().min(1).max(300).nullable(),
+      'The claim (or SAML attribute) whose values pick a role.',
       'groups',
     )
       .nullable()
@@ -198,7 +211,7 @@ export const ssoLookupObject = z.object({
     'The workspace whose identity provider signs this person in, or null.',
     'ws_01JD5Z8Q4X3N2M1K0H9G8F7E6D',
   ),
-  protocol: describe(z.enum(['oidc']).nullable(), 'How, or null.', 'oidc'),
+  protocol: describe(z.enum(['oidc', 'saml']).nullable(), 'How, or null.', 'oidc'),
   start_url: describe(
     z.string().nullable(),
     'Open it in the browser: it redirects to the identity provider (null without SSO).',

@@ -5,6 +5,13 @@ import { invalidField } from '../../../platform/errors.ts';
 import type { Auth } from '../../../platform/http/route.ts';
 import { fromJson, toJson } from '../../../platform/json.ts';
 import { oidcConfiguration, oidcRedirectUri, providerError, serverOrigin } from './oidc.client.ts';
+import {
+  certificateExpiry,
+  normalizeCertificate,
+  samlAcsUrl,
+  samlMetadataPath,
+  spEntityId,
+} from './saml.config.ts';
 import type { PutSsoSettings } from './sso.schemas.ts';
 import type { SsoSettingsTable } from './sso.tables.ts';
 
@@ -17,19 +24,29 @@ export function ssoSettingsRow(ctx: AppContext, scope: Scope): Promise<SsoSettin
   return tenant(ctx.db, scope).selectFrom('sso_settings').selectAll().executeTakeFirst();
 }
 
-export const startPath = (workspaceId: string, livemode: boolean) =>
-  `/v1/sso/${workspaceId}/oidc/start${livemode ? '' : '?mode=test'}`;
+export const startPath = (workspaceId: string, livemode: boolean, protocol: 'oidc' | 'saml' = 'oidc') =>
+  `/v1/sso/${workspaceId}/${protocol}/start${livemode ? '' : '?mode=test'}`;
 
 export function presentSsoSettings(ctx: AppContext, scope: Scope, row: SsoSettingsTable | undefined) {
   return {
     object: 'sso_settings' as const,
     enabled: row?.enabled === 1,
-    protocol: 'oidc' as const,
+    protocol: row?.protocol ?? 'oidc',
     oidc: {
       issuer_url: row?.oidc_issuer_url ?? null,
       client_id: row?.oidc_client_id ?? null,
       client_secret_set: Boolean(row?.oidc_client_secret),
       redirect_uri: oidcRedirectUri(ctx),
+    },
+    saml: {
+      idp_entity_id: row?.saml_idp_entity_id ?? null,
+      idp_sso_url: row?.saml_idp_sso_url ?? null,
+      idp_certificate: row?.saml_idp_certificate ?? null,
+      idp_certificate_expires_at: certificateExpiry(row?.saml_idp_certificate ?? null),
+      allow_idp_initiated: row?.saml_allow_idp_initiated === 1,
+      sp_entity_id: spEntityId(ctx, scope),
+      acs_url: samlAcsUrl(ctx),
+      metadata_url: `${serverOrigin(ctx)}${samlMetadataPath(scope.workspaceId, scope.livemode)}`,
     },
     allowed_email_domains: fromJson<string[]>(row?.allowed_email_domains, []),
     email_claim: row?.email_claim ?? 'email',
@@ -39,7 +56,7 @@ export function presentSsoSettings(ctx: AppContext, scope: Scope, row: SsoSettin
     jit_provisioning: row?.jit_provisioning === 1,
     sso_only: row?.sso_only === 1,
     break_glass_user_id: row?.break_glass_user_id ?? null,
-    start_url: `${serverOrigin(ctx)}${startPath(scope.workspaceId, scope.livemode)}`,
+    start_url: `${serverOrigin(ctx)}${startPath(scope.workspaceId, scope.livemode, row?.protocol)}`,
     updated_at: row?.updated_at ?? null,
   };
 }
@@ -78,7 +95,11 @@ function checkRoles(input: PutSsoSettings) {
 /** Replaces the workspace's SSO settings; a client secret left out is kept. */
 export async function putSsoSettings(ctx: AppContext, auth: Auth, input: PutSsoSettings, ip: string) {
   const before = await ssoSettingsRow(ctx, auth);
-  if (input.enabled && !input.oidc) throw invalidField('oidc', 'required when enabled');
+  if (input.enabled && input.protocol === 'oidc' && !input.oidc)
+    throw invalidField('oidc', 'required when enabled with protocol oidc');
+  if (input.enabled && input.protocol === 'saml' && !input.saml)
+    throw invalidField('saml', 'required when enabled with protocol saml');
+  const certificate = samlCertificate(input);
   if (input.enabled && !input.allowed_email_domains.length)
     throw invalidField('allowed_email_domains', 'list at least one domain when enabled');
   if (input.sso_only && !input.enabled) throw invalidField('sso_only', 'needs enabled: true');
@@ -89,7 +110,7 @@ export async function putSsoSettings(ctx: AppContext, auth: Auth, input: PutSsoS
     : input.oidc && input.oidc.issuer_url === before?.oidc_issuer_url
       ? (before?.oidc_client_secret ?? null)
       : null;
-  if (input.enabled && input.oidc) await checkDiscovery(ctx, input.oidc, sealed);
+  if (input.enabled && input.protocol === 'oidc' && input.oidc) await checkDiscovery(ctx, input.oidc, sealed);
   const now = ctx.clock.now().toISOString();
   const values = {
     enabled: input.enabled ? 1 : 0,
@@ -105,6 +126,10 @@ export async function putSsoSettings(ctx: AppContext, auth: Auth, input: PutSsoS
     jit_provisioning: input.jit_provisioning ? 1 : 0,
     sso_only: input.sso_only ? 1 : 0,
     break_glass_user_id: input.break_glass_user_id,
+    saml_idp_entity_id: input.saml?.idp_entity_id ?? null,
+    saml_idp_sso_url: input.saml?.idp_sso_url ?? null,
+    saml_idp_certificate: certificate,
+    saml_allow_idp_initiated: input.saml?.allow_idp_initiated ? 1 : 0,
     updated_at: now,
   };
   await ctx.transaction(async (tx) => {
@@ -143,6 +168,19 @@ function changedFields(
   if (newSecret || (before?.oidc_client_secret ?? null) !== after.oidc_client_secret)
     names.push('oidc_client_secret');
   return names;
+}
+
+/** The IdP certificate as PEM; one that is no X.509 certificate is a 400. */
+function samlCertificate(input: PutSsoSettings): string | null {
+  if (!input.saml) return null;
+  try {
+    return normalizeCertificate(input.saml.idp_certificate).pem;
+  } catch (err) {
+    throw invalidField(
+      'saml.idp_certificate',
+      `is not an X.509 certificate in PEM (${(err as Error).message.slice(0, 200)})`,
+    );
+  }
 }
 
 async function checkDiscovery(

@@ -24,6 +24,14 @@ export interface SsoSettingsTable {
   /** 1: passwords no longer sign in, except the break-glass admin's. */
   sso_only: number;
   break_glass_user_id: string | null;
+  /** SAML: the identity provider's entity id (the Issuer of its responses). */
+  saml_idp_entity_id: string | null;
+  /** SAML: where the AuthnRequest is sent (HTTP-Redirect binding). */
+  saml_idp_sso_url: string | null;
+  /** SAML: the PEM certificate whose key signs the provider's responses or assertions (public). */
+  saml_idp_certificate: string | null;
+  /** 1: an assertion the provider sends unasked (IdP-initiated, no InResponseTo) is accepted. */
+  saml_allow_idp_initiated: number;
   created_at: string;
   updated_at: string;
 }
@@ -58,10 +66,23 @@ export interface SsoHandoffsTable {
   created_at: string;
 }
 
+/**
+ * A SAML assertion already used to sign in, kept until its NotOnOrAfter so that the same
+ * assertion posted again is refused. The id is the sha256 of the workspace, mode and assertion ID.
+ */
+export interface SsoSamlAssertionsTable {
+  id: string;
+  workspace_id: string;
+  livemode: number;
+  expires_at: string;
+  created_at: string;
+}
+
 declare module '../../../platform/db/schema.ts' {
   interface Database {
     sso_settings: SsoSettingsTable;
     sso_logins: SsoLoginsTable;
     sso_handoffs: SsoHandoffsTable;
+    sso_saml_assertions: SsoSamlAssertionsTable;
   }
 }
