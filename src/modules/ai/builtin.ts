@@ -244,7 +244,12 @@ function injection(c: Ctx): Reply | null {
 }
 
 async function askedForHuman(c: Ctx): Promise<Reply | null> {
-  if (!c.has('handoff') || !wantsHuman(c.text, c.input.agent.handoff.keywords)) return null;
+  // The rules' words; in a message whose words the rules cannot read (another script than Latin),
+  // the classifier sure of it (trained on every locale's examples).
+  const unread = /[^\P{L}\p{Script=Latin}]/u.test(c.text);
+  const asked =
+    wantsHuman(c.text, c.input.agent.handoff.keywords) || (unread && sureIntent(c.nlu, 0.9, 0.5) === 'human');
+  if (!c.has('handoff') || !asked) return null;
   // "Are you a human or a computer?" asks who answers, not for a person (the agent's own keywords
   // still hand off); "real person please, not a bot" is no question: it asks for a person.
   const keyword = !wantsHuman(c.text, []);

@@ -92,13 +92,19 @@ export function wordTokens(text: string): string[] {
 
 /** A locale's reader, made of its data. */
 export function readerOf(d: LocaleData): Reader {
+  const nfc = <T>(m: Record<string, T>) =>
+    Object.fromEntries(Object.entries(m).map(([k, v]) => [k.normalize('NFC'), v])) as Record<string, T>;
+  const words = nfc(d.words);
+  const timeWords = nfc(d.time_words);
+  const dateWords = nfc(d.date_words);
+  const numbers = nfc(d.numbers);
   const digits = [...d.digits];
   const digitRe = digits.length === 10 ? new RegExp(`[${d.digits}]`, 'gu') : null;
-  const suffixes = [...d.suffixes].sort((a, b) => b.length - a.length);
+  const suffixes = d.suffixes.map((x) => x.normalize('NFC')).sort((a, b) => b.length - a.length);
   const lookup = (w: string): string | undefined => {
-    const known = d.words[w] ?? d.time_words[w] ?? d.date_words[w];
+    const known = words[w] ?? timeWords[w] ?? dateWords[w];
     if (known !== undefined) return known;
-    return d.numbers[w] !== undefined ? String(d.numbers[w]) : undefined;
+    return numbers[w] !== undefined ? String(numbers[w]) : undefined;
   };
   return {
     normalise: (text) => {
