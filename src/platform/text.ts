@@ -32,9 +32,11 @@ export function tokens(text: string): string[] {
         .toLowerCase()
         .normalize('NFKD')
         .replace(/[\u0300-\u036f]/g, '')
+        // Other scripts' vowel signs are combining marks that belong to their word ("விலை", "দাম").
+        .normalize('NFC')
         // "2bhk" reads "2 bhk" and "5pm" "5 pm", as documents write them.
         .replace(/(\d)([a-z]{2,})\b/g, '$1 $2')
-        .match(/[\p{L}\p{N}]+/gu) ?? []
+        .match(/[\p{L}\p{M}\p{N}]+/gu) ?? []
     ).filter((t) => t.length > 1 || /\d/.test(t))
   );
 }

@@ -453,7 +453,7 @@ async function answerBurst(
     sent = await replyToConversation(ctx, sender, conversation.id, {
       // Text (at most 4,096 characters, cut between characters), or on WhatsApp the slots offered
       // as a list and the catalogue as a catalog_message.
-      ...replyContent(result, reply, conversation.channel, tz, result.state?.hi ?? false),
+      ...replyContent(result, reply, conversation.channel, tz, result.state?.locale ?? 'en'),
       // One answer per customer message: an automation's reply written since the burst was read
       // wins (a handoff notice or a holding message is no answer).
       answering: {

@@ -8,15 +8,8 @@ import { bareClockAnswer, parseWhen, type When } from './datetime.ts';
 import { type DialogueState, type Step, type Transition, taskWords } from './dialogue.ts';
 import type { Action, AgentTools, EngineInput, recording, Slot } from './engine.ts';
 import { weekdayKeys, weekSummary, whenIn } from './facts.ts';
-import {
-  asksDuration,
-  asksPrice,
-  declines,
-  isHinglish,
-  isQuestion,
-  wantsBooking,
-  wantsBookingNow,
-} from './intents.ts';
+import { asksDuration, asksPrice, declines, isQuestion, wantsBooking, wantsBookingNow } from './intents.ts';
+import { dateIn, type LocaleCode, say, stickyLocale } from './locale.ts';
 
 /**
  * The booking dialogue of the built-in agent: booking a service, moving a booking, cancelling
@@ -55,24 +48,21 @@ export interface BookingTurn {
   actions: Action[];
   /** The customer's words of this turn (a burst joined). */
   text: string;
-  hi: boolean;
+  /** The locale of the reply (locales/<code>/): its catalogue says the dialogue's questions and read-backs. */
+  locale: LocaleCode;
   state: DialogueState;
   task: Task | null;
   turn: Transition;
 }
 
-export const ask = (b: BookingTurn, step: Omit<Step, 'hi'>, hi: boolean) => {
-  b.turn.step = { ...step, hi };
+export const ask = (b: BookingTurn, step: Omit<Step, 'locale'>, locale: LocaleCode) => {
+  b.turn.step = { ...step, locale };
 };
 
-export async function cancelReply(input: EngineInput, t: AgentTools, hi: boolean): Promise<string> {
+export async function cancelReply(input: EngineInput, t: AgentTools, locale: LocaleCode): Promise<string> {
   const cancelled = await t.cancelBooking();
-  if (!cancelled)
-    return hi
-      ? 'Mujhe aapki koi upcoming booking nahi mili.'
-      : "I couldn't find an upcoming booking for you.";
-  const when = localLabel(cancelled.start_at, input.agent);
-  return hi ? `Aapki ${when} ki booking cancel kar di gayi hai.` : `Your booking on ${when} is cancelled.`;
+  if (!cancelled) return say(locale, 'cancel_none');
+  return say(locale, 'cancel_done', { when: localLabel(cancelled.start_at, input.agent, locale) });
 }
 
 /** The fact asked about the service of an open booking ("how much is it?", "iska kitna?"), or null. */
@@ -130,15 +120,15 @@ export function intentOf(input: EngineInput, text: string): string | undefined {
 }
 
 /** The day's label ("Sunday 10 May") when the business is closed on it (no hours, or a holiday). */
-function closedOn(input: EngineInput, date: string): string | null {
+function closedOn(input: EngineInput, date: string, locale: LocaleCode): string | null {
   const b = input.agent.business;
   const d = DateTime.fromISO(date, { zone: b.timezone });
   const open = (b.hours[weekdayKeys[d.weekday - 1]] ?? []).length > 0 && !b.holidays.includes(date);
-  return open ? null : d.toFormat('cccc d LLLL');
+  return open ? null : dateIn(locale, d, 'cccc d LLLL');
 }
 
-export function localLabel(iso: string, agent: AgentConfig): string {
-  return DateTime.fromISO(iso).setZone(agent.business.timezone).toFormat('ccc d LLL, HH:mm');
+export function localLabel(iso: string, agent: AgentConfig, locale: LocaleCode = 'en'): string {
+  return dateIn(locale, DateTime.fromISO(iso).setZone(agent.business.timezone), 'ccc d LLL, HH:mm');
 }
 
 /** This message, then the customer's earlier messages of the same task (the state keeps them). */
@@ -150,7 +140,7 @@ export async function bookingReply(b: BookingTurn): Promise<string> {
   const agent = input.agent;
   const context = contextOf(b, 'booking');
   // A bare "haan" carries no language of its own: the booking conversation's does.
-  const hi = b.hi || isHinglish(context.join('\n'));
+  const locale = stickyLocale(b.locale, context);
   const services = agent.business.services;
   // The service the task is about (the agent's own question named it), when it holds one.
   const held = b.task ? services.find((s) => s.id === b.state.slots.serviceId) : undefined;
@@ -159,8 +149,8 @@ export async function bookingReply(b: BookingTurn): Promise<string> {
     held ??
     (services.length === 1 ? services[0] : undefined);
   if (!service) {
-    ask(b, { task: 'booking', awaiting: 'slot' }, hi);
-    return whichService(input, context, hi);
+    ask(b, { task: 'booking', awaiting: 'slot' }, locale);
+    return whichService(input, context, locale);
   }
   const whens = whensIn(input, context);
   const { date, time, halfDay } = wantedSlot(b, whens);
@@ -168,18 +158,13 @@ export async function bookingReply(b: BookingTurn): Promise<string> {
     ask(
       b,
       { task: 'booking', awaiting: 'slot', slots: { serviceId: service.id, time: time ?? undefined } },
-      hi,
+      locale,
     );
     // A time without a day is not booked for its next occurrence: the day is asked for.
-    if (time)
-      return hi
-        ? `${service.name} ke liye ${time} baje kis din aana chahenge?`
-        : `Which day would you like ${time} for your ${service.name}?`;
-    return hi
-      ? `${service.name} ke liye aap kis din aur kaunsa time aana chahenge? Kis din book karun?`
-      : `What day and time would you like for your ${service.name}? When should I book?`;
+    if (time) return say(locale, 'booking_ask_day_for_time', { service: service.name, time });
+    return say(locale, 'booking_ask_when', { service: service.name });
   }
-  const want: Wanted = { service, date, time, context, whens, hi, halfDay };
+  const want: Wanted = { service, date, time, context, whens, locale, halfDay };
   const tz = agent.business.timezone;
   const slots = await b.t.checkAvailability(date, service.id);
   // "ok, that works, but make it later": the free times after (or before) the one read back.
@@ -189,7 +174,7 @@ export async function bookingReply(b: BookingTurn): Promise<string> {
     const made = await bookExact(b, want, slots);
     if (made) return made;
   }
-  ask(b, { task: 'booking', awaiting: 'slot', slots: { serviceId: service.id, date } }, hi);
+  ask(b, { task: 'booking', awaiting: 'slot', slots: { serviceId: service.id, date } }, locale);
   // "any time is fine", "the earliest you have": the first of the times that would be offered.
   if (!time && b.task && takesAnyTime(b.text) && slots.length) {
     const first = nearestSlots(slotsInPartOfDay(slots, context, tz), null, tz)[0];
@@ -253,18 +238,15 @@ function shiftedSlots(b: BookingTurn, w: Wanted, slots: Slot[], direction: 'late
   );
   const offered = (direction === 'later' ? side : [...side].reverse()).slice(0, 3);
   offered.sort((x, y) => x.start_at.localeCompare(y.start_at));
-  const dayLabel = dayLabelOf(w.date, tz);
-  ask(b, { task: 'booking', awaiting: 'slot', slots: { serviceId: w.service.id, date: w.date } }, w.hi);
-  if (offered.length === 0) return noneThatDay(b, w.date, dayLabel, w.hi, 'slots');
+  const dayLabel = dayLabelOf(w.date, tz, w.locale);
+  ask(b, { task: 'booking', awaiting: 'slot', slots: { serviceId: w.service.id, date: w.date } }, w.locale);
+  if (offered.length === 0) return noneThatDay(b, w.date, dayLabel, w.locale, 'slots');
   b.t.note({
     type: 'booking_proposed',
     data: { service_id: w.service.id, requested: { date: w.date, time: null }, slots: offered },
   });
   const times = offered.map((s) => localTimeOf(s, tz)).join(', ');
-  const word = w.hi ? (direction === 'later' ? 'baad' : 'pehle') : direction === 'later' ? 'after' : 'before';
-  return w.hi
-    ? `${dayLabel} ko ${w.time} ke ${word} free slots: ${times}. Kaunsa time book karun?`
-    : `On ${dayLabel} we have ${times} free ${word} ${w.time}. Which time should I book?`;
+  return say(w.locale, `booking_shifted_${direction}`, { day: dayLabel, time: w.time ?? '', times });
 }
 
 /** A bare hour ("8 would be great") in the half of the day nearest the time talked about (19:00 → 20:00). */
@@ -283,26 +265,22 @@ interface Wanted {
   time: string | null;
   context: string[];
   whens: When[];
-  hi: boolean;
+  locale: LocaleCode;
   /** The time is a bare hour said without am/pm (see `twelveHoursApart`). */
   halfDay?: boolean;
 }
 
-function whichService(input: EngineInput, context: string[], hi: boolean): string {
+function whichService(input: EngineInput, context: string[], locale: LocaleCode): string {
   const asked = context.map((m) => whenIn(input, m)).find((w) => w?.dateGiven);
-  const closed = asked && closedOn(input, asked.date);
+  const closed = asked && closedOn(input, asked.date, locale);
   const list = input.agent.business.services
     .map((s) => `${s.name} (${s.duration_minutes} min${s.price !== null ? `, ${s.price}` : ''})`)
     .join(', ');
   // "aaj shaam 6 baje slot hai?" on a closed day: say so before asking which service.
   const closedNote = closed
-    ? hi
-      ? `${closed} ko hum band hain. Hamare timings: ${weekSummary(input, hi)} `
-      : `We're closed on ${closed}. Our hours: ${weekSummary(input, hi)} `
+    ? say(locale, 'booking_closed_note', { day: closed, week: weekSummary(input, locale) })
     : '';
-  return hi
-    ? `${closedNote}Aap kaunsi service lena chahenge? ${list}. Kaunsi service book karun?`
-    : `${closedNote}Which service would you like to book? We offer: ${list}. Which one should I book?`;
+  return say(locale, 'booking_which_service', { closed: closedNote, list });
 }
 
 /** The time asked for is free: booked, or proposed first when the customer only asked or is unsure. */
@@ -331,8 +309,8 @@ async function bookExact(b: BookingTurn, w: Wanted, slots: Slot[]): Promise<stri
       },
     });
     const slotsHeld = { serviceId: w.service.id, date: w.date, time: w.time };
-    ask(b, { task: 'booking', awaiting: 'confirm', slots: slotsHeld }, w.hi);
-    return confirmBookingText(w.hi, w.service.name, w.date, w.time, tz, unsure);
+    ask(b, { task: 'booking', awaiting: 'confirm', slots: slotsHeld }, w.locale);
+    return confirmBookingText(w.locale, w.service.name, w.date, w.time, tz, unsure);
   }
   try {
     const made = await t.book({
@@ -353,11 +331,9 @@ async function bookExact(b: BookingTurn, w: Wanted, slots: Slot[]): Promise<stri
     !b.actions.some((a) => a.type === 'lead_captured' && a.data.intent === intent)
   )
     await t.captureLead({ intent });
-  const dayLabel = dayLabelOf(w.date, tz);
+  const dayLabel = dayLabelOf(w.date, tz, w.locale);
   const at = localTimeOf(exact, tz);
-  return w.hi
-    ? `Ho gaya! Aapki ${w.service.name} ki booking ${dayLabel} ko ${at} baje confirm hai.`
-    : `Done! Your ${w.service.name} is booked for ${dayLabel} at ${at}.`;
+  return say(w.locale, 'booking_done', { service: w.service.name, day: dayLabel, time: at });
 }
 
 /** Why nothing can be booked on the day asked for: the business is closed, or every slot is taken. */
@@ -365,22 +341,22 @@ export function noneThatDay(
   b: BookingTurn,
   date: string,
   dayLabel: string,
-  hi: boolean,
+  locale: LocaleCode,
   noun: 'slots' | 'times',
 ): string {
-  const closed = closedOn(b.input, date);
-  if (closed) return hi ? `${closed} ko hum band hain.` : `We're closed on ${closed}.`;
-  return hi ? `${dayLabel} ko koi slot free nahi hai.` : `We have no free ${noun} on ${dayLabel}.`;
+  const closed = closedOn(b.input, date, locale);
+  if (closed) return say(locale, 'none_closed', { day: closed });
+  return say(locale, `none_free_${noun}`, { day: dayLabel });
 }
 
 async function noFreeSlots(b: BookingTurn, w: Wanted): Promise<string> {
   const tz = b.input.agent.business.timezone;
-  const { hi, date } = w;
-  const dayLabel = dayLabelOf(date, tz);
+  const { locale, date } = w;
+  const dayLabel = dayLabelOf(date, tz, locale);
   const next = await nextFreeDay(b.t, date, w.service.id, tz);
-  const why = noneThatDay(b, date, dayLabel, hi, 'slots');
-  if (!next) return hi ? `${why} Kis din book karun?` : `${why} Which other day should I book?`;
-  const nextLabel = dayLabelOf(next.date, tz);
+  const why = noneThatDay(b, date, dayLabel, locale, 'slots');
+  if (!next) return say(locale, 'booking_no_day', { why });
+  const nextLabel = dayLabelOf(next.date, tz, locale);
   const times = next.slots
     .slice(0, 3)
     .map((s) => localTimeOf(s, tz))
@@ -390,36 +366,28 @@ async function noFreeSlots(b: BookingTurn, w: Wanted): Promise<string> {
     data: { service_id: w.service.id, requested: { date, time: w.time }, slots: next.slots.slice(0, 3) },
   });
   b.turn.step!.slots = { serviceId: w.service.id, date: next.date };
-  return hi
-    ? `${why} Sabse pehle free: ${nextLabel} ko ${times}. Kaunsa time book karun?`
-    : `${why} The next free times are on ${nextLabel}: ${times}. Which time should I book?`;
+  return say(locale, 'booking_next_free', { why, day: nextLabel, times });
 }
 
 function offerSlots(b: BookingTurn, w: Wanted, slots: Slot[]): string {
   const tz = b.input.agent.business.timezone;
-  const { hi, date, time } = w;
-  const dayLabel = dayLabelOf(date, tz);
+  const { locale, date, time } = w;
+  const dayLabel = dayLabelOf(date, tz, locale);
   const offered = nearestSlots(slotsInPartOfDay(slots, w.context, tz), time, tz);
   const times = offered.map((s) => localTimeOf(s, tz)).join(', ');
   b.t.note({
     type: 'booking_proposed',
     data: { service_id: w.service.id, requested: { date, time }, slots: offered },
   });
-  if (time) {
-    return hi
-      ? `${dayLabel} ko ${time} free nahi hai. Sabse paas ke free slots: ${times}. Kaunsa time book karun?`
-      : `${time} on ${dayLabel} isn't available. The nearest free times are ${times}. Which time should I book?`;
-  }
-  return hi
-    ? `${dayLabel} ko free slots: ${times}. Kaunsa time book karun?`
-    : `On ${dayLabel} we have ${times} free. Which time should I book?`;
+  if (time) return say(locale, 'booking_nearest', { day: dayLabel, time, times });
+  return say(locale, 'booking_offer', { day: dayLabel, times });
 }
 
 const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 export const localTimeOf = (s: Slot, tz: string) =>
   DateTime.fromISO(s.start_at).setZone(tz).toFormat('HH:mm');
-export const dayLabelOf = (date: string, tz: string) =>
-  DateTime.fromISO(date, { zone: tz }).toFormat('cccc d LLLL');
+export const dayLabelOf = (date: string, tz: string, locale: LocaleCode = 'en') =>
+  dateIn(locale, DateTime.fromISO(date, { zone: tz }), 'cccc d LLLL');
 
 /** The days and times the messages name, newest message first. */
 export function whensIn(input: EngineInput, messages: string[]): When[] {

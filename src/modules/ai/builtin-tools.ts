@@ -55,7 +55,7 @@ export async function workspaceToolStep(c: ToolTurn): Promise<Reply> {
       task: 'tool',
       awaiting: 'slot',
       slots: { tool: { id: tool.id, name: tool.name, args } },
-      hi: c.hi,
+      locale: c.locale,
     };
     return { reply: askFor(tool, missing) };
   }
@@ -64,7 +64,7 @@ export async function workspaceToolStep(c: ToolTurn): Promise<Reply> {
       task: 'tool',
       awaiting: 'confirm',
       slots: { tool: { id: tool.id, name: tool.name, args } },
-      hi: c.hi,
+      locale: c.locale,
     };
     c.t.note({ type: 'tool_proposed', data: { tool_id: tool.id, tool: tool.name, args } });
     return { reply: readback(tool, args, b) };

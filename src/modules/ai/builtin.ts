@@ -31,6 +31,7 @@ import {
   newTransition,
   nextState,
   stateFromHistory,
+  storedState,
   type Transition,
 } from './dialogue.ts';
 import {
@@ -67,7 +68,7 @@ import {
   wantsReschedule,
 } from './intents.ts';
 import { knowledgeAnswers } from './knowledge-answer.ts';
-import { detectLocale, isHindi, type LocaleCode, replyLocale, say, toLatin } from './locale.ts';
+import { detectLocale, type LocaleCode, replyLocale, say, toLatin } from './locale.ts';
 import { classify, type Prediction, sureIntent } from './nlu/index.ts';
 import { offerAfterPolicy, type PolicyTopic, policyQuery, policyQuestion } from './question-kind.ts';
 import { questionsIn } from './questions.ts';
@@ -135,7 +136,6 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
     agent.business.services.map((s) => s.name),
   ).trim();
   const locale = replyLocale(detectLocale(raw), agent.languages);
-  const hi = isHindi(locale);
   const voice = input.channel === 'voice';
   const has = (tool: AgentConfig['tools'][number]) => agent.tools.includes(tool);
   const state = stateOf(input);
@@ -144,7 +144,6 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
     t,
     actions,
     text,
-    hi,
     locale,
     state,
     task: has('booking') ? taskIn(state) : null,
@@ -175,7 +174,7 @@ export async function builtinReply(input: EngineInput, tools: AgentTools): Promi
 /** The state the previous reply left; a history given without one (playground, replay) is read for it. */
 function stateOf(input: EngineInput): DialogueState {
   if (input.state === undefined) return stateFromHistory(input.history, input.agent);
-  return input.state ?? freshState();
+  return input.state ? storedState(input.state) : freshState();
 }
 
 /** Before anything is captured: an empty message, symbols. After: an injection (none thank the customer). */
@@ -228,7 +227,7 @@ function emptyMessage(c: Ctx): Reply | null {
 }
 
 function symbolsOnly(c: Ctx): Reply | null {
-  return isSymbolsOnly(c.text) ? { reply: greeting(c.input, false) } : null;
+  return isSymbolsOnly(c.text) ? { reply: greeting(c.input, 'en') } : null;
 }
 
 /** Names, emails and phone numbers are captured whatever else the message asks. */
@@ -236,7 +235,7 @@ function captureLead(c: Ctx): void {
   const lead = extractLeadFields(c.text, c.input.defaultCountry);
   if (!c.has('lead_capture') || !(lead.name || lead.email || lead.phone)) return;
   c.turn.lead = lead;
-  c.leadNote = noteFor(lead, c.hi, c.voice);
+  c.leadNote = noteFor(lead, c.locale, c.voice);
 }
 
 function injection(c: Ctx): Reply | null {
@@ -245,7 +244,12 @@ function injection(c: Ctx): Reply | null {
 }
 
 async function askedForHuman(c: Ctx): Promise<Reply | null> {
-  if (!c.has('handoff') || !wantsHuman(c.text, c.input.agent.handoff.keywords)) return null;
+  // The rules' words; in a message whose words the rules cannot read (another script than Latin),
+  // the classifier sure of it (trained on every locale's examples).
+  const unread = /[^\P{L}\p{Script=Latin}]/u.test(c.text);
+  const asked =
+    wantsHuman(c.text, c.input.agent.handoff.keywords) || (unread && sureIntent(c.nlu, 0.9, 0.5) === 'human');
+  if (!c.has('handoff') || !asked) return null;
   // "Are you a human or a computer?" asks who answers, not for a person (the agent's own keywords
   // still hand off); "real person please, not a bot" is no question: it asks for a person.
   const keyword = !wantsHuman(c.text, []);
@@ -285,7 +289,7 @@ function declinedConfirmation(c: Ctx): Reply | null {
     return null;
   if (serviceIn(c.input.agent, c.text)) return null;
   // "nahi" alone is not enough to tell the language: the question it answers is.
-  const locale = c.hi || !c.state.hi ? c.locale : 'hi-Latn';
+  const locale = c.locale !== 'en' || c.state.locale === 'en' ? c.locale : c.state.locale;
   return { reply: say(locale, task.kind === 'reschedule' ? 'reschedule_declined' : 'booking_declined') };
 }
 
@@ -294,14 +298,14 @@ async function cancelOffer(c: Ctx): Promise<Reply | null> {
   const s = c.state;
   if (!c.has('booking') || s.task !== 'cancel' || s.awaiting !== 'confirm' || s.unheard) return null;
   if (!confirms(c.text) || isQuestion(c.text)) return null;
-  return { reply: await cancelReply(c.input, c.t, c.hi) };
+  return { reply: await cancelReply(c.input, c.t, c.locale) };
 }
 
 /** "What if I need to cancel?": the policy, then the action offered for the customer's booking. */
 async function policyAnswer(c: Ctx): Promise<Reply | null> {
   const topic = policyQuestion(c.text);
   if (!topic) return null;
-  const { input, t, text, hi } = c;
+  const { input, t, text, locale } = c;
   const words = contentTokens(input.agent.name);
   const answer = c.has('knowledge')
     ? ((await knowledgeAnswers(t, policyQuery[topic], words)) ??
@@ -309,7 +313,7 @@ async function policyAnswer(c: Ctx): Promise<Reply | null> {
     : null;
   const booking = c.has('booking') ? await t.findBooking() : null;
   const offer = offerAfterPolicy(topic, booking ? localLabel(booking.start_at, input.agent) : null, c.locale);
-  if (offer && booking) c.turn.step = policyStep(topic, booking, hi);
+  if (offer && booking) c.turn.step = policyStep(topic, booking, locale);
   if (answer) return { reply: `${answer.reply}${offer}`, sources: answer.sources };
   // A question about a rule the agent does not know is not a request: nothing is cancelled.
   return { reply: `${say(c.locale, 'unknown')}${offer}`, answered: false };
@@ -318,11 +322,11 @@ async function policyAnswer(c: Ctx): Promise<Reply | null> {
 function policyStep(
   topic: PolicyTopic,
   booking: { id: string; service_id: string | null },
-  hi: boolean,
+  locale: LocaleCode,
 ): Transition['step'] {
   const slots = { bookingId: booking.id, ...(booking.service_id ? { serviceId: booking.service_id } : {}) };
-  if (topic === 'cancel' || topic === 'miss') return { task: 'cancel', awaiting: 'confirm', slots, hi };
-  return { task: 'reschedule', awaiting: 'slot', slots, hi };
+  if (topic === 'cancel' || topic === 'miss') return { task: 'cancel', awaiting: 'confirm', slots, locale };
+  return { task: 'reschedule', awaiting: 'slot', slots, locale };
 }
 
 /**
@@ -332,13 +336,13 @@ function policyStep(
 async function taskSideQuestion(c: Ctx): Promise<Reply | null> {
   const { task, input, text } = c;
   if (!task) return null;
-  const priced = taskServiceFact(input, text, task, c.state, sayOf(input, c.hi));
+  const priced = taskServiceFact(input, text, task, c.state, sayOf(input, c.locale));
   if (priced) {
     c.turn.keep = true;
     return { reply: `${priced} ${askAgain(c.state)}`.trim() };
   }
   if (c.policy || !isSideQuestion(input, text, task)) return null;
-  const answer = await factsOrKnowledge(input, c.t, text, c.hi);
+  const answer = await factsOrKnowledge(input, c.t, text, c.locale);
   if (!answer) return null;
   c.turn.keep = true;
   return { reply: `${answer.reply} ${askAgain(c.state)}`.trim(), sources: answer.sources };
@@ -361,7 +365,7 @@ async function moveOrCancel(c: Ctx): Promise<Reply | null> {
   // Cancelling is not undone: the classifier alone cancels only when every telling word is one it knows for it.
   if (wantsCancel(text) || (!c.policy && sureIntent(c.nlu, 0.97, 1) === 'cancel')) {
     c.turn.booked = null;
-    return { reply: await cancelReply(input, t, c.hi) };
+    return { reply: await cancelReply(input, t, c.locale) };
   }
   return null;
 }
@@ -403,7 +407,7 @@ function bookedServiceFact(c: Ctx): Reply | null {
   )
     return null;
   const service = input.agent.business.services.find((s) => s.id === state.booked?.serviceId);
-  return service ? { reply: serviceFact(service, text, sayOf(input, c.hi)) } : null;
+  return service ? { reply: serviceFact(service, text, sayOf(input, c.locale)) } : null;
 }
 
 /** "Thank you", "great, thanks", "ok great": closed politely, never an "I don't know" or a handoff. */
@@ -418,17 +422,12 @@ function closing(c: Ctx): Reply | null {
  * knowledge does not answer: not a booking request, so a visit is offered, never a slot.
  */
 function symptoms(c: Ctx): Reply | null {
-  const { text, input, hi } = c;
+  const { text, input, locale } = c;
   if (!tellsSymptoms(text) || isQuestion(text) || c.task) return null;
-  const sorry = hi ? 'Yeh sunkar afsos hua.' : "I'm sorry to hear that.";
   if (!c.has('booking') || input.agent.business.services.length === 0) return null;
   const only = input.agent.business.services.length === 1 ? input.agent.business.services[0] : undefined;
-  c.turn.step = { task: 'booking', awaiting: 'slot', slots: only ? { serviceId: only.id } : {}, hi };
-  return {
-    reply: hi
-      ? `${sorry} Kya main aapke liye appointment book kar doon? Aap kis din aur kis time aa sakte hain?`
-      : `${sorry} Would you like me to book you an appointment so we can take a look? What day and time would suit you?`,
-  };
+  c.turn.step = { task: 'booking', awaiting: 'slot', slots: only ? { serviceId: only.id } : {}, locale };
+  return { reply: say(locale, 'symptoms_offer') };
 }
 
 /** A request to book, a statement naming a service and a time, or an answer to the agent's booking question. */
@@ -447,7 +446,7 @@ async function booking(c: Ctx): Promise<Reply | null> {
       : null;
   if (lacking) {
     c.turn.offer = 'handoff';
-    return { reply: notOfferedReply(agent, text, lacking.asked, sayOf(input, c.hi)), answered: false };
+    return { reply: notOfferedReply(agent, text, lacking.asked, sayOf(input, c.locale)), answered: false };
   }
   if (!c.has('booking') || agent.business.services.length === 0) return null;
   return { reply: await bookingReply(c) };
@@ -483,12 +482,12 @@ function asksToBook(c: Ctx, namesService: boolean): boolean {
 async function facts(c: Ctx): Promise<Reply | null> {
   const several = await severalQuestions(c);
   if (several) return several;
-  const { input, t, text, hi } = c;
-  const answer = await factsOrKnowledge(input, t, text, hi);
+  const { input, t, text, locale } = c;
+  const answer = await factsOrKnowledge(input, t, text, locale);
   if (!answer) return null;
   if (answer.answered !== false) {
     if (answer.offersBooking && c.has('booking'))
-      c.turn.step = { task: 'booking', awaiting: 'slot', slots: answer.offersBooking, hi };
+      c.turn.step = { task: 'booking', awaiting: 'slot', slots: answer.offersBooking, locale };
     return { reply: answer.reply, sources: answer.sources };
   }
   // Symptoms nothing in the knowledge explains: a visit offered, not an "I don't know".
@@ -511,13 +510,13 @@ async function facts(c: Ctx): Promise<Reply | null> {
 
 /** Intents the classifier answers by itself, with the catalogue's reply, when it is sure and no rule read more. */
 const smallTalkReplies: Record<string, (c: Ctx) => string> = {
-  greeting: (c) => greeting(c.input, c.hi),
+  greeting: (c) => greeting(c.input, c.locale),
   thanks: (c) => say(c.locale, 'welcome'),
   goodbye: (c) => say(c.locale, 'goodbye', { name: c.input.agent.name }),
   who: (c) => say(c.locale, 'who', { name: c.input.agent.name }),
   affirm: (c) => say(c.locale, 'bare_ack'),
   deny: (c) => say(c.locale, 'bare_ack'),
-  services: (c) => servicesReply(c.input.agent, sayOf(c.input, c.hi)),
+  services: (c) => servicesReply(c.input.agent, sayOf(c.input, c.locale)),
 };
 
 /**
@@ -543,7 +542,7 @@ async function severalQuestions(c: Ctx): Promise<Reply | null> {
   if (parts.length < 2) return null;
   const answers: Array<{ part: string; reply: string; sources: Source[] } | null> = [];
   for (const part of parts) {
-    const a = await factsOrKnowledge(c.input, c.t, part, c.hi);
+    const a = await factsOrKnowledge(c.input, c.t, part, c.locale);
     answers.push(a && a.answered !== false ? { part, reply: a.reply, sources: a.sources } : null);
   }
   const good = answers.filter((a) => a !== null);
@@ -556,9 +555,9 @@ async function severalQuestions(c: Ctx): Promise<Reply | null> {
 }
 
 function smallTalk(c: Ctx): Reply | null {
-  const { text, hi, input } = c;
+  const { text, locale, input } = c;
   const name = input.agent.name;
-  if (isGreeting(text)) return { reply: greeting(input, hi) };
+  if (isGreeting(text)) return { reply: greeting(input, locale) };
   if (isThanks(text)) return { reply: say(c.locale, 'welcome') };
   if (isGoodbye(text)) return { reply: say(c.locale, 'goodbye', { name }) };
   if (asksWhoItIs(text)) return { reply: say(c.locale, 'who', { name }) };

@@ -1,5 +1,6 @@
 import { asksForCatalogue } from './booking-words.ts';
 import type { EngineInput } from './engine.ts';
+import { type LocaleCode, say } from './locale.ts';
 
 /**
  * "Show me your products": the built-in agent answers with the business's catalogue when the
@@ -10,13 +11,11 @@ export function catalogue(c: {
   input: EngineInput;
   voice: boolean;
   text: string;
-  hi: boolean;
+  locale: LocaleCode;
 }): { reply: string; catalogue: true } | null {
   if (!c.input.catalogue || c.voice || !asksForCatalogue(c.text)) return null;
   return {
-    reply: c.hi
-      ? 'Yeh rahi hamari catalogue: dekhne aur order karne ke liye neeche tap karein.'
-      : 'Here is our catalogue: tap below to browse the products and order.',
+    reply: say(c.locale, 'catalogue_sent'),
     catalogue: true,
   };
 }

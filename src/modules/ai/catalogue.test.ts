@@ -27,8 +27,8 @@ const agent = {
   },
   tools: ['knowledge'],
 } as unknown as AgentConfig;
-const chat = { hi: false, channel: 'chat' as const, country: 'IN' };
-const voice = { hi: false, channel: 'voice' as const, country: 'IN' };
+const chat = { locale: 'en', channel: 'chat' as const, country: 'IN' };
+const voice = { locale: 'en', channel: 'voice' as const, country: 'IN' };
 
 describe('the service catalogue', () => {
   it('names services in the customer’s words, English and Hinglish', () => {

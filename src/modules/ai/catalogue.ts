@@ -2,7 +2,7 @@ import { contentTokens, stem, tokens } from '../../platform/text.ts';
 import type { AgentConfig } from '../agents/index.ts';
 import { asksDuration, asksPrice } from './intents.ts';
 import { expandWord } from './lexicon.ts';
-import { askingWordsOfLocales, inScript, type LocaleCode, say } from './locale.ts';
+import { askingWordsOfLocales, inScript, isHindi, type LocaleCode, say } from './locale.ts';
 import { type Channel, durationText, durationTextHi, priceText } from './speakable.ts';
 
 /**
@@ -15,16 +15,14 @@ export type Service = AgentConfig['business']['services'][number];
 
 /** How a reply is said: its language, where it goes, the country whose currency prices are in. */
 export interface Say {
-  hi: boolean;
-  /** The locale of the reply catalogue (locales/<code>/replies.json); absent: Hinglish when `hi`, else English. */
-  locale?: LocaleCode;
+  /** The locale of the reply catalogue (locales/<code>/replies.json). */
+  locale: LocaleCode;
   channel: Channel;
   country: string;
 }
 
 /** A reply of the catalogue in the locale of `s`. */
-const sayIn = (s: Say, key: string, vars: Record<string, string> = {}) =>
-  say(s.locale ?? (s.hi ? 'hi-Latn' : 'en'), key, vars);
+const sayIn = (s: Say, key: string, vars: Record<string, string> = {}) => say(s.locale, key, vars);
 
 /**
  * Words customers use for what service names say ("nails clipped" is a Nail Trim, "nahlana" a
@@ -203,11 +201,11 @@ const article = (name: string) => (/^[aeiou]/i.test(name) ? 'An' : 'A');
 export function serviceFact(s: Service, text: string, say: Say): string {
   const onlyDuration = asksDuration(text) && !asksPrice(text);
   const dur =
-    say.hi && say.channel === 'chat'
+    isHindi(say.locale) && say.channel === 'chat'
       ? durationTextHi(s.duration_minutes)
       : durationText(s.duration_minutes, say.channel);
   const price = s.price === null ? '' : priceText(s.price, say.country, say.channel);
-  const vars = { a: article(s.name), name: s.name, duration: inScript(say.locale ?? 'en', dur), price };
+  const vars = { a: article(s.name), name: s.name, duration: inScript(say.locale, dur), price };
   if (onlyDuration) return sayIn(say, 'service_duration', vars);
   if (s.price === 0) return sayIn(say, 'service_free', vars);
   if (s.price === null) return sayIn(say, 'service_no_price', vars);

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { dateIn, type LocaleCode, locales, say } from './locale.ts';
 
 /**
  * Dates said as a day of the month ("28th", "on the 3rd", "28 tarikh") and the words that make a
@@ -143,29 +144,25 @@ export function unsureBooking(messages: string[], whens: Array<{ dateGiven: bool
 }
 
 /** "Saturday 28 November at 5 PM" (or "5:30 PM"). */
-export function whenInWords(date: string, time: string, zone: string): string {
+export function whenInWords(date: string, time: string, zone: string, locale: LocaleCode = 'en'): string {
   const d = DateTime.fromISO(`${date}T${time}`, { zone });
-  return `${d.toFormat('cccc d LLLL')} at ${d.toFormat(d.minute ? 'h:mm a' : 'h a')}`;
+  const clock = locales.get(locale)?.intl === 'en' ? d.toFormat(d.minute ? 'h:mm a' : 'h a') : time;
+  return say(locale, 'when_in_words', { day: dateIn(locale, d, 'cccc d LLLL'), time: clock });
 }
 
 /** The question that confirms a booking before it is made. */
 export function confirmBookingText(
-  hi: boolean,
+  locale: LocaleCode,
   service: string,
   date: string,
   time: string,
   zone: string,
   unsure: boolean,
 ): string {
-  const words = whenInWords(date, time, zone);
-  if (unsure)
-    return hi
-      ? `Confirm kar doon: ${service}, ${words}? Yeh slot khaali hai — book kar doon?`
-      : `Just to confirm: ${service} on ${words}? That time is free. Shall I book it?`;
-  const label = DateTime.fromISO(date, { zone }).toFormat('cccc d LLLL');
-  return hi
-    ? `Haan, ${label} ko ${time} baje ${service} ka slot khaali hai — book kar doon?`
-    : `Yes, ${time} on ${label} is free for a ${service}. Shall I book it?`;
+  const when = whenInWords(date, time, zone, locale);
+  if (unsure) return say(locale, 'booking_confirm_unsure', { service, when });
+  const day = dateIn(locale, DateTime.fromISO(date, { zone }), 'cccc d LLLL');
+  return say(locale, 'booking_confirm', { service, day, time });
 }
 
 /** Parts of the day, in English and Hinglish, as local hours [from, to). */

@@ -21,7 +21,7 @@ import {
 
 const step = (over: Partial<Transition>): Transition => ({ ...newTransition(), ...over });
 const booking = (awaiting: 'slot' | 'confirm' | null, slots = {}): Transition =>
-  step({ step: { task: 'booking', awaiting, slots, hi: false } });
+  step({ step: { task: 'booking', awaiting, slots, locale: 'en' } });
 
 /** Only `business.services` is read (the services a reply names). */
 const agent = {
@@ -93,7 +93,7 @@ describe('nextState: a reply step moves the task on', () => {
     let s = nextState(withLead, booking('slot', { serviceId: 'svc_cut' }), ['haircut'], 'Which day?', true);
     s = nextState(
       s,
-      step({ step: { task: 'cancel', awaiting: 'confirm', hi: false } }),
+      step({ step: { task: 'cancel', awaiting: 'confirm', locale: 'en' } }),
       ['cancel it'],
       'Would you like me to cancel it?',
       true,

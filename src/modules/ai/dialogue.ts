@@ -1,7 +1,7 @@
 import type { AgentConfig } from '../agents/index.ts';
 import { servicesNamedIn } from './catalogue.ts';
 import type { Turn } from './engine.ts';
-import { isHinglish } from './intents.ts';
+import { detectLocale, type LocaleCode } from './locale.ts';
 
 /**
  * Where the built-in agent's conversation stands, as data (like pipecat-flows' FlowManager): the
@@ -33,8 +33,8 @@ export interface DialogueState {
   slots: DialogueSlots;
   /** The reply's question, asked again after a side question (empty when nothing was asked). */
   prompt: string;
-  /** The language the question was asked in (a bare "nahi" does not tell). */
-  hi: boolean;
+  /** The locale the question was asked in (a bare "nahi" does not tell): locales/<code>/. */
+  locale: LocaleCode;
   /** The customer's messages of the task: the burst that led to each of the last three questions. */
   said: string[][];
   /** An offer a "yes" takes up: to connect the customer with the team. */
@@ -63,7 +63,7 @@ export const freshState = (): DialogueState => ({
   awaiting: null,
   slots: {},
   prompt: '',
-  hi: false,
+  locale: 'en',
   said: [],
   offer: null,
   unanswered: 0,
@@ -74,7 +74,7 @@ export interface Step {
   task: TaskKind;
   awaiting: 'slot' | 'confirm' | null;
   slots?: DialogueSlots;
-  hi: boolean;
+  locale: LocaleCode;
 }
 
 /** What the turn being answered declares, filled in by the steps that answer it. */
@@ -119,7 +119,8 @@ export function nextState(
   const withBooked = (s: DialogueState): DialogueState => (booked ? { ...s, booked } : s);
   if (turn.keep && prev.task)
     return withBooked({ ...prev, prompt: lastQuestion(reply), unanswered, unheard: false });
-  const step: Step | null = turn.step ?? (turn.lead ? { task: 'lead', awaiting: null, hi: prev.hi } : null);
+  const step: Step | null =
+    turn.step ?? (turn.lead ? { task: 'lead', awaiting: null, locale: prev.locale } : null);
   if (!step) {
     const asked = turn.offer ? lastQuestion(reply) : '';
     return withBooked({
@@ -128,7 +129,7 @@ export function nextState(
       offer: turn.offer,
       prompt: asked,
       unanswered,
-      hi: prev.hi,
+      locale: prev.locale,
     });
   }
   const same = prev.task === step.task && step.task !== 'lead';
@@ -137,7 +138,7 @@ export function nextState(
     awaiting: step.awaiting,
     slots: { ...lead, ...(same ? withoutLead(prev.slots) : {}), ...(step.slots ?? {}) },
     prompt: step.awaiting ? lastQuestion(reply) : '',
-    hi: step.hi,
+    locale: step.locale,
     said: [...(same ? prev.said : []), messages].slice(-3),
     offer: turn.offer,
     unanswered,
@@ -204,7 +205,7 @@ export function stateFromHistory(history: Turn[], agent: AgentConfig): DialogueS
   const last = history.findLast((turn) => turn.role === 'agent');
   if (!last) return state;
   state.prompt = lastQuestion(last.text);
-  state.hi = isHinglish(state.prompt);
+  state.locale = detectLocale(state.prompt);
   if (TEAM_OFFER.test(last.text)) state.offer = 'handoff';
   const kind = MOVE_PROMPT.test(last.text)
     ? 'reschedule'
@@ -256,4 +257,14 @@ function unansweredStreak(history: Turn[]): number {
     else break;
   }
   return n;
+}
+
+/**
+ * A state as stored: one kept before `locale` replaced the `hi` flag reads as Hinglish or English,
+ * as it did.
+ */
+export function storedState(s: DialogueState & { hi?: boolean }): DialogueState {
+  if (s.locale !== undefined) return s;
+  const { hi, ...rest } = s;
+  return { ...rest, locale: hi ? 'hi-Latn' : 'en' };
 }

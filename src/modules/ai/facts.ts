@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, Info } from 'luxon';
 import { contentTokens, stem, tokens } from '../../platform/text.ts';
 import {
   asksOffer,
@@ -26,7 +26,7 @@ import {
 } from './intents.ts';
 import { costWords, type KnowledgeAnswer, knowledgeAnswers, questionWords } from './knowledge-answer.ts';
 import { expandWord } from './lexicon.ts';
-import { type LocaleCode, localeFor, say } from './locale.ts';
+import { dateIn, type LocaleCode, locales, say } from './locale.ts';
 
 /*
  * What the agent says from its own configuration (services with price and duration, opening
@@ -34,7 +34,6 @@ import { type LocaleCode, localeFor, say } from './locale.ts';
  */
 
 export const weekdayKeys = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-const weekdayLabels = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 const expand = expandWord;
 
 export const whenIn = (input: EngineInput, text: string) =>
@@ -66,15 +65,15 @@ export async function factsOrKnowledge(
   input: EngineInput,
   t: AgentTools,
   text: string,
-  hi: boolean,
+  locale: LocaleCode,
 ): Promise<FactsAnswer | null> {
   const agent = input.agent;
   const q: FactsQuestion = {
     input,
     t,
     text,
-    hi,
-    say: sayOf(input, hi),
+    locale,
+    say: sayOf(input, locale),
     named: servicesIn(agent, text),
     knowledge: () =>
       agent.tools.includes('knowledge')
@@ -94,7 +93,7 @@ interface FactsQuestion {
   input: EngineInput;
   t: AgentTools;
   text: string;
-  hi: boolean;
+  locale: LocaleCode;
   say: Say;
   /** The services the question names. */
   named: ReturnType<typeof servicesIn>;
@@ -171,12 +170,12 @@ async function offeredService(q: FactsQuestion): Promise<FactsAnswer | undefined
 }
 
 function hoursOrAddress(q: FactsQuestion): FactsAnswer | undefined {
-  const { text, input, hi } = q;
+  const { text, input, locale } = q;
   const b = input.agent.business;
   // Hours the business never gave (a new agent's defaults, kept for bookings) are not told as
   // facts: the question goes on to the knowledge, and past it, to what the agent does not know.
   if (asksHours(text) && !asksAddress(text) && !asksPolicy(text) && !b.hours_default)
-    return { reply: hoursReply(input, text, hi), sources: [] };
+    return { reply: hoursReply(input, text, locale), sources: [] };
   if (asksAddress(text) && b.address)
     return { reply: sayIn(q.say, 'address', { address: b.address }), sources: [] };
   return undefined;
@@ -188,9 +187,8 @@ const factSteps: FactStep[] = [servicesAsked, notOffered, serviceFacts, offeredS
 const rulesRe =
   /\b(cancel\w*|refund\w*|reschedul\w*|late|deposit|advance|penalty|policy|rules?|insurance)\b/i;
 
-export const sayOf = (input: EngineInput, hi: boolean): Say => ({
-  hi,
-  locale: localeOf(input, hi),
+export const sayOf = (input: EngineInput, locale: LocaleCode): Say => ({
+  locale,
   channel: input.channel ?? 'chat',
   country: input.defaultCountry,
 });
@@ -215,47 +213,44 @@ const priceWords = new Set([
   'lagega',
 ]);
 
-export function greeting(input: EngineInput, hi: boolean): string {
+export function greeting(input: EngineInput, locale: LocaleCode): string {
   const g = input.agent.greeting?.trim();
   if (g) return fillVariables(g, input.variables);
   const name = input.variables.name ? ` ${input.variables.name}` : '';
-  return say(localeOf(input, hi), 'greeting_default', { name, agent: input.agent.name });
+  return say(locale, 'greeting_default', { name, agent: input.agent.name });
 }
 
 const fmt = (iv: Array<{ open: string; close: string }>) => iv.map((x) => `${x.open}–${x.close}`).join(', ');
 
-function hoursReply(input: EngineInput, text: string, hi: boolean): string {
+function hoursReply(input: EngineInput, text: string, locale: LocaleCode): string {
   const b = input.agent.business;
   const day = weekdayMentioned(text, input.now, b.timezone);
-  if (day) return dayHours(input, day, hi);
+  if (day) return dayHours(input, day, locale);
   // A date ("25 December", "on the 31st", "Christmas"): its holiday, else that weekday's hours.
   const when = whenIn(input, text);
-  if (when?.dateGiven) return dateHours(input, when.date, hi);
-  const locale = localeOf(input, hi);
-  return say(locale, 'hours_week', { week: weekSummary(input, hi, locale) });
+  if (when?.dateGiven) return dateHours(input, when.date, locale);
+  return say(locale, 'hours_week', { week: weekSummary(input, locale) });
 }
 
-function dayHours(input: EngineInput, day: { key: string; label: string }, hi: boolean): string {
-  const locale = localeOf(input, hi);
+function dayHours(input: EngineInput, day: { key: string; label: string }, locale: LocaleCode): string {
   const intervals = input.agent.business.hours[day.key as (typeof weekdayKeys)[number]] ?? [];
   const relative = day.label === 'today' || day.label === 'tomorrow';
   const label = relative ? say(locale, `day_${day.label}`) : day.label;
   const holiday = holidayFor(input, day);
   if (holiday || intervals.length === 0) {
     const why = holiday ? say(locale, 'holiday_why') : '';
-    const vars = { day: label, day_lower: label.toLowerCase(), why, hint: openDaysHint(input, hi) };
+    const vars = { day: label, day_lower: label.toLowerCase(), why, hint: openDaysHint(input, locale) };
     return say(locale, relative ? 'closed_day' : 'closed_weekday', vars);
   }
   return say(locale, relative ? 'open_day' : 'open_weekday', { day: label, hours: fmt(intervals) });
 }
 
-function dateHours(input: EngineInput, iso: string, hi: boolean): string {
-  const locale = localeOf(input, hi);
+function dateHours(input: EngineInput, iso: string, locale: LocaleCode): string {
   const b = input.agent.business;
   const date = DateTime.fromISO(iso, { zone: b.timezone });
   const intervals = b.hours[weekdayKeys[date.weekday - 1]] ?? [];
-  const label = date.setLocale('en').toFormat('cccc d LLLL');
-  const hint = openDaysHint(input, hi);
+  const label = dateIn(locale, date, 'cccc d LLLL');
+  const hint = openDaysHint(input, locale);
   if (b.holidays.includes(iso)) return say(locale, 'holiday_date', { day: label, hint });
   if (intervals.length === 0) return say(locale, 'closed_date', { day: label, hint });
   return say(locale, 'open_date', { day: label, hours: fmt(intervals) });
@@ -275,30 +270,21 @@ function holidayFor(input: EngineInput, day: { key: string; label: string }): bo
   return input.agent.business.holidays.includes(date.toISODate()!);
 }
 
-function openDaysHint(input: EngineInput, hi: boolean): string {
-  const locale = localeOf(input, hi);
-  return say(locale, 'hours_hint', { week: weekSummary(input, hi, locale) });
+function openDaysHint(input: EngineInput, locale: LocaleCode): string {
+  return say(locale, 'hours_hint', { week: weekSummary(input, locale) });
 }
 
-/** The reply's locale: the customer's (see locale.ts), Hinglish or English as `hi` says when they differ. */
-const localeOf = (input: EngineInput, hi: boolean): LocaleCode =>
-  localeFor(input.messages, input.agent.languages, hi);
-
 /** A reply of the catalogue in the locale of `s`. */
-const sayIn = (s: Say, key: string, vars: Record<string, string> = {}) =>
-  say(s.locale ?? (s.hi ? 'hi-Latn' : 'en'), key, vars);
+const sayIn = (s: Say, key: string, vars: Record<string, string> = {}) => say(s.locale, key, vars);
 
-export function weekSummary(
-  input: EngineInput,
-  hi: boolean,
-  locale: LocaleCode = hi ? 'hi-Latn' : 'en',
-): string {
+export function weekSummary(input: EngineInput, locale: LocaleCode): string {
+  const names = Info.weekdays('short', { locale: locales.get(locale)?.intl ?? 'en' });
   const h = input.agent.business.hours;
   return (
     weekdayKeys
       .map((k, i) => {
         const iv = h[k] ?? [];
-        return `${weekdayLabels[i].slice(0, 3)} ${iv.length ? iv.map((x) => `${x.open}–${x.close}`).join(', ') : say(locale, 'closed_word')}`;
+        return `${names[i]} ${iv.length ? iv.map((x) => `${x.open}–${x.close}`).join(', ') : say(locale, 'closed_word')}`;
       })
       .join('; ') + '.'
   );

@@ -1,4 +1,5 @@
 import type { LeadFields } from './intents.ts';
+import { type LocaleCode, say } from './locale.ts';
 import { speakEmail, speakPhone } from './spoken.ts';
 
 /**
@@ -6,20 +7,14 @@ import { speakEmail, speakPhone } from './spoken.ts';
  * email and phone number just captured are read back letter by letter and digit by digit (what
  * speech-to-text heard may not be what was said), so the caller can correct them at once.
  */
-export function leadNote(lead: LeadFields, hi: boolean, voice: boolean): string {
+export function leadNote(lead: LeadFields, locale: LocaleCode, voice: boolean): string {
   const thanks = lead.name
-    ? hi
-      ? `Shukriya, ${lead.name}! `
-      : `Thanks, ${lead.name}! `
-    : hi
-      ? 'Shukriya, maine note kar liya. '
-      : "Thanks, I've noted your details. ";
+    ? say(locale, 'lead_thanks_name', { name: lead.name })
+    : say(locale, 'lead_thanks');
   if (!voice || !(lead.email || lead.phone)) return thanks;
   const parts = [
-    ...(lead.email ? [`${hi ? 'email' : 'your email as'} ${speakEmail(lead.email)}`] : []),
-    ...(lead.phone ? [`${hi ? 'number' : 'your number as'} ${speakPhone(lead.phone)}`] : []),
+    ...(lead.email ? [say(locale, 'lead_email', { email: speakEmail(lead.email) })] : []),
+    ...(lead.phone ? [say(locale, 'lead_phone', { phone: speakPhone(lead.phone) })] : []),
   ];
-  return hi
-    ? `${thanks}Maine ${parts.join(' aur ')} likha hai; galat ho to bataiye. `
-    : `${thanks}I have ${parts.join(', and ')}; tell me if that's not right. `;
+  return say(locale, 'lead_readback', { thanks, parts: parts.join(say(locale, 'lead_and')) });
 }

@@ -5,6 +5,7 @@ import { channelById } from '../channels/index.ts';
 import type { ConversationRow } from '../conversations/index.ts';
 import type { InteractiveInput, MessageRow } from '../messaging/index.ts';
 import type { EngineResult, Slot } from './engine.ts';
+import { dateIn, type LocaleCode, say } from './locale.ts';
 
 /**
  * How the agent's reply goes out on WhatsApp: free slots it offers as a list (one tap picks one;
@@ -36,7 +37,7 @@ export function replyContent(
   reply: string,
   channel: string,
   timezone: string,
-  hi: boolean,
+  locale: LocaleCode,
 ): ReplyContent {
   const text = { type: 'text' as const, text: Array.from(reply).slice(0, 4096).join('') };
   if (channel !== 'whatsapp' || Array.from(reply).length > BODY_MAX || !reply.trim()) return text;
@@ -55,7 +56,7 @@ export function replyContent(
     return {
       id: `${SLOT_ROW}${s.start_at}`,
       title: at.toFormat('HH:mm'),
-      description: at.toFormat('cccc d LLLL'),
+      description: dateIn(locale, at, 'cccc d LLLL'),
     };
   });
   return {
@@ -63,7 +64,7 @@ export function replyContent(
     interactive: {
       type: 'list',
       body: reply,
-      list: { button: hi ? 'Time chunein' : 'Choose a time', sections: [{ rows }] },
+      list: { button: say(locale, 'choose_time'), sections: [{ rows }] },
     },
   };
 }

@@ -14,7 +14,8 @@ import {
 import { takesAnyTime } from './booking-words.ts';
 import { slotsInPartOfDay } from './date-words.ts';
 import type { Slot, UpcomingBooking } from './engine.ts';
-import { confirms, isHinglish, isQuestion } from './intents.ts';
+import { confirms, isQuestion } from './intents.ts';
+import { type LocaleCode, say, stickyLocale } from './locale.ts';
 
 /** Moving a booking the customer has: the move half of the booking dialogue (booking-dialogue.ts). */
 
@@ -34,36 +35,26 @@ export async function rescheduleReply(
   const agent = input.agent;
   const tz = agent.business.timezone;
   const context = contextOf(b, 'reschedule');
-  const hi = b.hi || isHinglish(context.join('\n'));
+  const locale = stickyLocale(b.locale, context);
   const current = found ?? (await t.findBooking());
-  if (!current) {
-    return hi
-      ? 'Mujhe aapki koi upcoming booking nahi mili jise badla ja sake. Kya main nayi booking kar doon?'
-      : "I couldn't find an upcoming booking of yours to move. Would you like me to make a new booking?";
-  }
+  if (!current) return say(locale, 'move_none');
   const service = agent.business.services.find((s) => s.id === current.service_id);
   const name = service?.name ?? 'appointment';
-  const was = localLabel(current.start_at, agent);
+  const was = localLabel(current.start_at, agent, locale);
   const { date, time } = moveTarget(b, context, current, correction);
   const held = {
     bookingId: current.id,
     ...(current.service_id ? { serviceId: current.service_id } : {}),
     ...(date ? { date } : {}),
   };
-  ask(b, { task: 'reschedule', awaiting: 'slot', slots: held }, hi);
-  if (!date) {
-    return hi
-      ? `Aapki ${name} ki booking ${was} ki hai. Kis din aur kis time shift karun?`
-      : `Your ${name} is booked for ${was}. What day and time would suit you instead?`;
-  }
-  const move: Move = { current, name, was, date, time, hi, context, direct: correction !== undefined };
+  ask(b, { task: 'reschedule', awaiting: 'slot', slots: held }, locale);
+  if (!date) return say(locale, 'move_ask', { service: name, was });
+  const move: Move = { current, name, was, date, time, locale, context, direct: correction !== undefined };
   const start = DateTime.fromISO(current.start_at).setZone(tz);
   if (date === start.toISODate() && time === start.toFormat('HH:mm')) {
     // "today (tuesday) ASAP" about a booking already then: nothing to move.
     b.turn.step = null;
-    return hi
-      ? `Aapki ${name} pehle se ${was} ko booked hai. Aur kuch madad chahiye to batayein.`
-      : `Your ${name} is already booked for ${was}. Anything else I can help with?`;
+    return say(locale, 'move_same', { service: name, was });
   }
   const slots = await t.checkAvailability(date, current.service_id);
   const moved = (time ? await moveExact(b, move, slots) : null) ?? (await moveAnyTime(b, move, slots));
@@ -141,7 +132,7 @@ interface Move {
   was: string;
   date: string;
   time: string | null;
-  hi: boolean;
+  locale: LocaleCode;
   context: string[];
 }
 
@@ -150,7 +141,7 @@ async function moveExact(b: BookingTurn, m: Move, slots: Slot[]): Promise<string
   const exact = slots.find((s) => localTimeOf(s, tz) === m.time);
   if (!exact) return null;
   const { task, text, t } = b;
-  const dayLabel = dayLabelOf(m.date, tz);
+  const dayLabel = dayLabelOf(m.date, tz, m.locale);
   const confirmed = task?.kind === 'reschedule' && task.awaits === 'confirmation' && confirms(text);
   const askFirst = !confirmed && !m.direct && task?.kind !== 'reschedule' && isQuestion(text);
   if (askFirst) {
@@ -167,11 +158,9 @@ async function moveExact(b: BookingTurn, m: Move, slots: Slot[]): Promise<string
       task: 'reschedule',
       awaiting: 'confirm',
       slots: { ...b.turn.step?.slots, date: m.date, time: m.time ?? undefined },
-      hi: m.hi,
+      locale: m.locale,
     };
-    return m.hi
-      ? `Aapki ${m.name} (${m.was}) ${dayLabel} ko ${m.time} baje shift ho sakti hai. Shift kar doon?`
-      : `Your ${m.name} on ${m.was} can move to ${m.time} on ${dayLabel}. Shall I move it?`;
+    return say(m.locale, 'move_confirm', { service: m.name, was: m.was, day: dayLabel, time: m.time ?? '' });
   }
   try {
     await t.rescheduleBooking(m.current.id, exact.start_at);
@@ -186,42 +175,32 @@ async function moveExact(b: BookingTurn, m: Move, slots: Slot[]): Promise<string
     date: m.date,
     time: localTimeOf(exact, tz),
   };
-  return m.hi
-    ? `Ho gaya! Aapki ${m.name} ab ${dayLabel} ko ${m.time} baje hai.`
-    : `Done! Your ${m.name} is moved to ${dayLabel} at ${m.time}.`;
+  return say(m.locale, 'move_done', { service: m.name, day: dayLabel, time: m.time ?? '' });
 }
 
 async function noFreeTimes(b: BookingTurn, m: Move): Promise<string> {
   const tz = b.input.agent.business.timezone;
-  const { hi, date } = m;
-  const dayLabel = dayLabelOf(date, tz);
+  const { locale, date } = m;
+  const dayLabel = dayLabelOf(date, tz, locale);
   const next = m.current.service_id ? await nextFreeDay(b.t, date, m.current.service_id, tz) : null;
-  const why = noneThatDay(b, date, dayLabel, hi, 'times');
+  const why = noneThatDay(b, date, dayLabel, locale, 'times');
   if (next) {
-    const nextLabel = dayLabelOf(next.date, tz);
+    const nextLabel = dayLabelOf(next.date, tz, locale);
     const times = next.slots
       .slice(0, 3)
       .map((s) => localTimeOf(s, tz))
       .join(', ');
-    return hi
-      ? `${why} Sabse pehle free: ${nextLabel} ko ${times}. Kis time pe shift karun?`
-      : `${why} The next free times are on ${nextLabel}: ${times}. Which time should I move it to?`;
+    return say(locale, 'move_next_free', { why, day: nextLabel, times });
   }
-  return hi ? `${why} Kis din aur kis time shift karun?` : `${why} What day and time would suit you instead?`;
+  return say(locale, 'move_no_day', { why });
 }
 
 function offerTimes(b: BookingTurn, m: Move, slots: Slot[]): string {
   const tz = b.input.agent.business.timezone;
-  const { hi, date, time } = m;
-  const dayLabel = dayLabelOf(date, tz);
+  const { locale, date, time } = m;
+  const dayLabel = dayLabelOf(date, tz, locale);
   const offered = nearestSlots(slotsInPartOfDay(slots, m.context, tz), time, tz);
   const times = offered.map((s) => localTimeOf(s, tz)).join(', ');
-  if (time) {
-    return hi
-      ? `${dayLabel} ko ${time} free nahi hai. Sabse paas ke free slots: ${times}. Kis time pe shift karun?`
-      : `${time} on ${dayLabel} isn't available. The nearest free times are ${times}. Which time should I move it to?`;
-  }
-  return hi
-    ? `${dayLabel} ko free slots: ${times}. Kis time pe shift karun?`
-    : `On ${dayLabel} we have ${times} free. Which time should I move it to?`;
+  if (time) return say(locale, 'move_nearest', { day: dayLabel, time, times });
+  return say(locale, 'move_offer', { day: dayLabel, times });
 }

@@ -67,14 +67,14 @@ describe('recognised speech as the agent reads it', () => {
   it('on a call, a captured email and number are read back; on chat, only thanks', () => {
     const lead = { name: 'Ravi', email: 'ravi@gmail.com', phone: '+919812345670' };
     assert.equal(
-      leadNote(lead, false, true),
+      leadNote(lead, 'en', true),
       "Thanks, Ravi! I have your email as r a v i at gmail dot com, and your number as nine eight one, two three four, five six seven zero; tell me if that's not right. ",
     );
-    assert.equal(leadNote(lead, false, false), 'Thanks, Ravi! ');
+    assert.equal(leadNote(lead, 'en', false), 'Thanks, Ravi! ');
     assert.match(
-      leadNote({ phone: '+919812345670' }, true, true),
+      leadNote({ phone: '+919812345670' }, 'hi-Latn', true),
       /^Shukriya, maine note kar liya\. Maine number nine/,
     );
-    assert.equal(leadNote({ name: 'Ravi' }, false, true), 'Thanks, Ravi! ');
+    assert.equal(leadNote({ name: 'Ravi' }, 'en', true), 'Thanks, Ravi! ');
   });
 });

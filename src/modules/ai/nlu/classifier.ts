@@ -1,3 +1,5 @@
+import { wordTokens } from '../locale.ts';
+
 /**
  * A multinomial naive Bayes classifier over word unigrams and bigrams: what a message asks, as one
  * of the intents in `locales/<code>/intents.json` or `none` (none of ours: the knowledge may answer,
@@ -32,15 +34,12 @@ export interface Prediction {
 
 const ALPHA = 0.5;
 
-/** The words of a message (Latin script: another script is read through the locales first). */
+/**
+ * The words of a message: the reader's Unicode-aware tokens (any script; a Tamil or Bengali vowel
+ * sign belongs to its word), an apostrophe dropped ("don't" is "dont"), a number as `#`.
+ */
 export function words(text: string): string[] {
-  return (
-    text
-      .toLowerCase()
-      .replace(/[’`]/g, "'")
-      .match(/[a-z0-9']+/g)
-      ?.map((w) => (/^\d/.test(w) ? '#' : w.replace(/'/g, ''))) ?? []
-  );
+  return wordTokens(text.replace(/`/g, "'")).map((w) => (/^\p{Nd}/u.test(w) ? '#' : w.replace(/['’]/g, '')));
 }
 
 export function features(text: string): string[] {
