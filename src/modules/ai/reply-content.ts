@@ -16,6 +16,7 @@ import { dateIn, type LocaleCode, say } from './locale.ts';
 
 const SLOT_ROW = 'slot:';
 const BODY_MAX = 1024;
+const LIST_BUTTON_MAX = 20;
 
 export type ReplyContent =
   | { type: 'text'; text: string }
@@ -50,7 +51,9 @@ export function replyContent(
     .reverse()
     .find((a) => a.type === 'booking_proposed' || a.type === 'reschedule_proposed');
   const slots = (offered?.data.slots as Slot[] | undefined)?.slice(0, 10) ?? [];
-  if (slots.length === 0) return text;
+  // WhatsApp's list button holds at most 20 characters: a catalogue's longer words go as text.
+  const button = say(locale, 'choose_time');
+  if (slots.length === 0 || Array.from(button).length > LIST_BUTTON_MAX) return text;
   const rows = slots.map((s) => {
     const at = DateTime.fromISO(s.start_at).setZone(timezone);
     return {
@@ -64,7 +67,7 @@ export function replyContent(
     interactive: {
       type: 'list',
       body: reply,
-      list: { button: say(locale, 'choose_time'), sections: [{ rows }] },
+      list: { button, sections: [{ rows }] },
     },
   };
 }
