@@ -55,6 +55,7 @@ export const idPrefixes = [
   'pord',
   'pupd',
   'sv',
+  'role',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 

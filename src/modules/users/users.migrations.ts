@@ -128,4 +128,32 @@ export const usersMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  '0145_roles': {
+    async up(db) {
+      await db.schema
+        .createTable('roles')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('permissions', 'text', (c) => c.notNull())
+        .addColumn('visibility', 'text', (c) => c.notNull())
+        .addColumn('mask_contact_details', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('roles_workspace')
+        .on('roles')
+        .columns(['workspace_id', 'livemode', 'id'])
+        .execute();
+      // Users of a role: a role in use is not deleted.
+      await db.schema
+        .createIndex('users_role')
+        .on('users')
+        .columns(['workspace_id', 'livemode', 'role'])
+        .execute();
+    },
+  },
 };

@@ -8,10 +8,12 @@ import { ApiError, invalidField } from '../../platform/errors.ts';
 import type { Auth } from '../../platform/http/route.ts';
 import { workspaceTerms } from '../workspaces/index.ts';
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from './password.ts';
+import { roleGrant } from './roles.service.ts';
 import { loginFailed, loginSucceeded, throttleLogin } from './users.login-throttle.ts';
-import { presentUser, SESSION_TTL_SECONDS, scopesForRole, type UsersTable } from './users.service.ts';
+import { presentUser, SESSION_TTL_SECONDS, type UsersTable } from './users.service.ts';
 import { openSession, revokeAllSessions } from './users.session-list.ts';
 import { checkSecondFactor, twoFactorOf, workspaceRequiresTwoFactor } from './users.two-factor.ts';
+import { viewOf } from './users.view.ts';
 
 // Sessions
 
@@ -222,6 +224,9 @@ export async function verifySession(
   if (!row || Number(row.session_version) !== claims.version || row.revoked_at !== null) return null;
   await noteSeen(ctx, claims.sid, row.last_seen_at);
   const terms = await workspaceTerms(ctx.db, row.workspace_id);
+  const scope = { workspaceId: row.workspace_id, livemode: claims.livemode };
+  const grant = await roleGrant(ctx.db, scope, row.role);
+  const view = await viewOf(ctx.db, row.id, grant);
   return {
     workspaceId: row.workspace_id,
     workspaceName: terms.name,
@@ -229,7 +234,8 @@ export async function verifySession(
     principalId: row.id,
     kind: 'user',
     // Signed in without the second factor the workspace requires: only enrolment (unscoped routes).
-    scopes: claims.enrolOnly ? [] : scopesForRole(row.role),
+    scopes: claims.enrolOnly ? [] : grant.permissions,
+    ...(view ? { view } : {}),
     sessionId: claims.sid,
     plan: terms.plan,
     limits: terms.limits,

@@ -1,3 +1,4 @@
+import './roles.tables.ts';
 import './users.security.tables.ts';
 
 declare module '../../platform/db/schema.ts' {
@@ -17,7 +18,8 @@ export interface UsersTable {
   name: string;
   /** Lower-cased; unique per workspace and mode. */
   email: string;
-  role: 'admin' | 'agent';
+  /** `admin`, `agent`, or the id of a role the business defined (`role_…`). */
+  role: string;
   /** `scrypt$N$r$p$salt$hash`, or null for a user who cannot sign in. Never returned. */
   password_hash: string | null;
   /** Set by hand (`PUT /v1/me/availability`): online | busy | offline; null: from presence. */

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { auditActor, audited, recordAudit } from '../audit.ts';
+import { maskContactDetails, maskText } from '../contact-masking.ts';
 import type { AppContext } from '../context.ts';
 import { safeEqual } from '../crypto.ts';
 import { isStorageUnavailable } from '../db/database.ts';
@@ -376,7 +377,7 @@ export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyR
         reply.header('Idempotent-Replayed', 'true');
         // The stored answer is replayed; headers that say the current state are current.
         await addResponseHeaders(route, ctx, auth, reply, undefined);
-        return reply.code(claim.response.status).send(claim.response.body);
+        return reply.code(claim.response.status).send(replayed(auth, claim.response.body));
       }
     }
 
@@ -445,7 +446,25 @@ async function sendResult(
   if (result.contentType) reply.type(result.contentType);
   reply.code(result.status);
   await addResponseHeaders(route, ctx, auth, reply, reply.getHeaders());
-  return result.body === undefined ? reply.send() : reply.send(result.body);
+  if (result.body === undefined) return reply.send();
+  const type = String(reply.getHeader('content-type') ?? 'application/json');
+  return reply.send(auth?.view?.maskContactDetails ? masked(result.body, type) : result.body);
+}
+
+/** A stored idempotent answer, masked again for a person whose role masks contact details. */
+const replayed = (auth: Auth, body: unknown) =>
+  auth.view?.maskContactDetails ? maskContactDetails(body) : body;
+
+/** What a person whose role masks contact details is sent: JSON, text and text files masked (media as it is). */
+function masked(body: unknown, contentType: string): unknown {
+  const text = /^(text\/|application\/(json|problem\+json|xml)|application\/[\w.+-]*\+json)/i.test(
+    contentType,
+  );
+  if (typeof body === 'string') return text ? maskText(body) : body;
+  if (Buffer.isBuffer(body)) return text ? Buffer.from(maskText(body.toString('utf8'))) : body;
+  if (body && typeof body === 'object' && typeof (body as { pipe?: unknown }).pipe === 'function')
+    return body;
+  return maskContactDetails(body);
 }
 
 /** A keyed request counts against its key's limits (per minute, then per day); the key must have the route's scope. */
