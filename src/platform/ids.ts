@@ -56,6 +56,7 @@ export const idPrefixes = [
   'pupd',
   'sv',
   'role',
+  'scim',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describe, listQuery, nullableTimestamp } from '../../platform/http/schemas.ts';
+import { describe, idOf, listQuery, nullableTimestamp } from '../../platform/http/schemas.ts';
 import { scopePattern } from '../workspaces/index.ts';
 
 const permission = describe(
@@ -82,4 +82,38 @@ export const deletedRole = z.object({
   id: describe(z.string(), 'The deleted role.', 'role_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
   object: describe(z.literal('role'), 'The type of the deleted object.', 'role'),
   deleted: describe(z.literal(true), 'Always true.', true),
+});
+
+export const scimTokenObject = z.object({
+  id: describe(z.string(), 'Identifier (`scim_` prefix).', 'scim_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
+  object: describe(z.literal('scim_token'), 'The type of this object.', 'scim_token'),
+  livemode: describe(z.boolean(), 'The mode whose users and teams it provisions.', true),
+  name: describe(z.string().nullable(), 'A label (null: none).', 'Okta'),
+  prefix: describe(z.string(), 'The first characters of the token, to tell tokens apart.', 'scim_live_a1B2'),
+  last_used_at: nullableTimestamp('When the identity provider last used it (to the minute)'),
+  revoked_at: nullableTimestamp('When it was revoked'),
+  created_at: nullableTimestamp('When it was created'),
+  updated_at: nullableTimestamp('When it last changed'),
+});
+
+export const createdScimTokenObject = scimTokenObject.extend({
+  token: describe(
+    z.string(),
+    'The bearer token for the identity provider. Shown only in this response: store it now.',
+    'scim_live_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6',
+  ),
+});
+
+export const createScimTokenBody = z.strictObject({
+  name: describe(
+    z.string().trim().min(1).max(200),
+    'A label, such as the identity provider’s name.',
+    'Okta',
+  ).optional(),
+});
+
+export const scimTokenParams = z.object({ id: idOf('scim') });
+
+export const scimTokenList = z.object({
+  data: describe(z.array(scimTokenObject), 'The tokens, newest first.'),
 });

@@ -1,6 +1,7 @@
 declare module '../../platform/db/schema.ts' {
   interface Database {
     roles: RolesTable;
+    scim_tokens: ScimTokensTable;
   }
 }
 
@@ -21,6 +22,22 @@ export interface RolesTable {
   visibility: 'all' | 'team' | 'assigned';
   /** 1: customers' phone numbers and email addresses are shown masked. */
   mask_contact_details: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A bearer token an identity provider provisions users and teams with (`/scim/v2`). Shown once. */
+export interface ScimTokensTable {
+  id: string;
+  workspace_id: string;
+  livemode: number;
+  name: string | null;
+  /** SHA-256 of the token; the token itself is never stored. */
+  token_hash: string;
+  /** The first characters, to tell tokens apart. */
+  prefix: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -2,6 +2,8 @@ import type { Module } from '../module.ts';
 import { availabilityRoutes } from './availability.routes.ts';
 import { PresenceTracker } from './availability.ts';
 import { roleRoutes } from './roles.routes.ts';
+import { scimRoutes } from './scim.routes.ts';
+import { scimTokenRoutes } from './scim-tokens.routes.ts';
 import { usersMigrations } from './users.migrations.ts';
 import { userRoutes } from './users.routes.ts';
 import { securityRoutes } from './users.security.routes.ts';
@@ -24,7 +26,14 @@ declare module '../../platform/context.ts' {
 export const usersModule: Module = {
   name: 'users',
   migrations: usersMigrations,
-  routes: [...userRoutes, ...roleRoutes, ...availabilityRoutes, ...securityRoutes],
+  routes: [
+    ...userRoutes,
+    ...roleRoutes,
+    ...scimTokenRoutes,
+    ...scimRoutes,
+    ...availabilityRoutes,
+    ...securityRoutes,
+  ],
   setup(ctx): UsersInstance {
     const secret = sessionSecret(ctx);
     // Bearer tokens that are not API keys are tried as inbox sessions.

@@ -59,7 +59,7 @@ export async function login(
       )
       .limit(20)
       .execute()
-  ).filter((u) => u.password_hash !== null);
+  ).filter((u) => u.password_hash !== null && u.active !== 0);
   if (!candidates.length) {
     await verifyPassword(input.password, DUMMY_HASH);
     await loginFailed(ctx, email, clientAddress);
@@ -214,14 +214,22 @@ export async function verifySession(
   if (!claims) return null;
   const row = await ctx.db
     .selectFrom('users')
-    .select(['users.id', 'users.role', 'users.livemode', 'users.session_version', 'users.workspace_id'])
+    .select([
+      'users.id',
+      'users.role',
+      'users.livemode',
+      'users.session_version',
+      'users.workspace_id',
+      'users.active',
+    ])
     .innerJoin('user_sessions', 'user_sessions.user_id', 'users.id')
     .select(['user_sessions.revoked_at', 'user_sessions.last_seen_at'])
     .where('user_sessions.id', '=', claims.sid)
     .where('users.id', '=', claims.sub)
     .where(inScope({ workspaceId: claims.ws, livemode: claims.livemode }, 'users'))
     .executeTakeFirst();
-  if (!row || Number(row.session_version) !== claims.version || row.revoked_at !== null) return null;
+  if (!row || Number(row.session_version) !== claims.version || row.revoked_at !== null || row.active === 0)
+    return null;
   await noteSeen(ctx, claims.sid, row.last_seen_at);
   const terms = await workspaceTerms(ctx.db, row.workspace_id);
   const scope = { workspaceId: row.workspace_id, livemode: claims.livemode };

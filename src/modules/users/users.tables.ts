@@ -28,6 +28,10 @@ export interface UsersTable {
   max_open_conversations: number | null;
   /** Moves on with a password change, a role change and a sign-out: older session tokens stop working. */
   session_version: number;
+  /** 0: deactivated (by SCIM `active: false`): cannot sign in, gets no conversations. Optional on insert. */
+  active?: number;
+  /** The identity provider's id for the user (SCIM `externalId`). Optional on insert. */
+  external_id?: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -233,7 +233,7 @@ export function installPlumbing(app: FastifyInstance, ctx: AppContext) {
     },
   );
   app.addContentTypeParser(
-    ['text/csv', 'text/plain', 'application/csv', 'application/webhook+json'],
+    ['text/csv', 'text/plain', 'application/csv', 'application/webhook+json', 'application/scim+json'],
     { parseAs: 'buffer' },
     (request, body, done) => {
       const buf = body as Buffer;
