@@ -2,7 +2,7 @@ import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { inScope, newRow, type Scope, scopeOf, tenant } from '../../platform/db/scope.ts';
-import { ApiError, type FieldError, notFound, validationFailed } from '../../platform/errors.ts';
+import { ApiError, type FieldError, validationFailed } from '../../platform/errors.ts';
 import type { Actor, EventType, Tx } from '../../platform/events.ts';
 import { fromJson, toJson } from '../../platform/json.ts';
 import type { ChannelRow } from '../channels/index.ts';
@@ -10,7 +10,7 @@ import { type ContactRow, contactCards } from '../contacts/index.ts';
 import type { AssigneeDeleting } from '../users/index.ts';
 import { wakeJob } from './conversations.jobs.ts';
 import type { ConversationRow } from './conversations.tables.ts';
-import { seesConversation } from './conversations.visibility.ts';
+import { getConversationRow } from './conversations.visibility.ts';
 import { armTimer } from './routing/timers.ts';
 import { parseSnoozeUntil } from './snooze-until.ts';
 
@@ -27,22 +27,7 @@ export {
   type SlaTarget,
 } from './conversations.present.ts';
 
-export async function getConversationRow(db: Db | Trx, scope: Scope, id: string): Promise<ConversationRow> {
-  const row = await tenant(db, scope).getById('conversations', id, 'conversation');
-  // One the person's role does not see is not found, as another workspace's is not.
-  if (!seesConversation(scope, row)) throw notFound('conversation', id);
-  return row;
-}
-
-/** The conversation with this id in this scope, or undefined (another workspace's or mode's is not found). */
-export async function findConversationRow(
-  db: Db | Trx,
-  scope: Scope,
-  id: string,
-): Promise<ConversationRow | undefined> {
-  const row = await tenant(db, scope).findById('conversations', id);
-  return row && seesConversation(scope, row) ? row : undefined;
-}
+export { findConversationRow, getConversationRow } from './conversations.visibility.ts';
 
 /**
  * The contact bits already read in a conversation mutation's transaction (`mutate`), by contact

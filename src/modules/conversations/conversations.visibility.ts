@@ -8,6 +8,7 @@
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { type ConversationView, inRowScope, type Scope, tenant } from '../../platform/db/scope.ts';
+import { notFound } from '../../platform/errors.ts';
 import type { ConversationRow } from './conversations.tables.ts';
 
 /** The view of a scope when it limits conversations (undefined: it sees them all). */
@@ -69,4 +70,22 @@ export function visibleConversationsQuery(db: Db | Trx, scope: Scope) {
     scope,
     'conversations',
   );
+}
+
+/** The conversation with this id in this scope; not found for another workspace's, mode's or (a limited role) team's. */
+export async function getConversationRow(db: Db | Trx, scope: Scope, id: string): Promise<ConversationRow> {
+  const row = await tenant(db, scope).getById('conversations', id, 'conversation');
+  // One the person's role does not see is not found, as another workspace's is not.
+  if (!seesConversation(scope, row)) throw notFound('conversation', id);
+  return row;
+}
+
+/** The conversation with this id in this scope, or undefined (another workspace's or mode's is not found). */
+export async function findConversationRow(
+  db: Db | Trx,
+  scope: Scope,
+  id: string,
+): Promise<ConversationRow | undefined> {
+  const row = await tenant(db, scope).findById('conversations', id);
+  return row && seesConversation(scope, row) ? row : undefined;
 }

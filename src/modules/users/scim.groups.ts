@@ -118,32 +118,39 @@ export async function replaceScimGroup(ctx: AppContext, caller: ScimCaller, id: 
 const memberValues = (value: unknown) =>
   parseScim(z.array(member).max(10_000), Array.isArray(value) ? value : [value]).map((m) => m.value);
 
+type PatchOp = { op: 'add' | 'replace' | 'remove'; path?: string; value?: unknown };
+
 /** PATCH: add or remove members (`members`, `members[value eq "id"]`), replace the name or the members. */
 export async function patchScimGroup(ctx: AppContext, caller: ScimCaller, id: string, body: unknown) {
   await teamOr404(ctx, caller, id);
-  for (const op of parseScim(patchBody, body).Operations) {
-    const path = op.path?.trim() ?? '';
-    const one = /^members\[value eq "([^"]+)"\]$/i.exec(path);
-    if (op.op === 'remove' && one) await removeIfMember(ctx, caller, id, one[1]!);
-    else if (op.op === 'remove' && /^members$/i.test(path)) {
-      if (op.value === undefined) await setMembers(ctx, caller, id, []);
-      else for (const m of memberValues(op.value)) await removeIfMember(ctx, caller, id, m);
-    } else if (op.op !== 'remove' && /^members$/i.test(path)) {
-      const ids = memberValues(op.value);
-      await checkMembers(ctx, caller, ids);
-      if (op.op === 'replace') await setMembers(ctx, caller, id, ids);
-      else if (ids.length) await addTeamMembers(ctx, caller.auth, id, ids);
-    } else if (op.op !== 'remove' && (/^displayName$/i.test(path) || path === '')) {
-      const name =
-        path === ''
-          ? (op.value as { displayName?: unknown } | undefined)?.displayName
-          : (op.value as unknown);
-      const parsed = parseScim(z.string().trim().min(1).max(200), name);
-      await updateTeam(ctx, caller.auth, id, { name: parsed });
-    } else throw invalidValue(`${op.op} of ${path || 'the group'} is not supported`);
-  }
+  for (const op of parseScim(patchBody, body).Operations) await applyGroupOp(ctx, caller, id, op);
   await audit(ctx, caller, 'scim.group_patched', id);
   return getScimGroup(ctx, caller, id);
+}
+
+async function applyGroupOp(ctx: AppContext, caller: ScimCaller, id: string, op: PatchOp) {
+  const path = op.path?.trim() ?? '';
+  const one = /^members\[value eq "([^"]+)"\]$/i.exec(path);
+  if (op.op === 'remove' && one) return removeIfMember(ctx, caller, id, one[1]!);
+  if (/^members$/i.test(path)) return changeMembers(ctx, caller, id, op);
+  if (op.op !== 'remove' && (/^displayName$/i.test(path) || path === '')) {
+    const name = path === '' ? (op.value as { displayName?: unknown } | undefined)?.displayName : op.value;
+    await updateTeam(ctx, caller.auth, id, { name: parseScim(z.string().trim().min(1).max(200), name) });
+    return;
+  }
+  throw invalidValue(`${op.op} of ${path || 'the group'} is not supported`);
+}
+
+async function changeMembers(ctx: AppContext, caller: ScimCaller, id: string, op: PatchOp) {
+  if (op.op === 'remove') {
+    if (op.value === undefined) return setMembers(ctx, caller, id, []);
+    for (const m of memberValues(op.value)) await removeIfMember(ctx, caller, id, m);
+    return;
+  }
+  const ids = memberValues(op.value);
+  await checkMembers(ctx, caller, ids);
+  if (op.op === 'replace') await setMembers(ctx, caller, id, ids);
+  else if (ids.length) await addTeamMembers(ctx, caller.auth, id, ids);
 }
 
 async function removeIfMember(ctx: AppContext, caller: ScimCaller, teamId: string, userId: string) {

@@ -193,12 +193,23 @@ export async function replaceScimUser(ctx: AppContext, caller: ScimCaller, id: s
   return getScimUser(ctx, caller, id);
 }
 
-/** PATCH: `replace`/`add` of active, userName, names, externalId or the primary email (with or without a path). */
-export async function patchScimUser(ctx: AppContext, caller: ScimCaller, id: string, body: unknown) {
-  const row = await userRowOr404(ctx, caller.auth, id);
-  const ops = parseScim(patchBody, body).Operations;
+const PATCHABLE = new Set([
+  'active',
+  'username',
+  'displayname',
+  'name.formatted',
+  'name.givenname',
+  'name.familyname',
+  'name',
+  'externalid',
+  'email',
+  'emails',
+]);
+
+/** The attributes PATCH operations set, by lower-cased path (an operation without a path sets its value's). */
+function patchedAttributes(body: unknown): Record<string, unknown> {
   const changes: Record<string, unknown> = {};
-  for (const op of ops) {
+  for (const op of parseScim(patchBody, body).Operations) {
     if (op.op === 'remove') throw invalidValue(`remove of ${op.path ?? 'the user'} is not supported`);
     const values =
       op.path === undefined
@@ -208,21 +219,12 @@ export async function patchScimUser(ctx: AppContext, caller: ScimCaller, id: str
       throw invalidValue('value: must be an object when no path is given');
     for (const [path, value] of Object.entries(values)) changes[path.toLowerCase()] = value;
   }
-  const known = new Set([
-    'active',
-    'username',
-    'displayname',
-    'name.formatted',
-    'name.givenname',
-    'name.familyname',
-    'name',
-    'externalid',
-    'email',
-    'emails',
-  ]);
-  const unknown = Object.keys(changes).filter((k) => !known.has(k));
+  const unknown = Object.keys(changes).filter((k) => !PATCHABLE.has(k));
   if (unknown.length) throw invalidValue(`unsupported attribute(s): ${unknown.join(', ')}`);
-  const active = changes.active === undefined ? undefined : parseScim(scimBoolean, changes.active);
+  return changes;
+}
+
+function patchedName(changes: Record<string, unknown>): string | undefined {
   const nameObj = (changes.name ?? {}) as { formatted?: string; givenName?: string; familyName?: string };
   const given = (changes['name.givenname'] as string | undefined) ?? nameObj.givenName;
   const family = (changes['name.familyname'] as string | undefined) ?? nameObj.familyName;
@@ -230,14 +232,20 @@ export async function patchScimUser(ctx: AppContext, caller: ScimCaller, id: str
     (changes['name.formatted'] as string | undefined) ??
     nameObj.formatted ??
     ([given, family].filter(Boolean).join(' ') || (changes.displayname as string | undefined));
+  return name ? String(name).slice(0, 200) : undefined;
+}
+
+/** PATCH: `replace`/`add` of active, userName, names, externalId or the primary email (with or without a path). */
+export async function patchScimUser(ctx: AppContext, caller: ScimCaller, id: string, body: unknown) {
+  const row = await userRowOr404(ctx, caller.auth, id);
+  const changes = patchedAttributes(body);
+  const active = changes.active === undefined ? undefined : parseScim(scimBoolean, changes.active);
+  const name = patchedName(changes);
   const mail = (changes.email ?? changes.username) as string | undefined;
   if (mail !== undefined && !email.safeParse(mail).success)
     throw invalidValue('userName: must be an email address');
   if (name !== undefined || mail !== undefined)
-    await updateUser(ctx, caller.auth, id, {
-      ...(name ? { name: String(name).slice(0, 200) } : {}),
-      ...(mail ? { email: mail } : {}),
-    });
+    await updateUser(ctx, caller.auth, id, { ...(name ? { name } : {}), ...(mail ? { email: mail } : {}) });
   if (changes.externalid !== undefined)
     await ctx.db
       .updateTable('users')

@@ -1,7 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { auditActor, audited, recordAudit } from '../audit.ts';
-import { maskContactDetails, maskText } from '../contact-masking.ts';
 import type { AppContext } from '../context.ts';
 import { safeEqual } from '../crypto.ts';
 import { isStorageUnavailable } from '../db/database.ts';
@@ -14,8 +13,8 @@ import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } fr
 import { refuseNul } from './nul-refusal.ts';
 import { documentedErrorCodes } from './openapi.ts';
 import { operationId } from './operation-ids.ts';
+import { bodyForView, replayed } from './partial-view.ts';
 import type { AnyRoute, Auth, RouteResult } from './route.ts';
-import { limitsConversations, withoutHiddenConversations } from './visibility-guard.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -448,57 +447,9 @@ async function sendResult(
   reply.code(result.status);
   await addResponseHeaders(route, ctx, auth, reply, reply.getHeaders());
   if (result.body === undefined) return reply.send();
-  const type = String(reply.getHeader('content-type') ?? 'application/json');
   if (!auth?.view) return reply.send(result.body);
-  // A person whose role sees some conversations reads nothing of the others, and one whose role
-  // masks contact details reads none unmasked (visibility-guard.ts, contact-masking.ts).
-  let body = await partialViewBody(result.body, type);
-  if (route.method === 'GET' && limitsConversations(auth))
-    body = await withoutHiddenConversations(ctx, auth, body, reply.request.url);
-  return reply.send(auth.view.maskContactDetails ? masked(body, type) : body);
-}
-
-const TEXTUAL = /^(text\/|application\/(json|problem\+json|xml|x-ndjson)|application\/[\w.+-]*\+json)/i;
-
-/**
- * A streamed answer for a person whose role sees a part: a text (JSON, CSV) is read whole so it
- * can be checked; media (images, audio, video, documents sent in a conversation) goes as it is;
- * any other file (a zip export) cannot be checked and is refused.
- */
-async function partialViewBody(body: unknown, contentType: string): Promise<unknown> {
-  if (!body || typeof body !== 'object' || typeof (body as { pipe?: unknown }).pipe !== 'function')
-    return body;
-  if (TEXTUAL.test(contentType)) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of body as AsyncIterable<Buffer | string>)
-      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-    const whole = Buffer.concat(chunks);
-    return /json/i.test(contentType) ? JSON.parse(whole.toString('utf8')) : whole;
-  }
-  if (/^application\/(zip|x-zip)/i.test(contentType)) {
-    (body as { destroy?: () => void }).destroy?.();
-    throw new ApiError(
-      'forbidden',
-      "Your role sees some conversations only, or customers' contact details masked: this file cannot be given to it. Ask an admin.",
-    );
-  }
-  return body;
-}
-
-/** A stored idempotent answer, masked again for a person whose role masks contact details. */
-const replayed = (auth: Auth, body: unknown) =>
-  auth.view?.maskContactDetails ? maskContactDetails(body) : body;
-
-/** What a person whose role masks contact details is sent: JSON, text and text files masked (media as it is). */
-function masked(body: unknown, contentType: string): unknown {
-  const text = /^(text\/|application\/(json|problem\+json|xml)|application\/[\w.+-]*\+json)/i.test(
-    contentType,
-  );
-  if (typeof body === 'string') return text ? maskText(body) : body;
-  if (Buffer.isBuffer(body)) return text ? Buffer.from(maskText(body.toString('utf8'))) : body;
-  if (body && typeof body === 'object' && typeof (body as { pipe?: unknown }).pipe === 'function')
-    return body;
-  return maskContactDetails(body);
+  const type = String(reply.getHeader('content-type') ?? 'application/json');
+  return reply.send(await bodyForView(ctx, route.method, auth, result.body, type, reply.request.url));
 }
 
 /** A keyed request counts against its key's limits (per minute, then per day); the key must have the route's scope. */
