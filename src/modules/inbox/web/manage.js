@@ -1,4 +1,5 @@
 import { Keys, Webhooks } from './admin-developers.js';
+import { RolesAdmin } from './admin-roles.js';
 import { TEAMOPS_PAGES } from './admin-teamops.js';
 import { Agents, Campaigns, Knowledge, Templates, Users } from './admin-workspace.js';
 import { html, isAdmin, Link } from './lib.js';
@@ -16,6 +17,7 @@ const PAGES = [
   ['knowledge', 'Knowledge', Knowledge],
   ['templates', 'Templates', Templates],
   ['users', 'Users and teams', Users],
+  ['roles', 'Roles', RolesAdmin],
   ['campaigns', 'Campaigns', Campaigns],
   ...TEAMOPS_PAGES,
 ];
