@@ -14,17 +14,17 @@ const TEXTUAL = /^(text\/|application\/(json|problem\+json|xml|x-ndjson)|applica
 const isStream = (body: unknown) =>
   Boolean(body) && typeof body === 'object' && typeof (body as { pipe?: unknown }).pipe === 'function';
 
+/** `reads`: the route reads (a GET, or a POST with a read scope: a search, a replay). */
 export async function bodyForView(
   ctx: AppContext,
-  method: string,
+  reads: boolean,
   auth: Auth,
   answer: unknown,
   contentType: string,
   url: string,
 ): Promise<unknown> {
   let body = await readWhole(answer, contentType);
-  if (method === 'GET' && limitsConversations(auth))
-    body = await withoutHiddenConversations(ctx, auth, body, url);
+  if (reads && limitsConversations(auth)) body = await withoutHiddenConversations(ctx, auth, body, url);
   return auth.view?.maskContactDetails ? masked(body, contentType) : body;
 }
 

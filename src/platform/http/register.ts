@@ -449,7 +449,8 @@ async function sendResult(
   if (result.body === undefined) return reply.send();
   if (!auth?.view) return reply.send(result.body);
   const type = String(reply.getHeader('content-type') ?? 'application/json');
-  return reply.send(await bodyForView(ctx, route.method, auth, result.body, type, reply.request.url));
+  const reads = route.method === 'GET' || String(route.scope).endsWith(':read');
+  return reply.send(await bodyForView(ctx, reads, auth, result.body, type, reply.request.url));
 }
 
 /** A keyed request counts against its key's limits (per minute, then per day); the key must have the route's scope. */
