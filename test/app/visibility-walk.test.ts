@@ -166,6 +166,28 @@ forEachStorage('visibility walk', (storage) => {
       text: 'hi',
     });
     assert.ok([404, 400, 422].includes(write.status), write.text);
+    // Sending to another team's customer would write into their conversation: refused.
+    const send = await call('POST', '/v1/messages', scoped, {
+      to: phones[3],
+      text: 'hello from another team',
+    });
+    assert.equal(send.status, 403, send.text);
+    const sendMine = await call('POST', '/v1/messages', scoped, { to: phones[0], text: 'hello again' });
+    assert.equal(sendMine.status, 201, sendMine.text);
+    // A conversation the person starts is theirs: they see it and may write on.
+    const started = await call('POST', '/v1/messages', scoped, {
+      to: '+919800011122',
+      channel: 'sms',
+      text: 'hello, new customer',
+    });
+    assert.equal(started.status, 201, started.text);
+    const theirsNow = await call('GET', `/v1/conversations/${started.body.conversation_id}`, scoped);
+    assert.equal(theirsNow.status, 200, theirsNow.text);
+    assert.equal(
+      (await call('POST', '/v1/messages', scoped, { to: '+919800011122', channel: 'sms', text: 'and again' }))
+        .status,
+      201,
+    );
     const search = await call('GET', '/v1/search?q=order', scoped);
     assert.equal(search.status, 200, search.text);
     assert.ok(search.text.includes(mine.texts[0]!), 'search finds their own');

@@ -10,7 +10,7 @@ import { type ContactRow, contactCards } from '../contacts/index.ts';
 import type { AssigneeDeleting } from '../users/index.ts';
 import { wakeJob } from './conversations.jobs.ts';
 import type { ConversationRow } from './conversations.tables.ts';
-import { getConversationRow } from './conversations.visibility.ts';
+import { getConversationRow, limitingView, seesConversation } from './conversations.visibility.ts';
 import { armTimer } from './routing/timers.ts';
 import { parseSnoozeUntil } from './snooze-until.ts';
 
@@ -91,6 +91,8 @@ export interface NewConversation {
 /** A new active conversation of a contact on a channel, not yet stored. */
 export function newConversationRow(scope: Scope, input: NewConversation): ConversationRow {
   const now = input.now.toISOString();
+  // A person who sees only some conversations keeps the one they start: it is theirs.
+  const starter = limitingView(scope)?.userId ?? null;
   return {
     ...newRow('conv', scope),
     channel: input.channel.type,
@@ -106,8 +108,8 @@ export function newConversationRow(scope: Scope, input: NewConversation): Conver
     last_handoff_at: null,
     handoff_by: null,
     waiting_since: null,
-    assignee_type: null,
-    assignee_id: null,
+    assignee_type: starter ? 'user' : null,
+    assignee_id: starter,
     tags: '[]',
     last_message: null,
     last_message_at: null,
@@ -151,6 +153,11 @@ export async function findOrCreateConversation(
       .where('contact_id', '=', input.contact.id)
       .executeTakeFirst();
   const existing = await find();
+  if (existing && !seesConversation(scope, existing))
+    throw new ApiError(
+      'forbidden',
+      "This customer's conversation is not one your role sees (another team's): ask its team or an admin.",
+    );
   if (existing) return { conversation: existing, created: false };
   const row = newConversationRow(scope, input);
   // Another process may make this thread between the look-up and the insert: then it is that one.

@@ -73,6 +73,7 @@ export {
   conversationsByIds,
   latestConversationOfContact,
 } from './conversations.views.ts';
+export { seesConversation } from './conversations.visibility.ts';
 export {
   contactIdOfConversation,
   conversationsOfThreads,

@@ -17,6 +17,7 @@ export async function viewOf(
     return {
       visibility: grant.visibility,
       maskContactDetails: grant.maskContactDetails,
+      userId,
       teamIds: [],
       userIds: [userId],
     };
@@ -29,6 +30,7 @@ export async function viewOf(
   return {
     visibility: 'team',
     maskContactDetails: grant.maskContactDetails,
+    userId,
     teamIds: [...new Set(rows.map((r) => r.team_id))],
     userIds: [...new Set([userId, ...rows.flatMap((r) => (r.user_id ? [r.user_id] : []))])],
   };

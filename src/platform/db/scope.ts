@@ -53,6 +53,8 @@ export interface ConversationView {
   /** all | team (their teams' and teammates' conversations, and their own) | assigned (their own). */
   visibility: 'all' | 'team' | 'assigned';
   maskContactDetails: boolean;
+  /** The person. */
+  userId: string;
   /** The teams whose conversations it sees (`team`; empty for `assigned`). */
   teamIds: string[];
   /** The people whose assigned conversations it sees: the person, and with `team` their teammates. */
