@@ -83,7 +83,7 @@ forEachStorage('visibility walk', (storage) => {
   };
 
   before(async () => {
-    t = await startTestApp(storage);
+    t = await startTestApp(storage, { env: { PARLEY_VOICE_SANDBOX_PACE: 'virtual' } });
     ws = await t.workspace();
     const teamA = await must('POST', '/v1/teams', { name: 'Mine' });
     const teamB = await must('POST', '/v1/teams', { name: 'Theirs' });
@@ -188,6 +188,27 @@ forEachStorage('visibility walk', (storage) => {
         .status,
       201,
     );
+    // A call into another team's voice conversation is refused too; to one's own it goes.
+    const agent = await must('POST', '/v1/agents', { name: 'Voice agent' });
+    const busy = { outcome: 'busy' };
+    const placed = await must('POST', '/v1/calls', {
+      calls: [{ agent_id: agent.id, to: phones[3], sandbox: busy }],
+    });
+    const voiceConv = placed.results[0].call.conversation_id as string;
+    await must('POST', `/v1/conversations/${voiceConv}/assign`, { team_id: theirs.teams[0] });
+    theirs.conversations.push(voiceConv);
+    const intoTheirs = await call('POST', '/v1/calls', scoped, {
+      calls: [{ agent_id: agent.id, to: phones[3], sandbox: busy }],
+    });
+    assert.ok(
+      intoTheirs.status === 422 && intoTheirs.body.error.items?.[0]?.code === 'forbidden',
+      `a call into another team's conversation: ${intoTheirs.status} ${intoTheirs.text}`,
+    );
+    assert.ok(!intoTheirs.text.includes(voiceConv));
+    const toNew = await call('POST', '/v1/calls', scoped, {
+      calls: [{ agent_id: agent.id, to: '+919800011133', sandbox: busy }],
+    });
+    assert.equal(toNew.status, 201, toNew.text);
     const search = await call('GET', '/v1/search?q=order', scoped);
     assert.equal(search.status, 200, search.text);
     assert.ok(search.text.includes(mine.texts[0]!), 'search finds their own');

@@ -10,7 +10,12 @@ import { type ContactRow, contactCards } from '../contacts/index.ts';
 import type { AssigneeDeleting } from '../users/index.ts';
 import { wakeJob } from './conversations.jobs.ts';
 import type { ConversationRow } from './conversations.tables.ts';
-import { getConversationRow, limitingView, seesConversation } from './conversations.visibility.ts';
+import {
+  getConversationRow,
+  limitingView,
+  notYourConversation,
+  seesConversation,
+} from './conversations.visibility.ts';
 import { armTimer } from './routing/timers.ts';
 import { parseSnoozeUntil } from './snooze-until.ts';
 
@@ -153,11 +158,7 @@ export async function findOrCreateConversation(
       .where('contact_id', '=', input.contact.id)
       .executeTakeFirst();
   const existing = await find();
-  if (existing && !seesConversation(scope, existing))
-    throw new ApiError(
-      'forbidden',
-      "This customer's conversation is not one your role sees (another team's): ask its team or an admin.",
-    );
+  if (existing && !seesConversation(scope, existing)) throw notYourConversation();
   if (existing) return { conversation: existing, created: false };
   const row = newConversationRow(scope, input);
   // Another process may make this thread between the look-up and the insert: then it is that one.

@@ -8,7 +8,7 @@
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { Db, Trx } from '../../platform/db/database.ts';
 import { type ConversationView, inRowScope, type Scope, tenant } from '../../platform/db/scope.ts';
-import { notFound } from '../../platform/errors.ts';
+import { ApiError, notFound } from '../../platform/errors.ts';
 import type { ConversationRow } from './conversations.tables.ts';
 
 /** The view of a scope when it limits conversations (undefined: it sees them all). */
@@ -89,3 +89,10 @@ export async function findConversationRow(
   const row = await tenant(db, scope).findById('conversations', id);
   return row && seesConversation(scope, row) ? row : undefined;
 }
+
+/** A write that would reach a conversation the person does not see (a send, a call to its customer). */
+export const notYourConversation = () =>
+  new ApiError(
+    'forbidden',
+    "This customer's conversation is not one your role sees (another team's): ask its team or an admin.",
+  );

@@ -27,6 +27,7 @@ import {
   findOrCreateConversation,
   getConversationRow,
   lockConversation,
+  notYourConversation,
   patchConversation,
   reopenInTx,
   seesConversation,
@@ -339,11 +340,7 @@ export function sendRefusal(
   channel: ChannelRow,
 ): ApiError | null {
   const { input, now } = send;
-  if (conversation && !seesConversation(send.scope, conversation))
-    return new ApiError(
-      'forbidden',
-      "This customer's conversation is not one your role sees (another team's): ask its team or an admin.",
-    );
+  if (conversation && !seesConversation(send.scope, conversation)) return notYourConversation();
   const humanAgent = humanAgentRefusal(send, conversation, channel);
   if (humanAgent !== undefined) return humanAgent;
   if (contact?.opted_out === 1) {

@@ -1,10 +1,9 @@
 /** SCIM Groups (`/scim/v2/Groups`): an identity provider's groups are Parley's teams. */
 import { z } from 'zod';
-import { recordAudit } from '../../platform/audit.ts';
 import type { AppContext } from '../../platform/context.ts';
 import { tenant } from '../../platform/db/scope.ts';
 import { invalidValue, listOf, parseFilter, parseScim, patchBody, SCIM, ScimError } from './scim.protocol.ts';
-import type { ScimCaller } from './scim.users.ts';
+import { audit, type ScimCaller } from './scim.users.ts';
 import { addTeamMembers, createTeam, deleteTeam, removeTeamMember, updateTeam } from './users.service.ts';
 import type { TeamsTable } from './users.tables.ts';
 
@@ -57,19 +56,6 @@ async function checkMembers(ctx: AppContext, caller: ScimCaller, ids: string[]) 
     .execute();
   const missing = ids.filter((id) => !found.some((f) => f.id === id));
   if (missing.length) throw invalidValue(`members: no user ${missing.join(', ')}`);
-}
-
-async function audit(ctx: AppContext, caller: ScimCaller, action: string, teamId: string) {
-  await recordAudit(ctx.db, {
-    workspaceId: caller.auth.workspaceId,
-    livemode: caller.auth.livemode,
-    actor: { type: 'system', id: caller.tokenId },
-    action,
-    objectType: 'team',
-    objectId: teamId,
-    details: { scim_token: caller.tokenId },
-    at: ctx.clock.now().toISOString(),
-  });
 }
 
 export async function listScimGroups(

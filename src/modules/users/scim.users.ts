@@ -98,7 +98,14 @@ const nameOf = (b: UserBody) =>
   b.displayName ||
   b.userName;
 
-async function audit(ctx: AppContext, caller: ScimCaller, action: string, objectId: string, details = {}) {
+/** A SCIM change in the audit log, by the identity provider's token. */
+export async function audit(
+  ctx: AppContext,
+  caller: ScimCaller,
+  action: string,
+  objectId: string,
+  details = {},
+) {
   await recordAudit(ctx.db, {
     workspaceId: caller.auth.workspaceId,
     livemode: caller.auth.livemode,
