@@ -161,11 +161,14 @@ forEachStorage('visibility walk', (storage) => {
     // Reads by id and writes into another team's conversation are not found.
     for (const path of [`/v1/conversations/${theirs.conversations[0]}`, `/v1/messages/${theirs.messages[0]}`])
       assert.equal((await call('GET', path, scoped)).status, 404, path);
-    const write = await call('POST', '/v1/messages', scoped, {
-      conversation_id: theirs.conversations[0],
+    const write = await call('POST', `/v1/conversations/${theirs.conversations[0]}/reply`, scoped, {
       text: 'hi',
     });
-    assert.ok([404, 400, 422].includes(write.status), write.text);
+    assert.equal(write.status, 404, write.text);
+    const assign = await call('POST', `/v1/conversations/${theirs.conversations[0]}/assign`, scoped, {
+      team_id: mine.teams[0],
+    });
+    assert.equal(assign.status, 404, assign.text);
     // Sending to another team's customer would write into their conversation: refused.
     const send = await call('POST', '/v1/messages', scoped, {
       to: phones[3],
