@@ -52,6 +52,18 @@ forEachStorage('SCIM provisioning', (storage) => {
   });
   after(async () => t?.close());
 
+  it('refuses a token to a maker who lacks what it provisions (users, teams, the agent role)', async () => {
+    const k = await t.call('POST', '/v1/api-keys', {
+      key: a.live,
+      body: { name: 'settings', scopes: ['settings:*'] },
+    });
+    const refused = await t.call('POST', '/v1/scim-tokens', { key: k.body.key, body: { name: 'Sneaky' } });
+    assert.equal(refused.status, 403, refused.text);
+    assert.ok(refused.body.error.lacking_scopes.includes('users:write'));
+    const list = await t.call('GET', '/v1/scim-tokens', { key: a.live });
+    assert.ok(!list.body.data.some((x: { name: string }) => x.name === 'Sneaky'));
+  });
+
   it('shows a token once and keeps only its hash', async () => {
     const list = await t.call('GET', '/v1/scim-tokens', { key: a.live });
     assert.equal(list.status, 200, list.text);

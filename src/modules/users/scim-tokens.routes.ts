@@ -14,12 +14,13 @@ export const scimTokenRoutes = [
     path: '/v1/scim-tokens',
     summary: 'Create a SCIM provisioning token',
     description:
-      "A bearer token for your identity provider's SCIM 2.0 client (`/scim/v2/Users`, `/scim/v2/Groups`): it provisions this workspace's and mode's users and teams, nothing else. Stored as a hash and shown only in this response. See docs/roles.md.",
+      "A bearer token for your identity provider's SCIM 2.0 client (`/scim/v2/Users`, `/scim/v2/Groups`): it provisions this workspace's and mode's users and teams, nothing else. Stored as a hash and shown only in this response. Its maker must hold what it provisions: `users:write`, `teams:write` and every permission of the `agent` role it gives new users (else 403). See docs/roles.md.",
     tags: ['Users'],
     auth: 'key',
     scope: 'settings:write',
     body: createScimTokenBody,
     responses: { 201: createdScimTokenObject },
+    errors: ['forbidden'],
     handler: async ({ ctx, auth, body }) => ({ status: 201, body: await createScimToken(ctx, auth, body) }),
   }),
   defineRoute({

@@ -6,6 +6,8 @@
 import type { AppContext } from '../../platform/context.ts';
 import { randomToken, sha256Hex } from '../../platform/crypto.ts';
 import { newRow, type Scope, tenant } from '../../platform/db/scope.ts';
+import type { Auth } from '../../platform/http/route.ts';
+import { BUILT_IN_ROLES, checkGrantable } from './roles.service.ts';
 import type { ScimTokensTable } from './roles.tables.ts';
 
 export function presentScimToken(row: ScimTokensTable) {
@@ -22,7 +24,16 @@ export function presentScimToken(row: ScimTokensTable) {
   };
 }
 
-export async function createScimToken(ctx: AppContext, scope: Scope, input: { name?: string }) {
+/**
+ * A token provisions users (as `agent`) and teams: its maker must hold all that, or the token
+ * would give more than they have.
+ */
+export async function createScimToken(ctx: AppContext, auth: Auth, input: { name?: string }) {
+  checkGrantable(auth, {
+    ...BUILT_IN_ROLES.agent,
+    permissions: [...BUILT_IN_ROLES.agent.permissions, 'users:write', 'teams:write'],
+  });
+  const scope: Scope = auth;
   const token = `scim_${scope.livemode ? 'live' : 'test'}_${randomToken(24)}`;
   const now = ctx.clock.now().toISOString();
   const row: ScimTokensTable = {
