@@ -269,6 +269,10 @@ forEachStorage('SCIM provisioning', (storage) => {
     assert.equal(listB.totalResults, 0);
     assert.equal(json(await scim('GET', `/scim/v2/Users/${u.id}`, tokenA)).active, true, 'untouched');
 
+    const config = json(await scim('GET', '/scim/v2/ServiceProviderConfig', tokenA));
+    assert.equal(config.patch.supported, true);
+    assert.equal(config.filter.supported, true);
+    assertScimError(await scim('GET', '/scim/v2/ServiceProviderConfig', undefined), 401);
     assertScimError(await scim('GET', '/scim/v2/Users', undefined), 401);
     assertScimError(await scim('GET', '/scim/v2/Users', 'scim_live_nottherealtoken000000000000'), 401);
     assertScimError(await scim('GET', '/scim/v2/Users', a.live), 401);

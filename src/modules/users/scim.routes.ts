@@ -95,7 +95,29 @@ const idOf = (req: Req) => String((req.request.params as { id?: string }).id ?? 
 const queryOf = (req: Req) => parseScim(listQuery, req.request.query ?? {});
 const bodyOf = (req: Req) => scimBody(req.rawBody);
 
+/** What this SCIM service supports (RFC 7643 section 5), for identity providers that ask. */
+const serviceProviderConfig = {
+  schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
+  patch: { supported: true },
+  bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+  filter: { supported: true, maxResults: 500 },
+  changePassword: { supported: false },
+  sort: { supported: false },
+  etag: { supported: false },
+  authenticationSchemes: [
+    {
+      type: 'oauthbearertoken',
+      name: 'Bearer token',
+      description: 'A token from POST /v1/scim-tokens, as Authorization: Bearer <token>.',
+    },
+  ],
+};
+
 export const scimRoutes = [
+  scimRoute('GET', '/scim/v2/ServiceProviderConfig', 'SCIM: what this service supports', async () => ({
+    status: 200,
+    body: serviceProviderConfig,
+  })),
   scimRoute('GET', '/scim/v2/Users', 'SCIM: list users', async (ctx, c, req) => ({
     status: 200,
     body: await listScimUsers(ctx, c, queryOf(req)),
