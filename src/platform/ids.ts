@@ -55,6 +55,8 @@ export const idPrefixes = [
   'pord',
   'pupd',
   'sv',
+  'role',
+  'scim',
 ] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 

@@ -141,6 +141,9 @@ forEachStorage('every OpenAPI request example succeeds as written', (storage) =>
         })
       ).id,
     team: async () => (await ok('POST', '/v1/teams', { name: `Team ${phoneSeq++}` })).id,
+    role: async () =>
+      (await ok('POST', '/v1/roles', { name: `Role ${phoneSeq++}`, permissions: ['conversations:read'] })).id,
+    scim: async () => (await ok('POST', '/v1/scim-tokens', { name: 'fixture' })).id,
     ch: async () =>
       (await ok('POST', '/v1/channels', { type: 'sms', provider: 'sandbox', address: nextPhone() })).id,
     conv: async () => openWindow(t, ws.test, nextPhone(), 'Hello'),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { collectRoutes } from '../../src/app.ts';
 import { modules } from '../../src/modules/index.ts';
-import { scopesForRole } from '../../src/modules/users/users.service.ts';
+import { BUILT_IN_ROLES } from '../../src/modules/users/roles.service.ts';
 import { hasScope } from '../../src/platform/http/auth.ts';
 import { EFFECT_SCOPES, type Effect } from '../../src/platform/http/permissions.ts';
 import type { AnyRoute } from '../../src/platform/http/route.ts';
@@ -47,7 +47,7 @@ forEachStorage('one permission rule per effect', (storage) => {
       assert.equal(u.status, 201, u.text);
       const s = await t.call('POST', '/v1/auth/login', { body: { email, password: 'a long password' } });
       assert.equal(s.status, 200, s.text);
-      roles.push({ name: `${role} session`, token: s.body.token, scopes: scopesForRole(role) });
+      roles.push({ name: `${role} session`, token: s.body.token, scopes: BUILT_IN_ROLES[role].permissions });
     }
     for (const scopes of [['contacts:write'], ['audiences:write'], ['contacts:write', 'audiences:write']]) {
       const k = await t.call('POST', '/v1/api-keys', { key: ws.live, body: { name: 'scoped', scopes } });

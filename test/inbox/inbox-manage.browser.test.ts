@@ -179,6 +179,41 @@ forEachStorage('inbox manage pages in a real browser', (storage) => {
     assert.equal((await get(`/v1/users?team_id=${team.id}`)).data.length, 0);
   });
 
+  it('roles: one defined in the editor (built-ins fixed) is given to a user in the role picker', async () => {
+    await open('roles', 'Roles');
+    const admin = page.getByRole('article', { name: 'role admin' });
+    await admin.waitFor();
+    assert.equal(await admin.getByRole('button', { name: 'Edit' }).count(), 0, 'a built-in is not editable');
+    await page.getByRole('button', { name: 'New role' }).click();
+    const form = page.getByRole('form', { name: 'New role' });
+    await form.getByLabel('Name').fill('Partner support');
+    await form.getByLabel('Sees').selectOption('team');
+    await form.getByLabel('Mask customers’ phone numbers and emails').check();
+    await form.getByRole('button', { name: 'Create role' }).click();
+    const card = page.getByRole('article', { name: 'role Partner support' });
+    await card.waitFor();
+    assert.match((await card.textContent()) ?? '', /teams’ conversations · contact details masked/);
+    const role = (await get('/v1/roles?per_page=100')).data.find((r) => r.name === 'Partner support');
+    assert.equal(role?.visibility, 'team');
+    assert.equal(role?.mask_contact_details, true);
+    assert.deepEqual(role?.permissions, [
+      'conversations:*',
+      'messages:*',
+      'contacts:read',
+      'users:read',
+      'teams:read',
+      'events:read',
+    ]);
+
+    await open('users', 'Users and teams');
+    await page.getByLabel('Role of Meera Nurse').selectOption({ label: 'Partner support' });
+    await eventually(async () => {
+      const meera = (await get('/v1/users?per_page=100')).data.find((u) => u.email === 'meera@example.com');
+      assert.equal(meera?.role, role.id);
+      return true;
+    });
+  });
+
   it('campaigns: an empty workspace says how to create one, and no page threw', async () => {
     await open('campaigns', 'Campaigns');
     await page.getByText('No campaign yet.').waitFor();

@@ -17,6 +17,11 @@ const NOT_AUDITED: Array<[methods: string, path: RegExp, why: string]> = [
   ['POST', /^\/hooks\//, "a provider's signed webhook (kept in the inbound log)"],
   ['POST', /^\/widget\//, 'a website visitor (their messages are the conversation)'],
   [
+    'POST PUT PATCH DELETE',
+    /^\/scim\/v2\//,
+    "an identity provider's SCIM token: each change is recorded by the SCIM service itself (scim.user_created, scim.user_deactivated, scim.group_patched...)",
+  ],
+  [
     'POST',
     /^\/v1\/auth\/login$/,
     'recorded by the sign-in itself, as auth.sign_in (and auth.two_factor_failed)',

@@ -9,6 +9,7 @@ import { type Page, type PageRequest, pageOf, whereEquals } from '../../platform
 import { contactCards, contactIdsNamed } from '../contacts/index.ts';
 import { type ConversationObject, presentConversation } from './conversations.present.ts';
 import type { ConversationPriority, ConversationRow, ConversationStatus } from './conversations.tables.ts';
+import { limitingView, limitToView, seesConversation } from './conversations.visibility.ts';
 
 export interface ConversationFilters {
   status?: ConversationStatus;
@@ -35,7 +36,7 @@ export async function listConversations(
   f: ConversationFilters,
   page: PageRequest,
 ): Promise<Page<ConversationObject>> {
-  let q = whereEquals(tenant(ctx.db, scope).selectFrom('conversations').selectAll(), f, [
+  let q = whereEquals(limitToView(tenant(ctx.db, scope).selectFrom('conversations').selectAll(), scope), f, [
     'status',
     'channel',
     'contact_id',
@@ -69,7 +70,9 @@ export async function listConversations(
     !f.priority &&
     !f.from &&
     !f.to &&
-    !f.q;
+    !f.q &&
+    // The kept totals count every conversation; a person who sees some counts theirs.
+    !limitingView(scope);
   // The total the triggers keep (no filter but status), or a count of the matches.
   const total = onlyStatus ? countByStatus(ctx, scope, f.status) : q.clearSelect().select(countAll);
   // One statement: the page, each row's contact and the total (a round trip costs more than
@@ -131,10 +134,11 @@ export function conversationIdsFiltered(ctx: AppContext, scope: Scope, f: Conver
     !f.agent_id &&
     !f.tag &&
     !f.priority &&
-    f.ai_paused === undefined
+    f.ai_paused === undefined &&
+    !limitingView(scope)
   )
     return undefined;
-  let q = whereEquals(tenant(ctx.db, scope).selectFrom('conversations').select('id'), f, [
+  let q = whereEquals(limitToView(tenant(ctx.db, scope).selectFrom('conversations').select('id'), scope), f, [
     'status',
     'channel',
     'agent_id',
@@ -156,10 +160,11 @@ export async function conversationIdsOfContacts(
   limit: number,
 ): Promise<string[]> {
   const filtered = conversationIdsFiltered(ctx, scope, f);
-  let q = tenant(ctx.db, scope)
-    .selectFrom('conversations')
-    .select('id')
-    .where('contact_id', 'in', contactIds);
+  let q = limitToView(tenant(ctx.db, scope).selectFrom('conversations').select('id'), scope).where(
+    'contact_id',
+    'in',
+    contactIds,
+  );
   if (filtered) q = q.where('id', 'in', filtered);
   const rows = await q.orderBy('id', 'desc').limit(limit).execute();
   return rows.map((r) => r.id);
@@ -184,15 +189,17 @@ export async function presentedConversationsByIds(
     .where('c.id', 'in', [...ids])
     .execute();
   const byId = new Map(
-    rows.filter(inRowScope(scope)).map((row) => [
-      row.id,
-      presentConversation(row, {
-        id: row.contact_id,
-        phone: row.contact_phone,
-        name: row.contact_name,
-        email: row.contact_email,
-      }),
-    ]),
+    rows
+      .filter((row) => inRowScope(scope)(row) && seesConversation(scope, row))
+      .map((row) => [
+        row.id,
+        presentConversation(row, {
+          id: row.contact_id,
+          phone: row.contact_phone,
+          name: row.contact_name,
+          email: row.contact_email,
+        }),
+      ]),
   );
   return ids.flatMap((id) => byId.get(id) ?? []);
 }

@@ -9,6 +9,7 @@ import { wakeJob } from './conversations.jobs.ts';
 import { conversationsMigrations } from './conversations.migrations.ts';
 import { conversationRoutes } from './conversations.routes.ts';
 import { unassignDeleted, wakeConversation } from './conversations.service.ts';
+import { visibleConversationIds } from './conversations.visibility.ts';
 import { policyRoutes } from './routing/policy.routes.ts';
 import { presenceRoutes } from './routing/presence.ts';
 import { queueRoutes } from './routing/queue.routes.ts';
@@ -83,5 +84,9 @@ export const conversationsModule: Module = {
   },
   // Users sit below: a deleted user's or team's conversations are unassigned, and routing gives out
   // what waits when people may take conversations.
-  provides: (ctx) => ({ assigneeDeleting: unassignDeleted, roomMaybeFreed: roomListener(ctx) }),
+  provides: (ctx) => ({
+    assigneeDeleting: unassignDeleted,
+    roomMaybeFreed: roomListener(ctx),
+    conversationsVisible: visibleConversationIds,
+  }),
 };

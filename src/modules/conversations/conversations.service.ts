@@ -10,6 +10,12 @@ import { type ContactRow, contactCards } from '../contacts/index.ts';
 import type { AssigneeDeleting } from '../users/index.ts';
 import { wakeJob } from './conversations.jobs.ts';
 import type { ConversationRow } from './conversations.tables.ts';
+import {
+  getConversationRow,
+  limitingView,
+  notYourConversation,
+  seesConversation,
+} from './conversations.visibility.ts';
 import { armTimer } from './routing/timers.ts';
 import { parseSnoozeUntil } from './snooze-until.ts';
 
@@ -26,18 +32,7 @@ export {
   type SlaTarget,
 } from './conversations.present.ts';
 
-export function getConversationRow(db: Db | Trx, scope: Scope, id: string): Promise<ConversationRow> {
-  return tenant(db, scope).getById('conversations', id, 'conversation');
-}
-
-/** The conversation with this id in this scope, or undefined (another workspace's or mode's is not found). */
-export function findConversationRow(
-  db: Db | Trx,
-  scope: Scope,
-  id: string,
-): Promise<ConversationRow | undefined> {
-  return tenant(db, scope).findById('conversations', id);
-}
+export { findConversationRow, getConversationRow } from './conversations.visibility.ts';
 
 /**
  * The contact bits already read in a conversation mutation's transaction (`mutate`), by contact
@@ -101,6 +96,8 @@ export interface NewConversation {
 /** A new active conversation of a contact on a channel, not yet stored. */
 export function newConversationRow(scope: Scope, input: NewConversation): ConversationRow {
   const now = input.now.toISOString();
+  // A person who sees only some conversations keeps the one they start: it is theirs.
+  const starter = limitingView(scope)?.userId ?? null;
   return {
     ...newRow('conv', scope),
     channel: input.channel.type,
@@ -116,8 +113,8 @@ export function newConversationRow(scope: Scope, input: NewConversation): Conver
     last_handoff_at: null,
     handoff_by: null,
     waiting_since: null,
-    assignee_type: null,
-    assignee_id: null,
+    assignee_type: starter ? 'user' : null,
+    assignee_id: starter,
     tags: '[]',
     last_message: null,
     last_message_at: null,
@@ -161,6 +158,7 @@ export async function findOrCreateConversation(
       .where('contact_id', '=', input.contact.id)
       .executeTakeFirst();
   const existing = await find();
+  if (existing && !seesConversation(scope, existing)) throw notYourConversation();
   if (existing) return { conversation: existing, created: false };
   const row = newConversationRow(scope, input);
   // Another process may make this thread between the look-up and the insert: then it is that one.

@@ -73,6 +73,7 @@ export {
   conversationsByIds,
   latestConversationOfContact,
 } from './conversations.views.ts';
+export { notYourConversation, seesConversation } from './conversations.visibility.ts';
 export {
   contactIdOfConversation,
   conversationsOfThreads,

@@ -1,7 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { maskContactDetails } from '../../platform/contact-masking.ts';
 import type { AppContext } from '../../platform/context.ts';
 import { eventChannel, type LiveNotice, type ParleyEvent } from '../../platform/events.ts';
 import type { Auth } from '../../platform/http/route.ts';
+import { hiddenConversationIds, limitsConversations } from '../../platform/http/visibility-guard.ts';
 import { openPresence } from '../users/index.ts';
 import { eventsAfter, presentEvent } from './events.service.ts';
 
@@ -60,7 +62,26 @@ export async function serveEventStream(
     if (!raw.writableEnded) raw.end();
   };
 
+  // A person whose role sees some conversations, or sees contact details masked, gets events
+  // checked and masked one after another, in order (the check reads the database).
+  const limits = limitsConversations(auth);
+  const masks = auth.view?.maskContactDetails === true;
+  let checked: Promise<void> = Promise.resolve();
   const send = (event: ParleyEvent | LiveNotice) => {
+    if (!limits && !masks) return write(event);
+    checked = checked
+      .then(async () => {
+        if (closed) return;
+        if (limits && (await hiddenConversationIds(ctx, auth, JSON.stringify(event))).size) return;
+        write(masks ? (maskContactDetails(event) as ParleyEvent | LiveNotice) : event);
+      })
+      .catch((err) => {
+        ctx.logger.warn({ err }, 'event stream check failed');
+        close();
+      });
+  };
+
+  const write = (event: ParleyEvent | LiveNotice) => {
     if (closed) return;
     if ('object' in event) {
       // A live notice (a visitor typing): no id, so a resume neither counts nor replays it.

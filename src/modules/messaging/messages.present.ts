@@ -1,5 +1,6 @@
 import type { AppContext } from '../../platform/context.ts';
 import type { Db, Trx } from '../../platform/db/database.ts';
+import type { ConversationView } from '../../platform/db/scope.ts';
 import { type Scope, tenant } from '../../platform/db/scope.ts';
 import type { Actor } from '../../platform/events.ts';
 import { type Page, type PageRequest, paginate } from '../../platform/http/pagination.ts';
@@ -20,6 +21,8 @@ export interface Sender {
   defaultCountry: string;
   actor: Actor;
   limits: PlanLimits;
+  /** A person's role's view (an inbox session): their sends stay in the conversations they see. */
+  view?: ConversationView;
 }
 
 export interface SendMessageInput extends ContentDraft {

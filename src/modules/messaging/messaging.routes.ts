@@ -25,6 +25,7 @@ export const senderOf = (auth: Auth) => ({
   defaultCountry: auth.defaultCountry,
   actor: auth.actor,
   limits: auth.limits,
+  view: auth.view,
 });
 
 const sendErrors = [

@@ -27,8 +27,10 @@ import {
   findOrCreateConversation,
   getConversationRow,
   lockConversation,
+  notYourConversation,
   patchConversation,
   reopenInTx,
+  seesConversation,
   windowOpen,
 } from '../conversations/index.ts';
 import { type ContentInput, checkContent, resolveContentType } from './content.ts';
@@ -109,7 +111,7 @@ export async function openConversation(
   sender: Sender,
   input: SendMessageInput & { channel: MessagingChannelType; to: string },
 ): Promise<ConversationRow> {
-  const scope: Scope = { workspaceId: sender.workspaceId, livemode: sender.livemode };
+  const scope: Scope = { workspaceId: sender.workspaceId, livemode: sender.livemode, view: sender.view };
   const to = normalizeAddress(input.channel, input.to, sender.defaultCountry);
   if (!to)
     throw validationFailed([
@@ -278,7 +280,7 @@ function batchable(send: PreparedSend): boolean {
 }
 
 async function prepareSend(ctx: AppContext, sender: Sender, draft: SendMessageInput): Promise<PreparedSend> {
-  const scope: Scope = { workspaceId: sender.workspaceId, livemode: sender.livemode };
+  const scope: Scope = { workspaceId: sender.workspaceId, livemode: sender.livemode, view: sender.view };
   const now = ctx.clock.now();
   const existingConv = draft.conversation_id
     ? await getConversationRow(ctx.db, scope, draft.conversation_id)
@@ -332,11 +334,13 @@ export function sendRefusal(
   send: PreparedSend,
   contact: Pick<ContactRow, 'id' | 'opted_out' | 'dnd'> | undefined,
   conversation:
-    | (Pick<ConversationRow, 'window_expires_at'> & Partial<Pick<ConversationRow, 'last_inbound_at'>>)
+    | (Pick<ConversationRow, 'window_expires_at' | 'assignee_type' | 'assignee_id'> &
+        Partial<Pick<ConversationRow, 'last_inbound_at'>>)
     | undefined,
   channel: ChannelRow,
 ): ApiError | null {
   const { input, now } = send;
+  if (conversation && !seesConversation(send.scope, conversation)) return notYourConversation();
   const humanAgent = humanAgentRefusal(send, conversation, channel);
   if (humanAgent !== undefined) return humanAgent;
   if (contact?.opted_out === 1) {

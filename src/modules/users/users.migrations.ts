@@ -128,4 +128,59 @@ export const usersMigrations: Record<string, ParleyMigration> = {
         .execute();
     },
   },
+  '0145_roles': {
+    async up(db) {
+      await db.schema
+        .createTable('roles')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('permissions', 'text', (c) => c.notNull())
+        .addColumn('visibility', 'text', (c) => c.notNull())
+        .addColumn('mask_contact_details', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('roles_workspace')
+        .on('roles')
+        .columns(['workspace_id', 'livemode', 'id'])
+        .execute();
+      // Users of a role: a role in use is not deleted.
+      await db.schema
+        .createIndex('users_role')
+        .on('users')
+        .columns(['workspace_id', 'livemode', 'role'])
+        .execute();
+    },
+  },
+  '0146_scim': {
+    async up(db) {
+      await db.schema
+        .alterTable('users')
+        .addColumn('active', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
+      await db.schema.alterTable('users').addColumn('external_id', 'text').execute();
+      await db.schema
+        .createTable('scim_tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+        .addColumn('livemode', 'integer', (c) => c.notNull())
+        .addColumn('name', 'text')
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('prefix', 'text', (c) => c.notNull())
+        .addColumn('last_used_at', 'text')
+        .addColumn('revoked_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('scim_tokens_workspace')
+        .on('scim_tokens')
+        .columns(['workspace_id', 'livemode', 'id'])
+        .execute();
+    },
+  },
 };

@@ -4,6 +4,9 @@ import { ssoMigrations } from './sso/sso.migrations.ts';
 import { ssoRoutes } from './sso/sso.routes.ts';
 import './sso/sso.tables.ts';
 import { PresenceTracker } from './availability.ts';
+import { roleRoutes } from './roles.routes.ts';
+import { scimRoutes } from './scim.routes.ts';
+import { scimTokenRoutes } from './scim-tokens.routes.ts';
 import { usersMigrations } from './users.migrations.ts';
 import { userRoutes } from './users.routes.ts';
 import { securityRoutes } from './users.security.routes.ts';
@@ -26,7 +29,15 @@ declare module '../../platform/context.ts' {
 export const usersModule: Module = {
   name: 'users',
   migrations: { ...usersMigrations, ...ssoMigrations },
-  routes: [...userRoutes, ...availabilityRoutes, ...securityRoutes, ...ssoRoutes],
+  routes: [
+    ...userRoutes,
+    ...roleRoutes,
+    ...scimTokenRoutes,
+    ...scimRoutes,
+    ...availabilityRoutes,
+    ...securityRoutes,
+    ...ssoRoutes,
+  ],
   setup(ctx): UsersInstance {
     const secret = sessionSecret(ctx);
     // Bearer tokens that are not API keys are tried as inbox sessions.

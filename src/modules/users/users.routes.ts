@@ -2,6 +2,7 @@ import { pageRequest } from '../../platform/http/pagination.ts';
 import { defineRoute, ok } from '../../platform/http/route.ts';
 import { deletedResponse, idParams, listQuery, listResponse } from '../../platform/http/schemas.ts';
 import { presentUserIds } from './availability.ts';
+import { resolveRoleFor } from './roles.service.ts';
 import {
   addMembersBody,
   createTeamBody,
@@ -90,7 +91,10 @@ export const userRoutes = [
     body: createUserBody,
     responses: { 201: userObject },
     errors: ['conflict'],
-    handler: async ({ ctx, auth, body }) => ({ status: 201, body: await createUser(ctx, auth, body) }),
+    handler: async ({ ctx, auth, body }) => ({
+      status: 201,
+      body: await createUser(ctx, auth, { ...body, role: await resolveRoleFor(ctx.db, auth, body.role) }),
+    }),
   }),
   defineRoute({
     method: 'GET',
@@ -124,7 +128,12 @@ export const userRoutes = [
     body: updateUserBody,
     responses: { 200: userObject },
     errors: ['conflict'],
-    handler: ok(({ ctx, auth, params, body }) => updateUser(ctx, auth, params.id, body)),
+    handler: ok(async ({ ctx, auth, params, body }) =>
+      updateUser(ctx, auth, params.id, {
+        ...body,
+        role: body.role === undefined ? undefined : await resolveRoleFor(ctx.db, auth, body.role),
+      }),
+    ),
   }),
   defineRoute({
     method: 'DELETE',

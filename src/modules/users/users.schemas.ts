@@ -3,8 +3,8 @@ import { baseObject, describe, idOf, listQuery, timestamp } from '../../platform
 import { NUL_MESSAGE } from '../../platform/nul.ts';
 
 const role = describe(
-  z.enum(['admin', 'agent']),
-  '`admin` may do everything; `agent` works conversations and contacts (see the login route).',
+  z.string().trim().min(1).max(200),
+  "The user's role: `admin` may do everything; `agent` works conversations and contacts (see the login route); or a role the business defined, by its id or name (`GET /v1/roles`). A role that grants what the caller lacks is refused (403).",
   'agent',
 );
 const password = describe(
@@ -51,7 +51,11 @@ export const userObject = z.object({
   ...baseObject('usr', 'user'),
   name: describe(z.string(), 'Full name.', 'Priya Sharma'),
   email: describe(z.string(), 'Email address (lower case).', 'priya@glowsalon.in'),
-  role: describe(z.enum(['admin', 'agent']), 'Role.', 'agent'),
+  role: describe(
+    z.string(),
+    'Role: `admin`, `agent`, or the id of a role the business defined (`role_…`).',
+    'agent',
+  ),
   has_password: describe(z.boolean(), 'Whether the user can sign in to the inbox.', true),
   availability: describe(
     z.enum(['online', 'busy', 'offline']),
@@ -66,12 +70,20 @@ export const userObject = z.object({
 });
 
 export const listUsersQuery = listQuery({
-  role: describe(z.enum(['admin', 'agent']).optional(), 'Only users with this role.', 'agent'),
+  role: describe(
+    z.string().max(200).optional(),
+    'Only users with this role (`admin`, `agent` or a role id).',
+    'agent',
+  ),
   team_id: describe(z.string().optional(), 'Only members of this team.', 'team_01JD5Z8Q4X3N2M1K0H9G8F7E6D'),
 });
 
 export const teamMembersQuery = listQuery({
-  role: describe(z.enum(['admin', 'agent']).optional(), 'Only members with this role.', 'agent'),
+  role: describe(
+    z.string().max(200).optional(),
+    'Only members with this role (`admin`, `agent` or a role id).',
+    'agent',
+  ),
 });
 
 /**

@@ -11,32 +11,9 @@ import { effectiveAvailability, parseRule, presentUserIds, type TeamRule } from 
 import { hashPassword } from './password.ts';
 import type { TeamsTable, UsersTable } from './users.tables.ts';
 
+export { AGENT_SCOPES } from './roles.service.ts';
 export type { TeamsTable, UsersTable } from './users.tables.ts';
-
 export type { Scope };
-
-/**
- * What an inbox session may do. Admins: everything. Agents: work conversations and contacts,
- * and read what the inbox shows; they cannot manage keys, users, channels or webhooks.
- */
-export const AGENT_SCOPES = [
-  'conversations:*',
-  'messages:*',
-  'contacts:*',
-  'leads:*',
-  'bookings:*',
-  'calls:read',
-  'templates:read',
-  'agents:read',
-  'knowledge:read',
-  'audiences:read',
-  'users:read',
-  'teams:read',
-  'events:read',
-] as const;
-
-export const scopesForRole = (role: 'admin' | 'agent'): string[] =>
-  role === 'admin' ? ['*'] : [...AGENT_SCOPES];
 
 export const SESSION_TTL_SECONDS = 12 * 3600;
 
@@ -94,7 +71,8 @@ export async function createUser(
   input: {
     name: string;
     email: string;
-    role: 'admin' | 'agent';
+    /** `admin`, `agent` or a role id, as `resolveRoleFor` answered it. */
+    role: string;
     password?: string;
     max_open_conversations?: number | null;
   },
@@ -125,7 +103,7 @@ export async function listUsers(
   page: PageRequest,
 ): Promise<Page<ReturnType<typeof presentUser>>> {
   let q = tenant(ctx.db, scope).selectFrom('users').selectAll('users');
-  if (filter.role) q = q.where('users.role', '=', filter.role as 'admin' | 'agent');
+  if (filter.role) q = q.where('users.role', '=', filter.role);
   if (filter.team_id) {
     const teamId = filter.team_id;
     q = q.where((eb) =>
@@ -154,7 +132,8 @@ export async function updateUser(
   input: {
     name?: string;
     email?: string;
-    role?: 'admin' | 'agent';
+    /** `admin`, `agent` or a role id, as `resolveRoleFor` answered it. */
+    role?: string;
     password?: string | null;
     max_open_conversations?: number | null;
   },

@@ -9,10 +9,12 @@ import type { Auth } from '../../platform/http/route.ts';
 import { workspaceTerms } from '../workspaces/index.ts';
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from './password.ts';
 import { refuseIfSsoOnly } from './sso/sso.password.ts';
+import { roleGrant } from './roles.service.ts';
 import { loginFailed, loginSucceeded, throttleLogin } from './users.login-throttle.ts';
-import { presentUser, SESSION_TTL_SECONDS, scopesForRole, type UsersTable } from './users.service.ts';
+import { presentUser, SESSION_TTL_SECONDS, type UsersTable } from './users.service.ts';
 import { openSession, revokeAllSessions } from './users.session-list.ts';
 import { checkSecondFactor, twoFactorOf, workspaceRequiresTwoFactor } from './users.two-factor.ts';
+import { viewOf } from './users.view.ts';
 
 // Sessions
 
@@ -58,7 +60,7 @@ export async function login(
       )
       .limit(20)
       .execute()
-  ).filter((u) => u.password_hash !== null);
+  ).filter((u) => u.password_hash !== null && u.active !== 0);
   if (!candidates.length) {
     await verifyPassword(input.password, DUMMY_HASH);
     await loginFailed(ctx, email, clientAddress);
@@ -244,16 +246,27 @@ export async function verifySession(
   if (!claims) return null;
   const row = await ctx.db
     .selectFrom('users')
-    .select(['users.id', 'users.role', 'users.livemode', 'users.session_version', 'users.workspace_id'])
+    .select([
+      'users.id',
+      'users.role',
+      'users.livemode',
+      'users.session_version',
+      'users.workspace_id',
+      'users.active',
+    ])
     .innerJoin('user_sessions', 'user_sessions.user_id', 'users.id')
     .select(['user_sessions.revoked_at', 'user_sessions.last_seen_at'])
     .where('user_sessions.id', '=', claims.sid)
     .where('users.id', '=', claims.sub)
     .where(inScope({ workspaceId: claims.ws, livemode: claims.livemode }, 'users'))
     .executeTakeFirst();
-  if (!row || Number(row.session_version) !== claims.version || row.revoked_at !== null) return null;
+  if (!row || Number(row.session_version) !== claims.version || row.revoked_at !== null || row.active === 0)
+    return null;
   await noteSeen(ctx, claims.sid, row.last_seen_at);
   const terms = await workspaceTerms(ctx.db, row.workspace_id);
+  const scope = { workspaceId: row.workspace_id, livemode: claims.livemode };
+  const grant = await roleGrant(ctx.db, scope, row.role);
+  const view = await viewOf(ctx.db, row.id, grant);
   return {
     workspaceId: row.workspace_id,
     workspaceName: terms.name,
@@ -261,7 +274,8 @@ export async function verifySession(
     principalId: row.id,
     kind: 'user',
     // Signed in without the second factor the workspace requires: only enrolment (unscoped routes).
-    scopes: claims.enrolOnly ? [] : scopesForRole(row.role),
+    scopes: claims.enrolOnly ? [] : grant.permissions,
+    ...(view ? { view } : {}),
     sessionId: claims.sid,
     plan: terms.plan,
     limits: terms.limits,

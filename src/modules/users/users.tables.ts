@@ -1,3 +1,4 @@
+import './roles.tables.ts';
 import './users.security.tables.ts';
 
 declare module '../../platform/db/schema.ts' {
@@ -17,7 +18,8 @@ export interface UsersTable {
   name: string;
   /** Lower-cased; unique per workspace and mode. */
   email: string;
-  role: 'admin' | 'agent';
+  /** `admin`, `agent`, or the id of a role the business defined (`role_…`). */
+  role: string;
   /** `scrypt$N$r$p$salt$hash`, or null for a user who cannot sign in. Never returned. */
   password_hash: string | null;
   /** Set by hand (`PUT /v1/me/availability`): online | busy | offline; null: from presence. */
@@ -26,6 +28,10 @@ export interface UsersTable {
   max_open_conversations: number | null;
   /** Moves on with a password change, a role change and a sign-out: older session tokens stop working. */
   session_version: number;
+  /** 0: deactivated (by SCIM `active: false`): cannot sign in, gets no conversations. Optional on insert. */
+  active?: number;
+  /** The identity provider's id for the user (SCIM `externalId`). Optional on insert. */
+  external_id?: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -18,6 +18,7 @@ const callerOf = (auth: Auth) => ({
   defaultCountry: auth.defaultCountry,
   actor: auth.actor,
   limits: auth.limits,
+  view: auth.view,
 });
 /**
  * Every calls response carries the concurrent-call headers (SPEC section 3), errors and idempotent

@@ -1,6 +1,6 @@
 import { chunked } from '../../platform/chunked.ts';
 import type { AppContext } from '../../platform/context.ts';
-import { newRow, type Scope } from '../../platform/db/scope.ts';
+import { type ConversationView, newRow, type Scope } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
 import type { Actor, EmitInput, EventType, Tx } from '../../platform/events.ts';
 import { toJson } from '../../platform/json.ts';
@@ -13,8 +13,10 @@ import {
   findConversations,
   insertConversations,
   newConversationRow,
+  notYourConversation,
   presentConversation,
   reopenForCalls,
+  seesConversation,
   threadKey,
   withCallContext,
 } from '../conversations/index.ts';
@@ -51,6 +53,8 @@ export interface Caller {
   defaultCountry: string;
   actor: Actor;
   limits: PlanLimits;
+  /** A person's role's view (an inbox session): their calls stay in the conversations they see. */
+  view?: ConversationView;
 }
 
 export interface ItemError {
@@ -146,7 +150,7 @@ export async function writeCalls(
   calls: Array<{ index: number; call: CallRow }>;
   refused: Array<{ index: number; error: ApiError }>;
 }> {
-  const scope: Scope = { workspaceId: caller.workspaceId, livemode: caller.livemode };
+  const scope: Scope = { workspaceId: caller.workspaceId, livemode: caller.livemode, view: caller.view };
   const contactScope = { ...scope, defaultCountry: caller.defaultCountry };
   const at = now.toISOString();
   const refused: Array<{ index: number; error: ApiError }> = [];
@@ -192,6 +196,17 @@ export async function writeCalls(
       )
     ).map((row) => [threadKey(row.channel_id, row.contact_id), row]),
   );
+  // Another team's conversation is not one a person who sees only theirs may call into.
+  const hidden = new Set<number>();
+  for (const [key, t] of threads) {
+    const found = stored.get(key);
+    if (!found || seesConversation(scope, found)) continue;
+    threads.delete(key);
+    for (const p of t.items) {
+      hidden.add(p.index);
+      refused.push({ index: p.index, error: notYourConversation() });
+    }
+  }
   const conversations = new Map<string, ConversationRow>();
   /** Stored threads the items changed (their context), written back below. */
   const changed = new Map<string, ConversationRow>();
@@ -240,12 +255,14 @@ export async function writeCalls(
     caller.actor,
   );
 
-  const calls = live.map((p) => {
-    const contact = contactOf(p);
-    const channel = channelOf(p);
-    const conversation = conversations.get(threadKey(channel.id, contact.id))!;
-    return { index: p.index, call: callRow(scope, p, contact, conversation, channel, at) };
-  });
+  const calls = live
+    .filter((p) => !hidden.has(p.index))
+    .map((p) => {
+      const contact = contactOf(p);
+      const channel = channelOf(p);
+      const conversation = conversations.get(threadKey(channel.id, contact.id))!;
+      return { index: p.index, call: callRow(scope, p, contact, conversation, channel, at) };
+    });
   const rows = calls.map((c) => c.call);
   for (const part of chunked(rows, 100)) await tx.db.insertInto('calls').values(part).execute();
 

@@ -40,6 +40,25 @@ import type { Database } from './schema.ts';
 export interface Scope {
   workspaceId: string;
   livemode: boolean;
+  /**
+   * Set for an inbox session whose role sees only some conversations or masked contact details
+   * (absent: everything, as for API keys and jobs). The conversations module applies it
+   * (`conversations.visibility.ts`), the HTTP layer masks (`contact-masking.ts`).
+   */
+  view?: ConversationView;
+}
+
+/** How far a person's role sees: its conversations and customers' contact details. */
+export interface ConversationView {
+  /** all | team (their teams' and teammates' conversations, and their own) | assigned (their own). */
+  visibility: 'all' | 'team' | 'assigned';
+  maskContactDetails: boolean;
+  /** The person. */
+  userId: string;
+  /** The teams whose conversations it sees (`team`; empty for `assigned`). */
+  teamIds: string[];
+  /** The people whose assigned conversations it sees: the person, and with `team` their teammates. */
+  userIds: string[];
 }
 
 /** The tables that belong to a workspace: those with `workspace_id` and `livemode` columns. */

@@ -13,6 +13,7 @@ import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } fr
 import { refuseNul } from './nul-refusal.ts';
 import { documentedErrorCodes } from './openapi.ts';
 import { operationId } from './operation-ids.ts';
+import { bodyForView, replayed } from './partial-view.ts';
 import type { AnyRoute, Auth, RouteResult } from './route.ts';
 
 declare module 'fastify' {
@@ -231,7 +232,7 @@ export function installPlumbing(app: FastifyInstance, ctx: AppContext) {
     },
   );
   app.addContentTypeParser(
-    ['text/csv', 'text/plain', 'application/csv', 'application/webhook+json'],
+    ['text/csv', 'text/plain', 'application/csv', 'application/webhook+json', 'application/scim+json'],
     { parseAs: 'buffer' },
     (request, body, done) => {
       const buf = body as Buffer;
@@ -376,7 +377,7 @@ export function registerRoute(app: FastifyInstance, ctx: AppContext, route: AnyR
         reply.header('Idempotent-Replayed', 'true');
         // The stored answer is replayed; headers that say the current state are current.
         await addResponseHeaders(route, ctx, auth, reply, undefined);
-        return reply.code(claim.response.status).send(claim.response.body);
+        return reply.code(claim.response.status).send(replayed(auth, claim.response.body));
       }
     }
 
@@ -445,7 +446,11 @@ async function sendResult(
   if (result.contentType) reply.type(result.contentType);
   reply.code(result.status);
   await addResponseHeaders(route, ctx, auth, reply, reply.getHeaders());
-  return result.body === undefined ? reply.send() : reply.send(result.body);
+  if (result.body === undefined) return reply.send();
+  if (!auth?.view) return reply.send(result.body);
+  const type = String(reply.getHeader('content-type') ?? 'application/json');
+  const reads = route.method === 'GET' || String(route.scope).endsWith(':read');
+  return reply.send(await bodyForView(ctx, reads, auth, result.body, type, reply.request.url));
 }
 
 /** A keyed request counts against its key's limits (per minute, then per day); the key must have the route's scope. */

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { AppContext } from '../context.ts';
+import type { ConversationView } from '../db/scope.ts';
 import type { ApiError, ErrorCode } from '../errors.ts';
 import type { Actor } from '../events.ts';
 import type { PlanLimits } from '../limits.ts';
@@ -22,6 +23,8 @@ export interface Auth {
   /** The API key's visible prefix (API keys only). */
   keyPrefix?: string;
   scopes: string[];
+  /** An inbox session's role's view, when it limits conversations or masks contact details. */
+  view?: ConversationView;
   plan: string;
   limits: PlanLimits;
   defaultCountry: string;

@@ -246,7 +246,8 @@ export function ApiForm({ fields, item, submit, onDone, onCancel, label, submitL
  * A list of items with create, edit and delete: `path` is the collection (`/v1/macros`), `fields`
  * the form, `summary(item)` what a row shows, `noun` the thing's name ("macro").
  */
-export function CrudPage({ path, fields, editFields, summary, noun, intro, onChange }) {
+/** `fixed(item)`: an item shown without Edit and Delete (a built-in). */
+export function CrudPage({ path, fields, editFields, summary, noun, intro, onChange, fixed }) {
   const [list, reload] = useList(path, { query: { per_page: 100 } });
   const [editing, setEditing] = useState(null);
   const [error, setError] = useState('');
@@ -283,8 +284,12 @@ export function CrudPage({ path, fields, editFields, summary, noun, intro, onCha
             submit=${(body) => api('PATCH', `${path}/${item.id}`, body)} onDone=${done} onCancel=${() => setEditing(null)} />`
         : html`<article key=${item.id} class="card pad" aria-label=${`${noun} ${item.name ?? item.title ?? item.id}`}>
             <div class="row">${summary(item)}<span class="spacer"></span>
-              <button type="button" onClick=${() => setEditing(item.id)}>Edit</button>
-              <button type="button" class="danger" onClick=${() => remove(item)}>Delete</button>
+              ${
+                fixed?.(item)
+                  ? null
+                  : html`<button type="button" onClick=${() => setEditing(item.id)}>Edit</button>
+              <button type="button" class="danger" onClick=${() => remove(item)}>Delete</button>`
+              }
             </div>
           </article>`,
     )}

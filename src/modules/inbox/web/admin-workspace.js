@@ -195,6 +195,13 @@ export function Templates() {
 export function Users() {
   const [users, reloadUsers] = useList('/v1/users', { query: { per_page: 100 } });
   const [teams, reloadTeams] = useList('/v1/teams', { query: { per_page: 100 } });
+  const [roles] = useList('/v1/roles', { query: { per_page: 100 } });
+  const roleOptions = (
+    roles.data ?? [
+      { id: 'agent', name: 'agent' },
+      { id: 'admin', name: 'admin' },
+    ]
+  ).map((r) => html`<option value=${r.id}>${r.name}</option>`);
   const form = useAction();
   const [reset, setReset] = useState('');
   const createUser = (e) => {
@@ -222,7 +229,7 @@ export function Users() {
     <form class="inline" onSubmit=${createUser} aria-label="Add a user">
       <label>Name<input name="name" required /></label>
       <label>Email<input name="email" type="email" required /></label>
-      <label>Role<select name="role"><option value="agent">Agent</option><option value="admin">Admin</option></select></label>
+      <label>Role<select name="role" value="agent">${roleOptions}</select></label>
       <label>Password<input name="password" type="password" autocomplete="new-password" minlength="8" /></label>
       <button class="primary" type="submit" disabled=${form.busy}>Add user</button>
     </form>
@@ -237,7 +244,7 @@ export function Users() {
               await call('patch', '/v1/users/{id}', { params: { id: u.id }, body: { role } });
               reloadUsers();
             });
-          }}><option value="agent">agent</option><option value="admin">admin</option></select></td>
+          }}>${roleOptions}</select></td>
           <td>${u.has_password ? 'yes' : 'no'}</td>
           <td>${
             // One's own second factor is turned off on the Me page, with a code.

@@ -1,5 +1,6 @@
 import { Keys, Webhooks } from './admin-developers.js';
 import { SsoAdmin } from './admin-sso.js';
+import { RolesAdmin } from './admin-roles.js';
 import { TEAMOPS_PAGES } from './admin-teamops.js';
 import { Agents, Campaigns, Knowledge, Templates, Users } from './admin-workspace.js';
 import { html, isAdmin, Link } from './lib.js';
@@ -18,6 +19,7 @@ const PAGES = [
   ['templates', 'Templates', Templates],
   ['users', 'Users and teams', Users],
   ['sso', 'Single sign-on', SsoAdmin],
+  ['roles', 'Roles', RolesAdmin],
   ['campaigns', 'Campaigns', Campaigns],
   ...TEAMOPS_PAGES,
 ];
