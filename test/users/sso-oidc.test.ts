@@ -109,6 +109,45 @@ forEachStorage('OIDC single sign-on', (storage) => {
     assert.equal((await t.call('GET', '/v1/api-keys', { key: session.body.token })).status, 200);
   });
 
+  it('maps a group to a role the workspace defines (by name, kept as its id); an unknown role is refused', async () => {
+    const role = await t.call('POST', '/v1/roles', {
+      key: ws.live,
+      body: {
+        name: 'Night shift',
+        permissions: ['conversations:read', 'conversations:write'],
+        visibility: 'team',
+      },
+    });
+    assert.equal(role.status, 201, role.text);
+    const unknown = await t.call('PUT', '/v1/sso-settings', {
+      key: ws.live,
+      body: settings({ role_mapping: [{ value: 'night', role: 'Day shift' }] }),
+    });
+    assert.equal(unknown.status, 400, unknown.text);
+    assert.equal(unknown.body.error.errors[0].field, 'role_mapping.0.role');
+    const put = await t.call('PUT', '/v1/sso-settings', {
+      key: ws.live,
+      body: settings({
+        role_mapping: [
+          { value: 'parley-admins', role: 'admin' },
+          { value: 'night', role: 'Night shift' },
+        ],
+      }),
+    });
+    assert.equal(put.status, 200, put.text);
+    assert.equal(put.body.role_mapping[1].role, role.body.id);
+    const { fragment } = await signIn(account('kiran@glow.in', { groups: ['night'] }));
+    const session = await exchange(fragment.get('sso_code')!);
+    assert.equal(session.status, 200, session.text);
+    const made = (await users()).find((u) => u.email === 'kiran@glow.in');
+    assert.equal(made.role, role.body.id);
+    // The role's permissions hold: conversations, not settings.
+    assert.equal((await t.call('GET', '/v1/conversations', { key: session.body.token })).status, 200);
+    assert.equal((await t.call('GET', '/v1/sso-settings', { key: session.body.token })).status, 403);
+    const back = await t.call('PUT', '/v1/sso-settings', { key: ws.live, body: settings() });
+    assert.equal(back.status, 200, back.text);
+  });
+
   it('refuses an email domain not allowed: nothing created, an audit entry', async () => {
     const before = (await users()).length;
     const { fragment } = await signIn(account('mallory@evil.example'));

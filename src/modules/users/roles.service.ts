@@ -111,6 +111,16 @@ async function findRole(
   return found;
 }
 
+/** The stored form of a role named by id or name (`admin`, `agent` or its id); undefined: no such role. */
+export async function roleIdIfExists(
+  db: Db | Trx,
+  scope: Scope,
+  idOrName: string,
+): Promise<string | undefined> {
+  const found = await findRole(db, scope, idOrName).catch(() => undefined);
+  return found === undefined ? undefined : typeof found === 'string' ? found : found.id;
+}
+
 export async function listRoles(ctx: AppContext, scope: Scope, page: PageRequest) {
   const rows = await tenant(ctx.db, scope).selectFrom('roles').selectAll().orderBy('id').execute();
   const all = [

@@ -1,6 +1,6 @@
 import { Keys, Webhooks } from './admin-developers.js';
-import { SsoAdmin } from './admin-sso.js';
 import { RolesAdmin } from './admin-roles.js';
+import { SsoAdmin } from './admin-sso.js';
 import { TEAMOPS_PAGES } from './admin-teamops.js';
 import { Agents, Campaigns, Knowledge, Templates, Users } from './admin-workspace.js';
 import { html, isAdmin, Link } from './lib.js';

@@ -3,12 +3,8 @@ import { describe, idOf, timestamp } from '../../../platform/http/schemas.ts';
 import { putSamlSettings, samlSettingsObject } from './saml.schemas.ts';
 
 const roleName = describe(
-  z
-    .string()
-    .min(1)
-    .max(64)
-    .regex(/^[A-Za-z0-9_.-]+$/, 'a role name: letters, digits, `_`, `.` and `-`'),
-  'A role: `admin`, `agent`, or the name of a role the workspace defines.',
+  z.string().trim().min(1).max(100),
+  'A role: `admin`, `agent`, or the id or name of a role the workspace defines (kept as its id; it may grant no more than the admin saving it holds).',
   'agent',
 );
 

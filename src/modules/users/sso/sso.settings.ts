@@ -1,9 +1,10 @@
 import { auditActor, recordAudit } from '../../../platform/audit.ts';
 import type { AppContext } from '../../../platform/context.ts';
 import { type Scope, scopeColumns, tenant } from '../../../platform/db/scope.ts';
-import { invalidField } from '../../../platform/errors.ts';
+import { ApiError, invalidField } from '../../../platform/errors.ts';
 import type { Auth } from '../../../platform/http/route.ts';
 import { fromJson, toJson } from '../../../platform/json.ts';
+import { resolveRoleFor } from '../roles.service.ts';
 import { oidcConfiguration, oidcRedirectUri, providerError, serverOrigin } from './oidc.client.ts';
 import {
   certificateExpiry,
@@ -65,11 +66,6 @@ export async function getSsoSettings(ctx: AppContext, scope: Scope) {
   return presentSsoSettings(ctx, scope, await ssoSettingsRow(ctx, scope));
 }
 
-/** The built-in roles; a role a workspace defines is looked up when roles come (issue 63). */
-export const BUILT_IN_ROLES = ['admin', 'agent'] as const;
-export const isBuiltInRole = (role: string): role is 'admin' | 'agent' =>
-  (BUILT_IN_ROLES as readonly string[]).includes(role);
-
 async function checkBreakGlass(ctx: AppContext, scope: Scope, input: PutSsoSettings) {
   if (!input.sso_only) return;
   if (!input.break_glass_user_id)
@@ -83,13 +79,30 @@ async function checkBreakGlass(ctx: AppContext, scope: Scope, input: PutSsoSetti
     throw invalidField('break_glass_user_id', 'must be an admin with a password');
 }
 
-function checkRoles(input: PutSsoSettings) {
-  const roles: Array<[string, string]> = [
-    ['default_role', input.default_role],
-    ...input.role_mapping.map((m, i): [string, string] => [`role_mapping.${i}.role`, m.role]),
-  ];
-  for (const [field, role] of roles)
-    if (!isBuiltInRole(role)) throw invalidField(field, `no role named ${role} (admin or agent)`);
+/**
+ * The roles the settings give: `admin`, `agent` or a role the workspace defines (by id or name,
+ * kept as its id), none granting more than the admin saving them holds (roles.service.ts).
+ */
+async function checkRoles(ctx: AppContext, auth: Auth, input: PutSsoSettings): Promise<PutSsoSettings> {
+  const resolve = async (field: string, role: string) => {
+    try {
+      return await resolveRoleFor(ctx.db, auth, role);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'validation_failed')
+        throw invalidField(field, `no role named ${role}: admin, agent or a role's id or name`);
+      throw err;
+    }
+  };
+  return {
+    ...input,
+    default_role: await resolve('default_role', input.default_role),
+    role_mapping: await Promise.all(
+      input.role_mapping.map(async (m, i) => ({
+        ...m,
+        role: await resolve(`role_mapping.${i}.role`, m.role),
+      })),
+    ),
+  };
 }
 
 /** Replaces the workspace's SSO settings; a client secret left out is kept. */
@@ -103,7 +116,7 @@ export async function putSsoSettings(ctx: AppContext, auth: Auth, input: PutSsoS
   if (input.enabled && !input.allowed_email_domains.length)
     throw invalidField('allowed_email_domains', 'list at least one domain when enabled');
   if (input.sso_only && !input.enabled) throw invalidField('sso_only', 'needs enabled: true');
-  checkRoles(input);
+  input = await checkRoles(ctx, auth, input);
   await checkBreakGlass(ctx, auth, input);
   const sealed = input.oidc?.client_secret
     ? ctx.secrets.seal(input.oidc.client_secret)

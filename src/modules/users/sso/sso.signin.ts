@@ -4,10 +4,11 @@ import { randomToken, sha256Hex } from '../../../platform/crypto.ts';
 import { type Scope, scopeColumns, tenant } from '../../../platform/db/scope.ts';
 import { ApiError } from '../../../platform/errors.ts';
 import { fromJson } from '../../../platform/json.ts';
+import { roleIdIfExists } from '../roles.service.ts';
 import { createUser } from '../users.service.ts';
 import { issueSession } from '../users.sessions.ts';
 import type { UsersTable } from '../users.tables.ts';
-import { isBuiltInRole, type RoleMapping } from './sso.settings.ts';
+import type { RoleMapping } from './sso.settings.ts';
 import type { SsoSettingsTable } from './sso.tables.ts';
 
 const HANDOFF_SECONDS = 120;
@@ -77,11 +78,12 @@ export async function userForSignIn(
   vouched: Vouched,
 ): Promise<{ user: UsersTable; created: boolean }> {
   const email = checkEmail(settings, vouched);
-  const role = mappedRole(settings, vouched);
-  if (role !== undefined && !isBuiltInRole(role))
+  const mapped = mappedRole(settings, vouched);
+  const role = mapped === undefined ? undefined : await roleIdIfExists(ctx.db, scope, mapped);
+  if (mapped !== undefined && role === undefined)
     throw new SsoRefusal(
       'unknown_role',
-      `The role mapping names a role that does not exist: ${role}.`,
+      `The role mapping names a role that does not exist: ${mapped}.`,
       email,
     );
   const existing = await tenant(ctx.db, scope)
@@ -108,9 +110,9 @@ export async function userForSignIn(
       'No user has this email here, and users are not created at sign-in.',
       email,
     );
-  const jitRole = role ?? settings.default_role;
-  if (!isBuiltInRole(jitRole))
-    throw new SsoRefusal('unknown_role', `The default role does not exist: ${jitRole}.`, email);
+  const jitRole = role ?? (await roleIdIfExists(ctx.db, scope, settings.default_role));
+  if (jitRole === undefined)
+    throw new SsoRefusal('unknown_role', `The default role does not exist: ${settings.default_role}.`, email);
   const name = vouched.name?.trim().slice(0, 200) || email.split('@')[0]!;
   const created = await createUser(ctx, scope, { name, email, role: jitRole });
   const user = await tenant(ctx.db, scope).getById('users', created.id, 'user');
