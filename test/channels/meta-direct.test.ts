@@ -347,6 +347,22 @@ forEachStorage('Messenger and Instagram on Meta', (storage) => {
     const m = await eventually(() => byMid(mention));
     assert.equal(m.type, 'image');
     assert.ok(JSON.parse(m.interactive!).story_mention);
+    // The API says which story each message is about, for the inbox's story card.
+    const listed = await t.call('GET', `/v1/conversations/${m.conversation_id}/messages?per_page=100`, {
+      key: ws.live,
+    });
+    assert.equal(listed.status, 200, listed.text);
+    const stories = (listed.body.data as Array<{ provider_message_id: string; story: unknown }>)
+      .filter((x) => x.provider_message_id === reply || x.provider_message_id === mention)
+      .map((x) => x.story);
+    assert.deepEqual(stories, [
+      { type: 'reply', url: 'https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=1' },
+      { type: 'mention', url: 'https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=2' },
+    ]);
+    const plain = (listed.body.data as Array<{ story: unknown; provider_message_id: string }>).filter(
+      (x) => x.provider_message_id !== reply && x.provider_message_id !== mention,
+    );
+    assert.ok(plain.every((x) => x.story === null));
 
     await deliver(igChannel, ig, [
       {

@@ -96,4 +96,10 @@ export const agentsMigrations: Record<string, ParleyMigration> = {
       await db.schema.alterTable('agents').addColumn('model_options', 'text').execute();
     },
   },
+  // What a booking needs first (`{require_contact}`), null: the defaults (a web visitor's name and a phone or email).
+  '1474_agents_booking': {
+    async up(db) {
+      await db.schema.alterTable('agents').addColumn('booking', 'text').execute();
+    },
+  },
 };

@@ -143,6 +143,14 @@ const handoffInput = z.strictObject({
   ).optional(),
 });
 
+const bookingInput = z.strictObject({
+  require_contact: describe(
+    z.boolean(),
+    "A website visitor (web widget) is asked for their name and a phone number or email before anything is booked for them; what they give is stored on the contact. Default true. false: books as soon as the slot is settled. Other channels' customers are reachable on their channel and are booked as before.",
+    true,
+  ).optional(),
+});
+
 const leadField = z.strictObject({
   key: describe(
     z.string().regex(/^[a-z][a-z0-9_]{0,49}$/, 'must be snake_case'),
@@ -209,6 +217,7 @@ const agentFields = {
   lead_fields: describe(z.array(leadField).max(50), 'Extra fields the agent collects for a lead.', [
     { key: 'budget', label: 'Your budget' },
   ]),
+  booking: describe(bookingInput, 'What a booking needs before it is made.', { require_contact: true }),
   voice: voiceSettingsInput,
   analysis: analysisSettingsInput,
 };
@@ -232,6 +241,7 @@ const optionalAgentFields = {
   handoff_policy: agentHandoffPolicy.optional(),
   business: agentFields.business.optional(),
   lead_fields: agentFields.lead_fields.optional(),
+  booking: agentFields.booking.optional(),
   voice: agentFields.voice.optional(),
   analysis: agentFields.analysis.optional(),
 };
@@ -334,6 +344,16 @@ export const agentObject = z.object({
       }),
     ),
     'Extra lead fields.',
+  ),
+  booking: describe(
+    z.object({
+      require_contact: describe(
+        z.boolean(),
+        'A website visitor gives a name and a phone number or email before a booking is made (stored on the contact).',
+        true,
+      ),
+    }),
+    'What a booking needs before it is made.',
   ),
   voice: voiceSettingsObject,
   analysis: analysisSettingsObject,

@@ -65,6 +65,17 @@ export interface Handoff {
   /** The holding message; null: a built-in one in the customer's language. */
   holding_message: string | null;
 }
+/** What a booking needs before it is made. */
+export interface BookingSettings {
+  /** A website visitor gives a name and a phone or email first (stored on the contact). */
+  require_contact: boolean;
+}
+const defaultBooking: BookingSettings = { require_contact: true };
+export const parseBooking = (json: string | null): BookingSettings => ({
+  ...defaultBooking,
+  ...fromJson<Partial<BookingSettings>>(json, {}),
+});
+
 export interface LeadField {
   key: string;
   label: string;
@@ -87,6 +98,8 @@ export interface AgentConfig {
   handoff: Handoff;
   business: Business;
   leadFields: LeadField[];
+  /** Absent (tests' agents): the defaults. */
+  booking?: BookingSettings;
   analysis?: AnalysisSettings;
 }
 
@@ -141,6 +154,7 @@ export function presentAgent(row: AgentsTable) {
     handoff_policy: fromJson<HandoffPolicyInput | null>(row.handoff_policy, null),
     business: publicBusiness(parseBusiness(row)),
     lead_fields: fromJson<LeadField[]>(row.lead_fields, []),
+    booking: parseBooking(row.booking),
     voice: presentVoiceSettings(row.voice),
     analysis: parseAnalysisSettings(row.analysis),
     created_at: row.created_at,
@@ -165,6 +179,7 @@ export function agentConfig(ctx: AppContext, row: AgentsTable): AgentConfig {
     handoff: view.handoff,
     business: parseBusiness(row),
     leadFields: view.lead_fields,
+    booking: view.booking,
     analysis: view.analysis,
   };
 }
@@ -339,6 +354,7 @@ export async function createAgent(
     lead_fields: toJson(
       (input.lead_fields ?? []).map((f) => ({ key: f.key, label: f.label, required: f.required ?? false })),
     ),
+    booking: input.booking ? toJson({ ...defaultBooking, ...input.booking }) : null,
     voice: input.voice ? buildVoice(ctx, input.voice, null) : null,
     handoff_policy: input.handoff_policy ? toJson(input.handoff_policy) : null,
     analysis: input.analysis ? mergeAnalysisSettings(null, input.analysis) : null,
@@ -416,6 +432,7 @@ function withChanges(
     lead_fields: input.lead_fields
       ? toJson(input.lead_fields.map((f) => ({ key: f.key, label: f.label, required: f.required ?? false })))
       : row.lead_fields,
+    booking: input.booking ? toJson({ ...parseBooking(row.booking), ...input.booking }) : row.booking,
     voice: input.voice ? buildVoice(ctx, input.voice, row.voice) : row.voice,
     handoff_policy:
       input.handoff_policy !== undefined

@@ -33,6 +33,8 @@ export interface AgentsTable {
   lead_fields: string;
   /** JSON voice settings for calls (`StoredVoiceSettings`, engine keys sealed); null: the defaults. */
   voice: string | null;
+  /** JSON booking settings `{require_contact}`; null: the defaults. */
+  booking: string | null;
   /** JSON analysis plan `{summary, structured, success_criteria}`; null: the defaults. */
   analysis: string | null;
   /** Set by DELETE: the row stays so leads, bookings and conversations keep their history. */

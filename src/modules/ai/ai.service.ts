@@ -12,7 +12,7 @@ import { typingChannel } from '../../platform/typing.ts';
 import type { AgentConfig, AgentsTable } from '../agents/index.ts';
 import { agentConfig, defaultAgent, getAgentRow, parseHandoff, type Scope } from '../agents/index.ts';
 import { adapterFor, channelById, channelConfigOf } from '../channels/index.ts';
-import type { ContactRow, Scope as ContactScope } from '../contacts/index.ts';
+import type { Scope as ContactScope } from '../contacts/index.ts';
 import { findContactRow } from '../contacts/index.ts';
 import type { ConversationJob, ConversationRow } from '../conversations/index.ts';
 import { getConversationRow, markAiHandled, setConversationAgent } from '../conversations/index.ts';
@@ -29,12 +29,14 @@ import { workspaceTerms } from '../workspaces/index.ts';
 import { holdingJob, replyJob } from './ai.jobs.ts';
 import { aiActor, dryRunTools, liveTools } from './ai.tools.ts';
 import { armAutoResolve } from './auto-resolve.ts';
+import { bookingNeedsContact } from './booking-contact.ts';
 import { builtinReply } from './builtin.ts';
 import type { DialogueState } from './dialogue.ts';
 import { type AgentTools, asDryRun, type EngineInput, type EngineResult, type Turn } from './engine.ts';
 import { noticeIds } from './handoff-words.ts';
 import type { LlmOptions } from './llm.ts';
 import { channelCatalogue, customerText, replyContent } from './reply-content.ts';
+import { variablesOf } from './variables.ts';
 
 export interface AiOptions {
   /**
@@ -120,26 +122,6 @@ export async function runEngine(
   // The AI SDK is loaded on the first LLM reply: a server whose agents are built-in never holds it.
   const { llmReply } = await import('./llm.ts');
   return llmReply(input, tools, llm);
-}
-
-/** {{placeholders}} values: the contact's fields and attributes, then the conversation's dynamic variables. */
-export function variablesOf(
-  contact: ContactRow | undefined,
-  dynamic: Record<string, unknown>,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (contact) {
-    for (const [k, v] of Object.entries(fromJson<Record<string, unknown>>(contact.attributes, {})))
-      if (v !== null) out[k] = String(v);
-    if (contact.name) {
-      out.name = contact.name;
-      out.first_name = contact.name.split(/\s+/)[0];
-    }
-    if (contact.phone) out.phone = contact.phone;
-    if (contact.email) out.email = contact.email;
-  }
-  for (const [k, v] of Object.entries(dynamic)) if (v !== null && v !== undefined) out[k] = String(v);
-  return out;
 }
 
 /** The agent that answers a conversation: its own, else the workspace default (SPEC §6). */
@@ -424,6 +406,7 @@ async function answerBurst(
     storyMention:
       texts.length === 0 && burst.some((m) => m.interactive?.includes('"story_mention"') === true),
     catalogue: (await channelCatalogue(ctx.db, conversation)) !== undefined,
+    bookingNeedsContact: bookingNeedsContact(agent, conversation.channel),
   };
   const tools = liveTools(ctx, { ...scope, defaultCountry: sender.defaultCountry }, agent, conversation, {
     answering: burst[burst.length - 1]!.id,

@@ -24,6 +24,13 @@ import { handoffConversation, handoffHoursNow, mergeConversationVariables } from
 import { searchKnowledge } from '../knowledge/index.ts';
 import { captureLead } from '../leads/index.ts';
 import { callTool, type RecordedCall, type Tool, toolsByIds } from '../tools/index.ts';
+import {
+  bookingNeedsContact,
+  type ContactDetails,
+  ContactNeeded,
+  mergeDetails,
+  missingContact,
+} from './booking-contact.ts';
 import type { AgentTools } from './engine.ts';
 import { closedNoticeText } from './handoff-words.ts';
 import { detectLocale, replyLocale } from './locale.ts';
@@ -69,7 +76,11 @@ export function liveTools(
     async checkAvailability(date, serviceId) {
       return (await checkAvailability(ctx, scope, agent.id, { date, serviceId })).slots;
     },
-    async book({ serviceId, startAt, notes }) {
+    async book({ serviceId, startAt, notes, contact }) {
+      if (bookingNeedsContact(agent, conversation.channel))
+        await contactOrRefuse(ctx, scope, conversation.contact_id, contact ?? {}, actor);
+      // What the customer gave for the booking stays on it (a phone another contact has is not moved).
+      const given = [contact?.name, contact?.phone, contact?.email].filter(Boolean).join(', ');
       const b = await createBooking(
         ctx,
         scope,
@@ -78,7 +89,7 @@ export function liveTools(
           conversation_id: conversation.id,
           start_at: startAt,
           ...(serviceId ? { service_id: serviceId } : {}),
-          ...(notes ? { notes } : {}),
+          ...(notes || given ? { notes: [notes, given].filter(Boolean).join('. ') } : {}),
         },
         actor,
       );
@@ -185,22 +196,50 @@ const toolContact = (c: ContactRow) => ({
  * there (typed by a human, imported) is never overwritten. The update is conditional on the
  * field still being empty, so a concurrent edit wins.
  */
+const phoneTaken = async (ctx: AppContext, scope: ContactScope, contactId: string, phone: string) =>
+  (await scopedContacts(ctx.db, scope)
+    .select('id')
+    .where('phone', '=', phone)
+    .where('id', '!=', contactId)
+    .executeTakeFirst()) !== undefined;
+
+/**
+ * A booking that needs the customer's details (a website visitor): what they gave is stored on
+ * the contact, then `ContactNeeded` is thrown while it still lacks a name or a phone or email.
+ */
+async function contactOrRefuse(
+  ctx: AppContext,
+  scope: ContactScope,
+  contactId: string,
+  given: ContactDetails,
+  actor: Actor,
+): Promise<void> {
+  await fillContact(ctx, scope, contactId, given, actor);
+  const row = await getContactRow(ctx.db, scope, contactId);
+  const known = mergeDetails({ name: row.name ?? '', email: row.email ?? '', phone: row.phone ?? '' }, given);
+  const missing = missingContact(known);
+  if (missing.length) throw new ContactNeeded(missing);
+}
+
 async function fillContact(
   ctx: AppContext,
   scope: ContactScope,
   contactId: string,
-  given: { name?: string; email?: string },
+  given: ContactDetails,
   actor: Actor,
 ): Promise<void> {
   const email = given.email ? normalizeEmail(given.email) : null;
   const name = given.name?.trim() || null;
-  if (!name && !email) return;
+  // A number another contact already has stays on the lead and the booking (the duplicates list finds them).
+  const phone = given.phone && !(await phoneTaken(ctx, scope, contactId, given.phone)) ? given.phone : null;
+  if (!name && !email && !phone) return;
   await ctx.transaction(async (tx) => {
     const now = ctx.clock.now().toISOString();
     let changed = false;
     for (const [column, value] of [
       ['name', name],
       ['email', email],
+      ['phone', phone],
     ] as const) {
       if (!value) continue;
       if (await fillEmptyContactField(tx.db, scope, contactId, column, value, now)) changed = true;

@@ -1,6 +1,14 @@
 import { DateTime } from 'luxon';
 import { tokens } from '../../platform/text.ts';
 import type { AgentConfig } from '../agents/index.ts';
+import {
+  type ContactDetails,
+  ContactNeeded,
+  contactAnswer,
+  type MissingContact,
+  mergeDetails,
+  missingContact,
+} from './booking-contact.ts';
 import { acceptsInAnySentence, laterOrEarlier, suggestsSlot, takesAnyTime } from './booking-words.ts';
 import { type Say, serviceFact, serviceIn, servicesIn } from './catalogue.ts';
 import { confirmBookingText, slotsInPartOfDay, unsureBooking } from './date-words.ts';
@@ -312,15 +320,39 @@ async function bookExact(b: BookingTurn, w: Wanted, slots: Slot[]): Promise<stri
     ask(b, { task: 'booking', awaiting: 'confirm', slots: slotsHeld }, w.locale);
     return confirmBookingText(w.locale, w.service.name, w.date, w.time, tz, unsure);
   }
+  return bookSlot(b, { service: w.service, date: w.date, time: w.time, locale: w.locale }, exact);
+}
+
+/** The slot a booking holds while it waits for the customer's details. */
+export interface HeldSlot {
+  service: AgentConfig['business']['services'][number];
+  date: string;
+  time: string;
+  locale: LocaleCode;
+}
+
+/**
+ * Books the slot settled on, or first asks a website visitor for their name and a phone or email
+ * (`booking.require_contact`): the slot is held in the state, booked when they have given them.
+ * Null when the slot was taken meanwhile (the others are offered).
+ */
+export async function bookSlot(b: BookingTurn, w: HeldSlot, exact: Slot): Promise<string | null> {
+  const { t, input } = b;
+  const tz = input.agent.business.timezone;
+  const given = detailsGiven(b);
+  const missing = input.bookingNeedsContact ? missingContact(given) : [];
+  if (missing.length) return askContact(b, w, given, missing);
   try {
     const made = await t.book({
       serviceId: w.service.id,
       startAt: exact.start_at,
       notes: 'Booked by the AI agent',
+      ...(input.bookingNeedsContact ? { contact: given } : {}),
     });
     b.turn.step = null;
     b.turn.booked = { bookingId: made.id ?? '', serviceId: w.service.id, date: w.date, time: w.time };
-  } catch {
+  } catch (err) {
+    if (err instanceof ContactNeeded) return askContact(b, w, given, err.missing);
     // The slot was taken between the check and the booking: offer the others.
     return null;
   }
@@ -334,6 +366,55 @@ async function bookExact(b: BookingTurn, w: Wanted, slots: Slot[]): Promise<stri
   const dayLabel = dayLabelOf(w.date, tz, w.locale);
   const at = localTimeOf(exact, tz);
   return say(w.locale, 'booking_done', { service: w.service.name, day: dayLabel, time: at });
+}
+
+/**
+ * The booking waits for the visitor's name and a phone or email: an answer that gives some is
+ * read, and the slot held is booked once nothing is missing (asked again for what still is). A
+ * message that gives none of them is left to the other steps (a side question, a new time).
+ */
+export async function contactForBooking(b: BookingTurn): Promise<{ reply: string } | null> {
+  const { state, input } = b;
+  if (!input.agent.tools.includes('booking') || state.task !== 'booking' || state.awaiting !== 'contact')
+    return null;
+  const answer = contactAnswer(b.text, input.defaultCountry);
+  if (!answer.name && !answer.phone && !answer.email) return null;
+  const service = input.agent.business.services.find((s) => s.id === state.slots.serviceId);
+  const { date, time } = state.slots;
+  if (!service || !date || !time) return null;
+  // "Priya, 98765 43210" tells no language: the booking's does.
+  const locale = b.locale !== 'en' ? b.locale : state.locale;
+  const tz = input.agent.business.timezone;
+  const exact = (await b.t.checkAvailability(date, service.id)).find((s) => localTimeOf(s, tz) === time);
+  const made = exact ? await bookSlot(b, { service, date, time, locale }, exact) : null;
+  // Taken meanwhile: the day's other times are offered.
+  return { reply: made ?? (await bookingReply(b)) };
+}
+
+/** The customer's name, phone and email as known: the contact's, those given in this task, this message's. */
+export function detailsGiven(b: BookingTurn): ContactDetails {
+  const v = b.input.variables;
+  const held = b.state.slots;
+  return mergeDetails(
+    { name: v.name, email: v.email, phone: v.phone },
+    { name: held.name, email: held.email, phone: held.phone },
+    b.turn.lead ?? undefined,
+    contactAnswer(b.text, b.input.defaultCountry),
+  );
+}
+
+/** "To book your Haircut on Friday at 18:00, may I have your name and a phone number or email?" */
+function askContact(b: BookingTurn, w: HeldSlot, given: ContactDetails, missing: MissingContact[]): string {
+  const slots = { serviceId: w.service.id, date: w.date, time: w.time, ...given };
+  ask(b, { task: 'booking', awaiting: 'contact', slots }, w.locale);
+  const tz = b.input.agent.business.timezone;
+  const key = missing.length === 2 ? 'booking_ask_contact' : `booking_ask_${missing[0]}`;
+  return say(w.locale, key, {
+    service: w.service.name,
+    day: dayLabelOf(w.date, tz, w.locale),
+    time: w.time,
+    name: given.name ? ` ${given.name}` : '',
+  });
 }
 
 /** Why nothing can be booked on the day asked for: the business is closed, or every slot is taken. */

@@ -5,6 +5,7 @@ import {
   type BookingTurn,
   bookingReply,
   cancelReply,
+  contactForBooking,
   intentOf,
   isSideQuestion,
   localLabel,
@@ -184,6 +185,7 @@ const guarded: StepFn[] = [injection];
 const steps: StepFn[] = [
   askedForHuman,
   unheardQuestion,
+  contactForBooking,
   workspaceToolStep,
   teamOffer,
   declinedConfirmation,

@@ -18,11 +18,11 @@ import {
   isCustomer,
   llmOptionsOf,
   runEngine,
-  variablesOf,
 } from './ai.service.ts';
 import { dryRunTools, liveTools } from './ai.tools.ts';
 import { type AgentTools, asDryRun, type EngineInput, type EngineResult } from './engine.ts';
 import { asksHours, extractLeadFields, isThanks, wantsBooking, wantsCancel, wantsHuman } from './intents.ts';
+import { variablesOf } from './variables.ts';
 
 /** The stored sources and actions of AI replies in a conversation (the inbox's "Sources"). */
 export async function aiRepliesOf(

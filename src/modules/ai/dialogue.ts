@@ -28,8 +28,11 @@ export interface DialogueSlots {
 
 export interface DialogueState {
   task: TaskKind | null;
-  /** What the last reply waits for: a missing slot (service, day, time) or a yes. */
-  awaiting: 'slot' | 'confirm' | null;
+  /**
+   * What the last reply waits for: a missing slot (service, day, time), a yes, or the customer's
+   * name and a phone or email before the slot held is booked (`contact`).
+   */
+  awaiting: 'slot' | 'confirm' | 'contact' | null;
   slots: DialogueSlots;
   /** The reply's question, asked again after a side question (empty when nothing was asked). */
   prompt: string;
@@ -72,7 +75,7 @@ export const freshState = (): DialogueState => ({
 /** What a reply step declares: the task it asks about and what it waits for. */
 export interface Step {
   task: TaskKind;
-  awaiting: 'slot' | 'confirm' | null;
+  awaiting: 'slot' | 'confirm' | 'contact' | null;
   slots?: DialogueSlots;
   locale: LocaleCode;
 }

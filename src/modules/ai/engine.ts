@@ -2,6 +2,7 @@ import { lookupIn, renderPlaceholders } from '../../platform/placeholders.ts';
 import type { AgentConfig } from '../agents/index.ts';
 import type { SearchHit } from '../knowledge/index.ts';
 import type { Tool, ToolOutcome } from '../tools/index.ts';
+import type { ContactDetails } from './booking-contact.ts';
 import type { DialogueState } from './dialogue.ts';
 
 /**
@@ -30,10 +31,16 @@ export interface AgentTools {
   }): Promise<{ id: string | null }>;
   /** Free slots on a date (YYYY-MM-DD, business timezone) for a service. */
   checkAvailability(date: string, serviceId: string | null): Promise<Slot[]>;
+  /**
+   * Books a slot. `contact`: the name, phone or email the customer gave for it, stored on the
+   * contact first. Throws `ContactNeeded` (booking-contact.ts) when the booking needs details the
+   * contact still lacks (a website visitor, `booking.require_contact`).
+   */
   book(input: {
     serviceId: string | null;
     startAt: string;
     notes?: string;
+    contact?: ContactDetails;
   }): Promise<{ id: string | null; start_at: string; end_at: string }>;
   /** Cancels the customer's next confirmed booking; null when there is none. */
   cancelBooking(): Promise<{ id: string; start_at: string } | null>;
@@ -106,6 +113,8 @@ export interface EngineInput {
   unsupportedMedia?: boolean;
   /** True when the customer's newest message is a mention of the business in their Instagram story. */
   storyMention?: boolean;
+  /** A booking waits for the customer's name and a phone or email (a website visitor, `booking.require_contact`). */
+  bookingNeedsContact?: boolean;
   /** The channel has a product catalogue the agent may send (a WhatsApp channel's `catalog_id` setting). */
   catalogue?: boolean;
   /**

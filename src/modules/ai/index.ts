@@ -1,5 +1,5 @@
 /** The ai module's public surface: what other modules may use. */
-export { type AiOptions, llmOptionsOf, runEngine, testAgent, variablesOf } from './ai.service.ts';
+export { type AiOptions, llmOptionsOf, runEngine, testAgent } from './ai.service.ts';
 export { liveTools } from './ai.tools.ts';
 export { aiReplyUsage } from './ai.usage.ts';
 export { parseWhen } from './datetime.ts';
@@ -9,3 +9,4 @@ export { confirms, declines, namedIntents } from './intents.ts';
 export type { LlmOptions } from './llm.ts';
 export { loadLanguageModel } from './llm-loader.ts';
 export { normaliseSpoken, TEENS, TENS } from './spoken.ts';
+export { variablesOf } from './variables.ts';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ApiError } from '../../platform/errors.ts';
 import type { AgentConfig } from '../agents/index.ts';
+import { type ContactDetails, ContactNeeded } from './booking-contact.ts';
 import type { AgentTools, CallAction } from './engine.ts';
 
 /**
@@ -167,7 +168,7 @@ export async function executeAction(
   switch (a.type) {
     case 'book':
     case 'reschedule':
-      return { reply: (await moveOrBook(a, agent, t)) ?? reply };
+      return { reply: (await moveOrBook(a, agent, t, clean({ ...(answer.lead ?? {}) }))) ?? reply };
     case 'cancel':
       return { reply: (await t.cancelBooking()) ? reply : "I couldn't find an upcoming booking to cancel." };
     case 'handoff':
@@ -196,6 +197,8 @@ async function moveOrBook(
   a: Extract<LlmAction, { type: 'book' | 'reschedule' }>,
   agent: AgentConfig,
   t: AgentTools,
+  /** The name, phone or email the customer gave in this message, stored on the contact for a booking that needs them. */
+  contact: ContactDetails = {},
 ): Promise<string | null> {
   const verb = a.type === 'book' ? 'book that time' : 'move your booking';
   if (Number.isNaN(Date.parse(a.start_at)))
@@ -206,7 +209,7 @@ async function moveOrBook(
         agent.business.services.find((s) => s.id === a.service_id)?.id ??
         agent.business.services[0]?.id ??
         null;
-      await t.book({ serviceId, startAt: a.start_at, notes: a.notes ?? undefined });
+      await t.book({ serviceId, startAt: a.start_at, notes: a.notes ?? undefined, contact });
     } else {
       const current = await t.findBooking();
       if (!current) return "I couldn't find an upcoming booking to move. Shall I make a new one?";
@@ -214,10 +217,20 @@ async function moveOrBook(
     }
     return null;
   } catch (err) {
+    // A website visitor's booking waits for their details: the model's "booked" is never said.
+    if (err instanceof ContactNeeded) return contactQuestion(err);
     if (err instanceof ApiError && err.status < 500)
       return `Sorry, I couldn't ${verb}: ${err.message} Shall I look for another time?`;
     throw err;
   }
+}
+
+/** What the customer is asked when the booking tool refused for want of their details. */
+export function contactQuestion(err: ContactNeeded): string {
+  const wanted = err.missing
+    .map((m) => (m === 'name' ? 'your name' : 'a phone number or email'))
+    .join(' and ');
+  return `Before I book it, may I have ${wanted}, so our team can reach you about your booking?`;
 }
 
 async function transfer(

@@ -1,6 +1,7 @@
 import type { ModelMessage } from 'ai';
 import { DateTime } from 'luxon';
 import type { Tool } from '../tools/index.ts';
+import { missingContact } from './booking-contact.ts';
 import { type EngineInput, fillVariables } from './engine.ts';
 import { type ActionType, actionPrompt } from './llm-action.ts';
 import type { ToolMode } from './llm-generate.ts';
@@ -41,6 +42,11 @@ export function systemPrompt(
     ...(a.tools.includes('booking')
       ? [
           "To book or move a booking, check availability first and use a free slot it returns; find_booking tells you the customer's next booking.",
+          ...(input.bookingNeedsContact && missingContact(input.variables).length
+            ? [
+                'Before booking, ask for the customer\'s name and a phone number or email (put them in "lead"): a booking without them is refused.',
+              ]
+            : []),
         ]
       : []),
     languageRule(a.languages),

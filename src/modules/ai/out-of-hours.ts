@@ -1,6 +1,7 @@
 import type { AppContext } from '../../platform/context.ts';
+import { type Scope, tenant } from '../../platform/db/scope.ts';
 import { ApiError } from '../../platform/errors.ts';
-import { toJson } from '../../platform/json.ts';
+import { fromJson, toJson } from '../../platform/json.ts';
 import { lookupIn, renderPlaceholders } from '../../platform/placeholders.ts';
 import { agentConfig } from '../agents/index.ts';
 import { findContactRow } from '../contacts/index.ts';
@@ -40,7 +41,16 @@ export async function sendHandoffNotice(
   if (!agent) return;
   // Newest first: the customer's latest words say their language.
   const recent = await recentMessages(ctx.db, scope, row.id, 20);
-  if (!p.outOfHours && recent.some((m) => m.direction === 'outbound' && m.created_at >= p.handoffAt)) return;
+  const since = recent.filter((m) => m.direction === 'outbound' && m.created_at >= p.handoffAt);
+  if (
+    !p.outOfHours &&
+    (await toldSince(
+      ctx,
+      scope,
+      since.map((m) => m.id),
+    ))
+  )
+    return;
   const said = recent.find((m) => m.direction === 'inbound' && m.text)?.text ?? row.last_message ?? '';
   const locale = replyLocale(detectLocale(said), agentConfig(ctx, agent).languages);
   const contact = p.outOfHours?.text ? await findContactRow(ctx.db, scope, row.contact_id) : undefined;
@@ -69,6 +79,27 @@ export async function sendHandoffNotice(
     }
     throw err;
   }
+}
+
+/**
+ * Whether what was sent since the handoff told the customer a person is coming or is one: a
+ * person's or an automation's message, a notice or holding message, an AI reply that handed off.
+ * The AI's plain answer does not: marked urgent while the AI wrote it, the notice still follows.
+ */
+async function toldSince(ctx: AppContext, scope: Scope, messageIds: string[]): Promise<boolean> {
+  if (messageIds.length === 0) return false;
+  const replies = await tenant(ctx.db, scope)
+    .selectFrom('ai_replies')
+    .select(['message_id', 'engine', 'actions'])
+    .where('message_id', 'in', messageIds)
+    .execute();
+  const aiAnswers = replies.filter(
+    (r) =>
+      r.engine !== 'notice' &&
+      r.engine !== 'holding' &&
+      !fromJson<Array<{ type: string }>>(r.actions, []).some((a) => a.type === 'handoff'),
+  );
+  return aiAnswers.length < messageIds.length;
 }
 
 /** A job of the old `conversations.out_of_hours` kind, still queued: the same notice. */

@@ -9,9 +9,10 @@ import { type Scope as ContactScope, contactsByIds } from '../contacts/index.ts'
 import { agentConversationIds, conversationsByIds } from '../conversations/index.ts';
 import { conversationThreads, latestInboundMessages, type MessageRow } from '../messaging/index.ts';
 import { toolCallsOf } from '../tools/index.ts';
-import { type AiOptions, runEngine, variablesOf } from './ai.service.ts';
+import { type AiOptions, runEngine } from './ai.service.ts';
 import { replayTools } from './ai.tools.ts';
 import { type Action, type AgentTools, asDryRun, type Turn } from './engine.ts';
+import { variablesOf } from './variables.ts';
 
 export interface ReplayInput {
   conversation_ids?: string[];

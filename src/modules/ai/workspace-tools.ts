@@ -135,7 +135,8 @@ export function pendingTool(
   state: DialogueState | null | undefined,
   tools: Tool[],
 ): { tool: Tool; args: Record<string, unknown>; awaiting: 'slot' | 'confirm' } | null {
-  if (state?.task !== 'tool' || !state.slots.tool || !state.awaiting) return null;
+  if (state?.task !== 'tool' || !state.slots.tool || !state.awaiting || state.awaiting === 'contact')
+    return null;
   const want = state.slots.tool;
   // An MCP tool's server tools share its id: the name tells which one.
   const tool = tools.find((t) => t.id === want.id && (!want.name || t.name === want.name));

@@ -53,14 +53,14 @@ export async function changeWhatsAppUserId(
 }
 
 /**
- * Sets a contact's name or email only while it is empty (a value typed by a human or imported is
+ * Sets a contact's name, email or phone only while it is empty (a value typed by a human or imported is
  * never overwritten; a concurrent edit wins). True when it was set.
  */
 export async function fillEmptyContactField(
   db: Db | Trx,
   scope: Scope,
   contactId: string,
-  column: 'name' | 'email',
+  column: 'name' | 'email' | 'phone',
   value: string,
   now: string,
 ): Promise<boolean> {

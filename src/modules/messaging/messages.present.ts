@@ -85,6 +85,18 @@ export interface StoredMedia {
 export const mediaPathOf = (messageId: string, attachmentId?: string) =>
   `/v1/messages/${messageId}/media${attachmentId ? `?attachment=${attachmentId}` : ''}`;
 
+/** An Instagram story the message is about: the customer mentioned the business in theirs, or replied to the business's. */
+function storyOf(interactive: string | null): { type: 'mention' | 'reply'; url: string | null } | null {
+  if (!interactive?.includes('"story_')) return null;
+  const i = fromJson<{ story_mention?: { url?: unknown }; story_reply?: { url?: unknown } }>(interactive, {});
+  const story = i.story_mention ?? i.story_reply;
+  if (!story || typeof story !== 'object') return null;
+  return {
+    type: i.story_mention ? 'mention' : 'reply',
+    url: typeof story.url === 'string' ? story.url : null,
+  };
+}
+
 export function presentMessage(row: MessageRow) {
   const tpl = fromJson<StoredTemplate | null>(row.template, null);
   const media = fromJson<StoredMedia | null>(row.media, null);
@@ -111,6 +123,7 @@ export function presentMessage(row: MessageRow) {
         : null,
     attachments: (media?.attachments ?? []).map((a) => ({ ...a, download_url: mediaPathOf(row.id, a.id) })),
     interactive: fromJson<Record<string, unknown> | null>(row.interactive, null),
+    story: storyOf(row.interactive),
     to: row.to_address,
     from: row.from_address,
     status: row.status,

@@ -380,6 +380,24 @@ export const messageObject = z.object({
     "Interactive content (buttons or list), or the customer's choice; for other inbound content what the provider said about it (an order's products, a location, a number change, the click-to-WhatsApp ad in `referral`).",
     null,
   ),
+  story: describe(
+    z
+      .object({
+        type: describe(
+          z.enum(['mention', 'reply']),
+          "`mention`: the customer mentioned the business in their Instagram story; `reply`: they replied to the business's story.",
+          'mention',
+        ),
+        url: describe(
+          z.string().nullable(),
+          "The story's address at Instagram (it expires with the story, after 24 hours); null when Instagram gave none.",
+          'https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=17890',
+        ),
+      })
+      .nullable(),
+    'The Instagram story the message is about (also in `interactive.story_mention` or `interactive.story_reply`); null for any other message.',
+    null,
+  ),
   to: describe(z.string(), 'Recipient address.', '+919876543210'),
   from: describe(z.string(), 'Sender address.', '+14155550123'),
   status: describe(

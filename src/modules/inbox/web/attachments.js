@@ -115,14 +115,27 @@ async function fetchFile(path) {
 }
 
 /** A message's file in the thread: an image previews, anything else downloads. */
-export function MediaView({ m }) {
+export function MediaView({ m, lazy = false }) {
   const media = m.media;
   const [url, setUrl] = useState('');
   const [error, setError] = useState('');
+  // `lazy`: the image is fetched once it scrolls into view, never before the thread shows.
+  const box = useRef(null);
+  const [inView, setInView] = useState(!lazy);
   const image = m.type === 'image' || media?.mime_type?.startsWith('image/');
   const name = media?.filename ?? `${m.type} file`;
   useEffect(() => {
-    if (!image || !media?.download_url) return;
+    if (inView || !box.current) return;
+    const seen = new IntersectionObserver((entries) => {
+      if (!entries.some((e) => e.isIntersecting)) return;
+      seen.disconnect();
+      setInView(true);
+    });
+    seen.observe(box.current);
+    return () => seen.disconnect();
+  }, [inView]);
+  useEffect(() => {
+    if (!image || !media?.download_url || !inView) return;
     let objectUrl = '';
     fetchFile(media.download_url).then(
       (blob) => {
@@ -132,7 +145,7 @@ export function MediaView({ m }) {
       (err) => setError(err.message),
     );
     return () => objectUrl && URL.revokeObjectURL(objectUrl);
-  }, [media?.download_url]);
+  }, [media?.download_url, inView]);
   if (!media) return null;
   const download = async () => {
     try {
@@ -146,7 +159,7 @@ export function MediaView({ m }) {
       setError(err.message);
     }
   };
-  return html`<div class="media">
+  return html`<div class="media" ref=${box}>
     ${image && url ? html`<a href=${url} target="_blank" rel="noopener"><img class="media-preview" src=${url} alt=${media.caption || name} /></a>` : null}
     ${image && !url && !error ? html`<span class="muted small">Loading image…</span>` : null}
     ${image ? null : html`<button type="button" class="file-link" onClick=${download}>↓ ${name}</button>`}

@@ -15,6 +15,7 @@ import {
   windowLeftMs,
   withMessage,
 } from './store.js';
+import { StoryCard } from './story.js';
 import { loadToolCalls, TOOL_EVENTS, ToolCallLine } from './tool-calls.js';
 import { useEffect, useLayoutEffect, useRef, useState } from './vendor/hooks.mjs';
 
@@ -360,8 +361,9 @@ function Bubble({ m, names, ai }) {
     aria-label=${`${note ? 'Private note' : side === 'in' ? 'Customer' : who} at ${clockTime(m.created_at)}`}>
     ${who || note ? html`<header>${note ? 'Private note · ' : ''}${who}</header>` : null}
     ${m.template ? html`<div class="tpl">Template <code>${m.template.name}</code> (${m.template.language})</div>` : null}
-    ${m.text || !m.media ? html`<div class="text">${m.text ?? `[${m.type}]`}</div>` : null}
-    ${m.media ? html`<${MediaView} m=${m} />` : null}
+    ${m.story ? html`<${StoryCard} m=${m} />` : null}
+    ${m.text || (!m.media && !m.story) ? html`<div class="text">${m.text ?? `[${m.type}]`}</div>` : null}
+    ${m.media && m.story?.type !== 'mention' ? html`<${MediaView} m=${m} />` : null}
     ${!m.media && m.attachments?.length ? m.attachments.map((a) => html`<${MediaView} m=${{ type: 'document', media: a }} />`) : null}
     ${sourcesList(ai?.sources)}
     <footer>
