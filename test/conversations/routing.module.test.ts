@@ -8,6 +8,7 @@ import {
   reopenConversation,
   snoozeConversation,
 } from '../../src/modules/conversations/conversations.service.ts';
+import { setWorkspacePolicy } from '../../src/modules/conversations/routing/policy.service.ts';
 import { teamQueue } from '../../src/modules/conversations/routing/queue.service.ts';
 import { sandboxInbound } from '../../src/modules/messaging/sandbox.service.ts';
 import { setAvailability } from '../../src/modules/users/availability.ts';
@@ -18,17 +19,28 @@ import { type ModuleWorld, startModules } from '../support/modules.ts';
 
 /**
  * Team routing's rules, below HTTP (issue 65): team queues, capacity, a member coming online, room
- * freed by a close or a reassignment, a woken handoff routed again, a burst drained in order. The
- * routes' contract (codes, shapes, who may set availability) stays in routing.test.ts.
+ * freed by a close or a reassignment, a woken handoff routed again, a burst drained in order, and
+ * the handoff policy's reply timer (a durable job fired by the app's clock, which the test moves).
+ * The routes' contract (codes, shapes, who may set availability, the policy's validation) stays in
+ * routing.test.ts and handoff-policy.test.ts.
  */
 forEachStorage('routing rules: team queues, capacity and availability', (storage) => {
   let w: ModuleWorld;
   let scope: { workspaceId: string; livemode: boolean; defaultCountry: string };
   let n = 0;
   const supervisor: Actor = { type: 'api_key', id: 'key_supervisor' };
+  // The app's clock is the real one, until the reply timer's case (the last) sets it back to Monday
+  // 11 May 2026, 11:30 in India, and moves it: its timer jobs, due by the real clock at once, wait
+  // for the app's clock to reach their time.
+  let offset = 0;
+  const advance = (minutes: number) => {
+    offset += minutes * 60_000;
+  };
   before(async () => {
     // The sandbox's inbound path (messaging) makes the customers' conversations.
-    w = await startModules(storage, ['conversations', 'users', 'messaging']);
+    w = await startModules(storage, ['conversations', 'users', 'messaging'], {
+      clock: { now: () => new Date(Date.now() + offset) },
+    });
     scope = (await w.workspace()).scope;
   });
   after(() => w.close());
@@ -230,5 +242,77 @@ forEachStorage('routing rules: team queues, capacity and availability', (storage
     const rest = await queue(desk.id);
     assert.equal(rest.total, 175);
     assert.equal(rest.data[0]!.conversation_id, order[0]);
+  });
+
+  it('the reply timer: no reply in time, reassigned to another member once, then only notified; never more', async () => {
+    offset = Date.parse('2026-05-11T06:00:00Z') - Date.now();
+    // A workspace of its own: the policy is the workspace's.
+    const own = (await w.workspace()).scope;
+    const members: string[] = [];
+    for (const k of [1, 2]) {
+      const u = await createUser(w.ctx, own, { name: `P${k}`, email: `p${k}@glow.in`, role: 'agent' });
+      await setAvailability(w.ctx, own, u.id, 'online');
+      members.push(u.id);
+    }
+    const desk = await createTeam(w.ctx, own, {
+      name: 'Desk',
+      user_ids: members,
+      assignment: { mode: 'round_robin' },
+    });
+    await setWorkspacePolicy(w.ctx, own, {
+      team_id: desk.id,
+      reply_within_minutes: 5,
+      on_timeout: 'reassign',
+      max_reassignments: 1,
+    });
+    let phone = 0;
+    const inbound = async () =>
+      (
+        await sandboxInbound(w.ctx, own, {
+          from: `+91981236${String(++phone).padStart(4, '0')}`,
+          text: 'hello',
+        })
+      ).conversation_id as string;
+    /** The conversation's `conversation.handoff_timeout` events, oldest first. */
+    const timeouts = async (id: string) =>
+      (
+        await w.ctx.db
+          .selectFrom('events')
+          .selectAll()
+          .where('workspace_id', '=', own.workspaceId)
+          .where('type', '=', 'conversation.handoff_timeout')
+          .where('object_id', '=', id)
+          .orderBy('id')
+          .execute()
+      ).map((e) => ({ actor: { type: e.actor_type }, data: JSON.parse(e.data) }));
+    const assignee = async (id: string) => (await getConversation(w.ctx, own, id)).assignee;
+
+    const id = await inbound();
+    const first = (await handoffConversation(w.ctx, own, id, { reason: 'refund' }, supervisor)).assignee;
+    assert.equal(first?.type, 'user', 'the policy team gave it to a member');
+    advance(6);
+    const one = await eventually(
+      async () => ((await timeouts(id)).length >= 1 ? timeouts(id) : null),
+      15_000,
+    );
+    assert.equal(one[0]!.data.handoff_timeout.action, 'reassign');
+    assert.equal(one[0]!.actor.type, 'rule');
+    const moved = await assignee(id);
+    assert.equal(moved?.type, 'user');
+    assert.notEqual(moved?.id, first?.id, 'another member');
+    advance(6);
+    const two = await eventually(
+      async () => ((await timeouts(id)).length >= 2 ? timeouts(id) : null),
+      15_000,
+    );
+    assert.equal(two[1]!.data.handoff_timeout.action, 'notify');
+    assert.equal(two[1]!.data.handoff_timeout.exhausted, true);
+    assert.deepEqual(await assignee(id), moved, 'not reassigned past max_reassignments');
+    // A later conversation's timer firing shows the queue has moved on: still two for this one.
+    const other = await inbound();
+    await handoffConversation(w.ctx, own, other, { reason: 'x' }, supervisor);
+    advance(6);
+    await eventually(async () => ((await timeouts(other)).length >= 1 ? true : null), 15_000);
+    assert.equal((await timeouts(id)).length, 2);
   });
 });
