@@ -20,7 +20,7 @@ const root = new URL('..', import.meta.url).pathname;
 /** First rule whose pattern matches the file's name (without `.test.ts` or `.module.test.ts`) wins. */
 const rules: Array<[RegExp, string]> = [
   [
-    /^(bad-input-sweep|security|security-trial|openapi-examples|docs|docs-page|e2e|build|two-apps|first-day|permissions|tenant-scope|tenant-scope-check|cursor-pagination|coming-from|clinic-day|reliability|scaled|platform|placeholders|socket-hardening|test-runner)$/,
+    /^(bad-input-sweep|security|security-trial|openapi-examples|docs|docs-page|e2e|build|two-apps|first-day|permissions|tenant-scope|tenant-scope-check|cursor-pagination|coming-from|clinic-day|reliability|scaled|platform|placeholders|socket-hardening|test-runner|module-harness)$/,
     'app',
   ],
   [/^(pg-|queue|metrics|audit-log|login-throttle$|query-plans$)/, 'platform'],

@@ -141,11 +141,7 @@ export async function startModules(
   config.testing = { ...config.testing, validateResponses: false, ...fakes.testing };
   let ctx: AppContext | undefined;
   try {
-    ctx = await createContext(config, { clock: fakes.clock });
-    if (fakes.bus) {
-      await ctx.bus.close();
-      ctx.bus = fakes.bus;
-    }
+    ctx = await createContext(config, { clock: fakes.clock, bus: fakes.bus });
     const jobs: EnqueuedJob[] = [];
     const queue = ctx.queue;
     const enqueue = queue.enqueue.bind(queue);
