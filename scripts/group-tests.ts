@@ -17,10 +17,10 @@ import { dirname, join, posix, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 
-/** First rule whose pattern matches the file's name (without `.test.ts`) wins. */
+/** First rule whose pattern matches the file's name (without `.test.ts` or `.module.test.ts`) wins. */
 const rules: Array<[RegExp, string]> = [
   [
-    /^(bad-input-sweep|security|security-trial|openapi-examples|docs|docs-page|e2e|build|two-apps|first-day|permissions|tenant-scope|tenant-scope-check|cursor-pagination|coming-from|clinic-day|reliability|scaled|platform|placeholders|socket-hardening)$/,
+    /^(bad-input-sweep|security|security-trial|openapi-examples|docs|docs-page|e2e|build|two-apps|first-day|permissions|tenant-scope|tenant-scope-check|cursor-pagination|coming-from|clinic-day|reliability|scaled|platform|placeholders|socket-hardening|test-runner|module-harness)$/,
     'app',
   ],
   [/^(pg-|queue|metrics|audit-log|login-throttle$|query-plans$)/, 'platform'],
@@ -69,7 +69,8 @@ const unplaced: string[] = [];
 for (const name of readdirSync(testDir)
   .filter((f) => f.endsWith('.test.ts'))
   .sort()) {
-  const group = rules.find(([re]) => re.test(name.replace(/\.test\.ts$/, '')))?.[1];
+  // A module test (`routing.module.test.ts`) goes where its HTTP namesake does.
+  const group = rules.find(([re]) => re.test(name.replace(/(\.module)?\.test\.ts$/, '')))?.[1];
   if (group) plan.push([`test/${name}`, `test/${group}/${name}`]);
   else unplaced.push(name);
 }

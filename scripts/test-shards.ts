@@ -19,6 +19,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { repoPath } from '../test/support/storage-plan.ts';
@@ -107,6 +108,48 @@ interface ShardOptions {
   timesOut?: string;
 }
 
+/**
+ * The layer a test file is in, for the closing summary (issue 65): `unit` beside the code (no
+ * database, no HTTP), `module` the module harness's (`*.module.test.ts`, test/support/modules.ts),
+ * `http` the rest (whole-server tests: contracts, journeys, packaging).
+ */
+export function layerOf(file: string): 'unit' | 'module' | 'http' {
+  if (file.endsWith('.module.test.ts')) return 'module';
+  if (file.startsWith('src/')) return 'unit';
+  return 'http';
+}
+
+interface FileCounts {
+  file: string;
+  topLevelMs: number;
+  tests: number;
+  pass: number;
+  fail: number;
+  skipped: number;
+  todo: number;
+}
+
+/** `▸ layer …` lines: each layer's files, tests and outcomes, and its summed time. */
+export function layerLines(rows: FileCounts[]): string[] {
+  const empty = () => ({ files: new Set<string>(), tests: 0, pass: 0, fail: 0, skipped: 0, ms: 0 });
+  const all = { unit: empty(), module: empty(), http: empty() };
+  for (const r of rows) {
+    const file = repoPath(r.file, root);
+    const l = all[layerOf(file)];
+    l.files.add(file);
+    l.tests += r.tests;
+    l.pass += r.pass;
+    l.fail += r.fail;
+    l.skipped += r.skipped + r.todo;
+    l.ms += r.topLevelMs;
+  }
+  return Object.entries(all).map(
+    ([name, l]) =>
+      `▸ layer ${name.padEnd(6)} files ${l.files.size}, tests ${l.tests}: pass ${l.pass}, fail ${l.fail}, ` +
+      `skipped ${l.skipped}; ${(l.ms / 1000).toFixed(1)} s of test time`,
+  );
+}
+
 /** Runs the groups side by side; resolves with the exit code of the whole run. */
 export async function runShards(opts: ShardOptions): Promise<number> {
   const started = performance.now();
@@ -118,7 +161,8 @@ export async function runShards(opts: ShardOptions): Promise<number> {
   const color = process.stdout.isTTY && !process.env.NO_COLOR;
   const results = await Promise.all(
     opts.groups.map(async (files, i) => {
-      const timesPart = opts.timesOut ? `${opts.timesOut}.${i}` : undefined;
+      // Each file's counts and times: the layers of the summary, and --record-times's input.
+      const timesPart = `${opts.timesOut ?? join(tmpdir(), `parley-files-${process.pid}`)}.${i}`;
       const child = spawn(
         process.execPath,
         [
@@ -128,12 +172,8 @@ export async function runShards(opts: ShardOptions): Promise<number> {
           '--test-force-exit',
           '--test-reporter=spec',
           '--test-reporter-destination=stdout',
-          ...(timesPart
-            ? [
-                '--test-reporter=./test/support/file-times-reporter.ts',
-                `--test-reporter-destination=${timesPart}`,
-              ]
-            : []),
+          '--test-reporter=./test/support/file-times-reporter.ts',
+          `--test-reporter-destination=${timesPart}`,
           ...opts.passArgs,
           ...files,
         ],
@@ -184,25 +224,25 @@ export async function runShards(opts: ShardOptions): Promise<number> {
     }),
   );
   totals.duration_ms = performance.now() - started;
+  const rows = readParts(results.map((r) => r.timesPart));
+  // The layers first: node's closing lines stay the last lines of the log (CI reads them).
+  for (const line of layerLines(rows)) console.log(line);
   for (const key of SUMMARY_KEYS) console.log(`ℹ ${key} ${totals[key]}`);
-  if (opts.timesOut)
-    mergeTimes(
-      results.map((r) => r.timesPart!),
-      opts.timesOut,
-    );
+  if (opts.timesOut) writeFileSync(opts.timesOut, `${JSON.stringify(rows, null, 1)}\n`);
   return results.every((r) => r.ok) ? 0 : 1;
 }
 
-function mergeTimes(parts: string[], out: string) {
-  const rows: Array<{ file: string; topLevelMs: number }> = [];
+/** The groups' file-times reports, merged (and removed), slowest file first. */
+function readParts(parts: string[]): FileCounts[] {
+  const rows: FileCounts[] = [];
   for (const part of parts) {
     if (!existsSync(part)) continue;
     const text = readFileSync(part, 'utf8').trim();
-    if (text) rows.push(...(JSON.parse(text) as typeof rows));
+    if (text) rows.push(...(JSON.parse(text) as FileCounts[]));
     rmSync(part, { force: true });
   }
   rows.sort((a, b) => b.topLevelMs - a.topLevelMs);
-  writeFileSync(out, `${JSON.stringify(rows, null, 1)}\n`);
+  return rows;
 }
 
 /** Writes test/support/test-times.json from a file-times report (repository paths, whole ms). */

@@ -15,6 +15,9 @@
  *   time) and the files of SLOW below. `npm run test:slow` (this script with `--slow`) runs them,
  *   and CI (.ci/run) runs it after `npm test`. `npm run drill` runs drill/ alone.
  * `--list` prints each file with the storages it runs on, and the count of (file × storage) runs.
+ * `--changed[=REF]` runs the tests of the modules a change touches (scripts/test-changed.ts).
+ * The closing summary counts the layers apart (unit, module, http: scripts/test-shards.ts) before
+ * node's own closing lines.
  * - The files run in DEFAULT_PROCESSES long-lived processes side by side, split by their recorded
  *   times, each loading the app once (scripts/test-shards.ts), instead of one process per file.
  *   PARLEY_TEST_ISOLATION=process runs each file in a process of its own (two at a time), as
@@ -32,6 +35,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { ONCE_ON_SQLITE, plannedStorages } from '../test/support/storage-plan.ts';
 import { makeTemplates, type Templates } from '../test/support/templates.ts';
+import { changedFiles, testsForChange } from './test-changed.ts';
 import { balance, recordedTimes, recordTimes, runShards, TIMES_FILE } from './test-shards.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -104,9 +108,19 @@ if (pgOk)
   );
 
 const flags = new Set<string>(
-  process.argv.slice(2).filter((a) => a === '--slow' || a === '--list' || a === '--record-times'),
+  process.argv
+    .slice(2)
+    .filter(
+      (a) =>
+        a === '--slow' ||
+        a === '--list' ||
+        a === '--record-times' ||
+        a === '--changed' ||
+        a.startsWith('--changed='),
+    ),
 );
 const slow = flags.has('--slow');
+const changed = [...flags].find((f) => f === '--changed' || f.startsWith('--changed='));
 const args = process.argv.slice(2).filter((a) => !flags.has(a));
 const missing = Object.keys(SLOW).filter((file) => !existsSync(join(root, file)));
 if (missing.length) {
@@ -114,12 +128,19 @@ if (missing.length) {
   process.exit(1);
 }
 const files = (globs: string[]) => globs.flatMap((g) => globSync(g, { cwd: root })).sort();
-const targets = args.length
-  ? args
-  : slow
-    ? [...files(DRILL_GLOBS), ...Object.keys(SLOW)]
-    : files(TEST_GLOBS).filter((file) => !Object.hasOwn(SLOW, file));
-if (!args.length) {
+const everyTest = () => files(TEST_GLOBS).filter((file) => !Object.hasOwn(SLOW, file));
+const targets = changed
+  ? [...changedTargets(changed.split('=')[1]), ...args]
+  : args.length
+    ? args
+    : slow
+      ? [...files(DRILL_GLOBS), ...Object.keys(SLOW)]
+      : everyTest();
+if (changed && !targets.some(isFileArg)) {
+  console.log('npm test --changed: no test file covers the change.');
+  process.exit(0);
+}
+if (!args.length && !changed) {
   // (file × storage) runs: a file using forEachStorage runs its suites once per planned storage;
   // any other file is one run (it picks its storages itself, e.g. a PostgreSQL-only contract).
   let runs = 0;
@@ -225,6 +246,19 @@ async function runPerFile(): Promise<number> {
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => child.kill('SIGTERM'));
   return new Promise<number>((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+}
+
+/** `--changed`: the test files of the modules the change touches (scripts/test-changed.ts), each with why. */
+function changedTargets(ref: string | undefined): string[] {
+  const { picked, modules, unmapped } = testsForChange(root, changedFiles(root, ref), everyTest());
+  console.log(
+    `npm test --changed${ref ? `=${ref}` : ''}: modules ${modules.join(', ') || '(none)'}; ` +
+      `${picked.size} test files.`,
+  );
+  for (const [file, why] of picked) console.log(`  ${file}\t(${why})`);
+  if (unmapped.length)
+    console.log(`  Not mapped to a module (the full npm test covers them): ${unmapped.join(' ')}`);
+  return [...picked.keys()];
 }
 
 /** A test file or a glob of them (anything else on the command line goes to node --test as is). */

@@ -37,17 +37,7 @@ export async function startParley(
   const modules = opts.modules ?? defaultModules;
   const ctx = await createContext(config, { logger: opts.logger });
   await migrateToLatest(ctx.db, ctx.dialect, allMigrations(modules));
-  for (const m of modules) {
-    const instance = await m.setup?.(ctx);
-    if (instance !== undefined) (ctx.modules as unknown as Record<string, unknown>)[m.name] = instance;
-    if (m.erase) ctx.erasers.push({ module: m.name, erase: m.erase });
-    for (const [kind, purge] of Object.entries(m.retain ?? {}) as Array<[RetentionKind, RetentionStep]>)
-      ctx.retainers.push({ module: m.name, kind, purge });
-  }
-  ctx.ports = gatherPorts(
-    modules.flatMap((m) => (m.provides ? [{ module: m.name, ports: m.provides(ctx) }] : [])),
-  );
-  await ctx.queue.prepare?.();
+  await setupModules(ctx, modules);
 
   let firstRun: Parley['firstRun'];
   const created = opts.bootstrap === false ? undefined : await bootstrapDefaultWorkspace(ctx);
@@ -62,11 +52,7 @@ export async function startParley(
   const stops: Array<() => void | Promise<void>> = [];
   const works = config.role === 'worker' || config.role === 'all';
   if (works) {
-    await ctx.queue.start();
-    for (const m of modules) {
-      const stop = m.startWorker?.(ctx);
-      if (stop) stops.push(stop);
-    }
+    stops.push(...(await startModuleWork(ctx, modules)));
     const purge = setInterval(() => {
       purgeExpiredIdempotencyKeys(ctx).catch((err) => ctx.logger.warn({ err }, 'idempotency purge failed'));
     }, 3_600_000);
@@ -114,16 +100,60 @@ export async function startParley(
         }
       }
       await appClosed;
-      // Modules end what they run (live calls write their end) while the database is still open.
-      for (const m of [...modules].reverse()) {
-        try {
-          await m.close?.(ctx);
-        } catch (err) {
-          ctx.logger.error({ err, module: m.name }, 'module close failed');
-        }
-      }
-      for (const stop of stops) await stop();
-      await ctx.close();
+      await closeModules(ctx, modules, stops);
     },
   };
+}
+
+/**
+ * Runs each module's setup in order (its instance kept as `ctx.modules[name]`), records its
+ * erasure and retention steps, gathers the ports the modules provide and prepares the queue.
+ * startParley and the module test harness (test/support/modules.ts) compose modules with it.
+ */
+export async function setupModules(ctx: AppContext, modules: Module[]): Promise<void> {
+  for (const m of modules) {
+    const instance = await m.setup?.(ctx);
+    if (instance !== undefined) (ctx.modules as unknown as Record<string, unknown>)[m.name] = instance;
+    if (m.erase) ctx.erasers.push({ module: m.name, erase: m.erase });
+    for (const [kind, purge] of Object.entries(m.retain ?? {}) as Array<[RetentionKind, RetentionStep]>)
+      ctx.retainers.push({ module: m.name, kind, purge });
+  }
+  ctx.ports = gatherPorts(
+    modules.flatMap((m) => (m.provides ? [{ module: m.name, ports: m.provides(ctx) }] : [])),
+  );
+  await ctx.queue.prepare?.();
+}
+
+/** Starts the queue's workers and each module's periodic work; returns what stops the latter. */
+export async function startModuleWork(
+  ctx: AppContext,
+  modules: Module[],
+): Promise<Array<() => void | Promise<void>>> {
+  await ctx.queue.start();
+  const stops: Array<() => void | Promise<void>> = [];
+  for (const m of modules) {
+    const stop = m.startWorker?.(ctx);
+    if (stop) stops.push(stop);
+  }
+  return stops;
+}
+
+/**
+ * Modules end what they run (live calls write their end) while the database is still open, in
+ * reverse order; then the periodic work stops and the context (queue, bus, database) closes.
+ */
+export async function closeModules(
+  ctx: AppContext,
+  modules: Module[],
+  stops: Array<() => void | Promise<void>>,
+): Promise<void> {
+  for (const m of [...modules].reverse()) {
+    try {
+      await m.close?.(ctx);
+    } catch (err) {
+      ctx.logger.error({ err, module: m.name }, 'module close failed');
+    }
+  }
+  for (const stop of stops) await stop();
+  await ctx.close();
 }

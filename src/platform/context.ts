@@ -141,7 +141,8 @@ export function loadSecretKey(config: Config): Buffer {
 
 export async function createContext(
   config: Config,
-  opts: { logger?: Logger; clock?: Clock } = {},
+  /** `bus` and `clock` replace the app's own (the module test harness's fakes). */
+  opts: { logger?: Logger; clock?: Clock; bus?: MessageBus } = {},
 ): Promise<AppContext> {
   const logger = opts.logger ?? createLogger(config);
   const clock = opts.clock ?? (config.testing?.now ? { now: config.testing.now } : systemClock);
@@ -161,7 +162,10 @@ export async function createContext(
   });
   let bus: MessageBus;
   let rateLimits: RateLimitStore;
-  if (config.redisUrl) {
+  if (opts.bus) {
+    bus = opts.bus;
+    rateLimits = new MemoryRateLimitStore();
+  } else if (config.redisUrl) {
     // Redis is loaded only for the scaled shape.
     const [{ Redis }, { RedisBus }] = await Promise.all([import('ioredis'), import('./redis-bus.ts')]);
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });

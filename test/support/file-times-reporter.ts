@@ -2,7 +2,8 @@
  * A node:test reporter that sums durations by test file and by top-level suite (a suite named
  * `… [sqlite]` or `… [postgres]` is one storage's run of a file). Writes JSON to its destination:
  * `node --test --test-reporter=./test/support/file-times-reporter.ts --test-reporter-destination=times.json`.
- * Used to measure which files take `npm test`'s time (scripts/test.ts --times=FILE).
+ * Used to measure which files take `npm test`'s time (scripts/test.ts --times=FILE), and by the
+ * closing summary's layers (scripts/test-shards.ts): each file's tests passed, failed and skipped.
  */
 import { fileURLToPath } from 'node:url';
 
@@ -11,6 +12,10 @@ interface Row {
   suites: Record<string, number>;
   topLevelMs: number;
   tests: number;
+  pass: number;
+  fail: number;
+  skipped: number;
+  todo: number;
   first: number;
   last: number;
 }
@@ -20,7 +25,18 @@ export default async function* fileTimes(source: AsyncIterable<{ type: string; d
   const row = (file: string): Row => {
     let r = files.get(file);
     if (!r) {
-      r = { file, suites: {}, topLevelMs: 0, tests: 0, first: Date.now(), last: Date.now() };
+      r = {
+        file,
+        suites: {},
+        topLevelMs: 0,
+        tests: 0,
+        pass: 0,
+        fail: 0,
+        skipped: 0,
+        todo: 0,
+        first: Date.now(),
+        last: Date.now(),
+      };
       files.set(file, r);
     }
     return r;
@@ -42,7 +58,14 @@ export default async function* fileTimes(source: AsyncIterable<{ type: string; d
     r.last = Date.now();
     if (ev.type !== 'test:pass' && ev.type !== 'test:fail') continue;
     const d = ev.data;
-    if (d.details?.type !== 'suite') r.tests++;
+    if (d.details?.type !== 'suite') {
+      // As node's closing lines count them: a skipped or todo test is not a pass.
+      r.tests++;
+      if (d.todo !== undefined) r.todo++;
+      else if (ev.type === 'test:fail') r.fail++;
+      else if (d.skip !== undefined) r.skipped++;
+      else r.pass++;
+    }
     if (d.nesting === 0) {
       const ms = Number(d.details?.duration_ms ?? 0);
       r.topLevelMs += ms;

@@ -107,6 +107,67 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** A test app's own storage: a data directory and, on PostgreSQL, a database of its own. */
+export interface TestStorage {
+  storage: Storage;
+  dataDir: string;
+  /** DATABASE_URL, on PostgreSQL. */
+  databaseUrl?: string;
+  /** Drops the database and removes the data directory. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh SQLite file or PostgreSQL database for one test app: a copy of the run's migrated
+ * template when scripts/test.ts made one and the app's modules fit it (templates.ts), else empty.
+ * startTestApp and the module harness (modules.ts) both start from it.
+ */
+export async function openTestStorage(storage: Storage, modules?: Module[]): Promise<TestStorage> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
+  // scripts/test.ts migrates a template per storage once per run; each app starts from a copy.
+  const fits = templateFits(modules);
+  const pgDb =
+    storage === 'postgres'
+      ? await createPgDatabase((fits && process.env[PG_TEMPLATE_ENV]) || undefined)
+      : undefined;
+  const sqliteTemplate = process.env[SQLITE_TEMPLATE_ENV];
+  if (storage === 'sqlite' && fits && sqliteTemplate)
+    copyFileSync(sqliteTemplate, join(dataDir, 'parley.db'));
+  return {
+    storage,
+    dataDir,
+    databaseUrl: pgDb?.url,
+    async drop() {
+      await pgDb?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The configuration of a test app on `at` (`env` adds to or overrides it). */
+export function testConfig(at: TestStorage, env: Record<string, string> = {}): Config {
+  const config = loadConfig({
+    PARLEY_DATA_DIR: at.dataDir,
+    PARLEY_ADMIN_TOKEN: ADMIN_TOKEN,
+    PARLEY_SECRET_KEY: randomBytes(32).toString('base64'),
+    PARLEY_LOG_LEVEL: 'silent',
+    // Each kind of job (some forty) polls this often when idle; on SQLite that is two queries a
+    // kind a poll. Enqueues, delays and retries wake their kind without a poll, so the poll only
+    // catches what no wake-up covers (a job written by hand, a clock a test moved): 100 ms, not
+    // 20 ms, which spent a fifth of a SQLite test app's CPU polling.
+    PARLEY_JOB_POLL_MS: '100',
+    PARLEY_WEBHOOK_ALLOW_PRIVATE: '1',
+    PORT: '0',
+    ...(at.databaseUrl ? { DATABASE_URL: at.databaseUrl } : {}),
+    ...env,
+  });
+  // Up to four test processes (scripts/test-shards.ts) each with a PostgreSQL app at full pools
+  // (20 + pg-boss's 10) went over the server's 100 connections ("sorry, too many clients
+  // already"): a test app keeps 12 + 5.
+  config.testing = { validateResponses: true, pgPools: { db: 12, queue: 5 } };
+  return config;
+}
+
 /**
  * Starts Parley on a fresh SQLite file or a fresh PostgreSQL database, with responses checked
  * against their documented schemas. Each test app is its own world.
@@ -121,35 +182,9 @@ export async function startTestApp(
     logTo?: { write(line: string): void };
   } = {},
 ): Promise<TestApp> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
-  // scripts/test.ts migrates a template per storage once per run; each app starts from a copy.
-  const fits = templateFits(opts.modules);
-  const pgDb =
-    storage === 'postgres'
-      ? await createPgDatabase((fits && process.env[PG_TEMPLATE_ENV]) || undefined)
-      : undefined;
-  const sqliteTemplate = process.env[SQLITE_TEMPLATE_ENV];
-  if (storage === 'sqlite' && fits && sqliteTemplate)
-    copyFileSync(sqliteTemplate, join(dataDir, 'parley.db'));
-  const config = loadConfig({
-    PARLEY_DATA_DIR: dataDir,
-    PARLEY_ADMIN_TOKEN: ADMIN_TOKEN,
-    PARLEY_SECRET_KEY: randomBytes(32).toString('base64'),
-    PARLEY_LOG_LEVEL: 'silent',
-    // Each kind of job (some forty) polls this often when idle; on SQLite that is two queries a
-    // kind a poll. Enqueues, delays and retries wake their kind without a poll, so the poll only
-    // catches what no wake-up covers (a job written by hand, a clock a test moved): 100 ms, not
-    // 20 ms, which spent a fifth of a SQLite test app's CPU polling.
-    PARLEY_JOB_POLL_MS: '100',
-    PARLEY_WEBHOOK_ALLOW_PRIVATE: '1',
-    PORT: '0',
-    ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
-    ...opts.env,
-  });
-  // Up to four test processes (scripts/test-shards.ts) each with a PostgreSQL app at full pools
-  // (20 + pg-boss's 10) went over the server's 100 connections ("sorry, too many clients
-  // already"): a test app keeps 12 + 5.
-  config.testing = { validateResponses: true, pgPools: { db: 12, queue: 5 }, ...opts.testing };
+  const storageOf = await openTestStorage(storage, opts.modules);
+  const config = testConfig(storageOf, opts.env);
+  config.testing = { ...config.testing, ...opts.testing };
   const parley = await startParley(config, {
     listen: false,
     modules: opts.modules,
@@ -197,8 +232,7 @@ export async function startTestApp(
     },
     async close() {
       await parley.close();
-      await pgDb?.drop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await storageOf.drop();
     },
   };
 }
