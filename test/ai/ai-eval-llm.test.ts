@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { llmReply } from '../../src/modules/ai/llm.ts';
@@ -46,6 +49,67 @@ describe('npm run eval against an OpenAI-compatible server', () => {
     assert.match(stdout, /pass\^2: \d+\.\d%/);
     assert.ok(fake.requests.length >= 330, `${fake.requests.length} requests`);
     assert.ok(fake.requests.every((r) => r.model === 'fake-model'));
+  });
+
+  it("--model takes the agent's model settings as JSON (a preset, any provider) and --json saves every case", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-eval-'));
+    const out = join(dir, 'cases.json');
+    fake.requests.length = 0;
+    fake.script.length = 0;
+    for (let i = 0; i < 60; i++) fake.script.push(say('Your order is on its way.'));
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--disable-warning=ExperimentalWarning',
+        'scripts/ai-eval.ts',
+        '--model',
+        JSON.stringify({ provider: 'ollama', name: 'llama3.1:8b', base_url: fake.url, tool_calling: 'json' }),
+        '--set',
+        'tools',
+        '--runs',
+        '1',
+        '--json',
+        out,
+      ],
+      { cwd: new URL('../..', import.meta.url), maxBuffer: 10_000_000 },
+    );
+    assert.match(stdout, /Engine: ollama:llama3\.1:8b/);
+    assert.ok(fake.requests.length > 0 && fake.requests.every((r) => r.model === 'llama3.1:8b'));
+    const saved = JSON.parse(readFileSync(out, 'utf8'));
+    assert.equal(saved.engine, 'ollama:llama3.1:8b');
+    const cases = saved.sets[0].runs[0].cases;
+    assert.equal(cases.length, saved.sets[0].runs[0].total);
+    for (const c of cases) {
+      assert.equal(typeof c.ok, 'boolean');
+      assert.equal(typeof c.ms, 'number');
+      assert.ok(c.message && typeof c.reply === 'string');
+    }
+    // The fake counts 10 tokens in and 5 out a request: the answered cases carry them.
+    assert.ok(
+      cases.some(
+        (c: { model: string; input_tokens: number }) =>
+          c.model === 'ollama:llama3.1:8b' && c.input_tokens >= 10,
+      ),
+    );
+    // Wrong settings: a clear message and exit code 2, nothing run.
+    for (const [model, said] of [
+      ['{"provider": "ollama"', /not JSON/],
+      ['{"provider": "skynet", "name": "x"}', /provider is one of/],
+      ['{"provider": "ollama"}', /needs the model's name/],
+    ] as const) {
+      const failed = await run(
+        process.execPath,
+        ['--disable-warning=ExperimentalWarning', 'scripts/ai-eval.ts', '--model', model],
+        {
+          cwd: new URL('../..', import.meta.url),
+        },
+      ).then(
+        () => null,
+        (err: { code: number; stderr: string }) => err,
+      );
+      assert.equal(failed?.code, 2, model);
+      assert.match(failed!.stderr, said);
+    }
   });
 
   it('a handoff counts only when the action field says so, not when the words do', async () => {

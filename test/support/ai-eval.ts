@@ -101,7 +101,25 @@ export interface EvalReport extends Tally {
   byChannel: Record<string, Tally>;
   /** Each case's result in the set's order (pass^k compares runs case by case). */
   outcomes: boolean[];
+  /** Each case as it went (`npm run eval -- --json FILE` saves them). */
+  cases: EvalCaseResult[];
   p50Ms: number;
+}
+
+export interface EvalCaseResult {
+  business: string;
+  category: string;
+  lang: string;
+  channel: string;
+  message: string;
+  ok: boolean;
+  problems: string[];
+  reply: string;
+  ms: number;
+  /** The model that answered and its tokens, for an LLM run (null when none told). */
+  model: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
 }
 
 const evalDir = new URL('../fixtures/ai-eval/', import.meta.url);
@@ -170,6 +188,7 @@ export async function runEval(
   const byLanguage: Record<string, Tally> = {};
   const byChannel: Record<string, Tally> = {};
   const outcomes: boolean[] = [];
+  const cases: EvalCaseResult[] = [];
   const count = (map: Record<string, Tally>, key: string, ok: boolean) => {
     map[key] ??= { total: 0, passed: 0, score: 0 };
     const t = map[key];
@@ -219,9 +238,24 @@ export async function runEval(
           engine: 'crash',
         };
       }
-      times.push(performance.now() - started);
+      const ms = performance.now() - started;
+      times.push(ms);
       const problems = check(c, result, docIds);
       const ok = problems.length === 0;
+      cases.push({
+        business: file.business,
+        category: c.category,
+        lang: c.lang,
+        channel: c.channel ?? 'chat',
+        message: c.message.slice(0, 300),
+        ok,
+        problems,
+        reply: result.reply,
+        ms: Math.round(ms * 100) / 100,
+        model: result.llm?.model ?? null,
+        input_tokens: result.llm?.usage?.input_tokens ?? null,
+        output_tokens: result.llm?.usage?.output_tokens ?? null,
+      });
       total++;
       count(byCategory, c.category, ok);
       count(byBusiness, file.business, ok);
@@ -251,6 +285,7 @@ export async function runEval(
     byLanguage,
     byChannel,
     outcomes,
+    cases,
     p50Ms: times[Math.floor(times.length / 2)],
   };
 }
