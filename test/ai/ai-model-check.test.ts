@@ -94,6 +94,30 @@ forEachStorage('model check', (storage) => {
     assert.match(gemini.requests[0]!.path, /:streamGenerateContent\?alt=sse/);
   });
 
+  it('Azure OpenAI: the deployment as the model, the key in the api-key header', async () => {
+    openai.script.push(
+      { content: 'OK' },
+      { tool_calls: [{ name: 'current_time', arguments: '{"city":"Mumbai"}' }] },
+      { content: '{"ok": true}' },
+    );
+    const before = openai.requests.length;
+    const r = await check({
+      provider: 'azure',
+      name: 'support-gpt4o',
+      base_url: openai.url,
+      api_key: 'az-key-1',
+    });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(seen(r.body), works);
+    const sent = openai.requests.slice(before);
+    assert.equal(sent.length, 3);
+    for (const req of sent) {
+      assert.equal(req.model, 'support-gpt4o');
+      assert.equal(req.headers['api-key'], 'az-key-1');
+      assert.equal(req.headers.authorization, undefined);
+    }
+  });
+
   it('a model the server does not have, a server that is down, a built-in agent', async () => {
     const missing = await check({
       provider: 'anthropic',
