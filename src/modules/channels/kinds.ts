@@ -83,6 +83,9 @@ export interface ChannelKind {
    * `HUMAN_AGENT` tag for this many hours after the customer's last message; null: no such window.
    */
   humanAgentHours: number | null;
+  /** The channel's name as people read it ("WhatsApp"), and its short badge on an inbox card ("WA"). */
+  label: string;
+  badge: string;
   /** What an address of this type is, for the error of an invalid one ("must be ..."), where not a phone or email. */
   addressHint?: string;
   /** The contact column that keeps the customer's provider-scoped id (PSID, IGSID, Telegram chat id), for `meta_user` addresses. */
@@ -121,6 +124,8 @@ const noInteractive = { interactiveKinds: [] } as const;
 
 export const channelKinds = {
   whatsapp: {
+    label: 'WhatsApp',
+    badge: 'WA',
     ...noMetaWindow,
     addressKind: 'phone',
     messaging: true,
@@ -136,6 +141,8 @@ export const channelKinds = {
     unassignedOwnNumber: true,
   },
   sms: {
+    label: 'SMS',
+    badge: 'SMS',
     ...noMetaWindow,
     addressKind: 'phone',
     messaging: true,
@@ -149,6 +156,8 @@ export const channelKinds = {
     sandboxSettings: {},
   },
   email: {
+    label: 'Email',
+    badge: '@',
     ...noMetaWindow,
     addressKind: 'email',
     messaging: true,
@@ -162,6 +171,8 @@ export const channelKinds = {
     sandboxSettings: {},
   },
   voice: {
+    label: 'Voice',
+    badge: '☎',
     ...noMetaWindow,
     addressKind: 'phone',
     messaging: false,
@@ -176,6 +187,8 @@ export const channelKinds = {
   },
   // Messenger and Instagram Direct (Meta's Send API): customers are known by Meta's scoped ids.
   messenger: {
+    label: 'Messenger',
+    badge: 'FB',
     addressKind: 'meta_user',
     messaging: true,
     customerWindowHours: 24,
@@ -192,6 +205,8 @@ export const channelKinds = {
     sandboxSettings: {},
   },
   instagram: {
+    label: 'Instagram',
+    badge: 'IG',
     addressKind: 'meta_user',
     messaging: true,
     customerWindowHours: 24,
@@ -210,6 +225,8 @@ export const channelKinds = {
   telegram: telegramKind,
   // The website chat widget (src/modules/widget): Parley itself carries it, no 24-hour window.
   web: {
+    label: 'Web',
+    badge: 'Web',
     addressKind: 'visitor',
     messaging: true,
     customerWindowHours: null,

@@ -103,6 +103,9 @@ function vocabularyFile(): [string, string] {
   const lists = {
     automationEvents,
     channelKinds: Object.keys(channelKinds),
+    channelLabels: Object.fromEntries(
+      Object.entries(channelKinds).map(([k, v]) => [k, { label: v.label, badge: v.badge }]),
+    ),
     conversationStatuses: ['active', 'snoozed', 'closed'],
     priorities: ['low', 'normal', 'high', 'urgent'],
     conditionFields: conditionFields.filter((f) => !f.endsWith('*')),

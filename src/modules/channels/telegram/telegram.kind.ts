@@ -26,6 +26,8 @@ const TELEGRAM_LIMITS = {
  * before the `:` of its token). No service window: a bot may write to anyone who wrote to it.
  */
 export const telegramKind = {
+  label: 'Telegram',
+  badge: 'TG',
   addressKind: 'meta_user',
   messaging: true,
   customerWindowHours: null,

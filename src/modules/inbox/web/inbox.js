@@ -32,7 +32,7 @@ import {
 import { SlaBadge } from './teamops.js';
 import { loadPeople, Thread } from './thread.js';
 import { useCallback, useEffect, useMemo, useRef, useState } from './vendor/hooks.mjs';
-import { channelKinds, priorities } from './vendor/vocabulary.mjs';
+import { channelKinds, channelLabels, priorities } from './vendor/vocabulary.mjs';
 
 const VIEW_LABELS = { mine: 'Mine', unassigned: 'Unassigned', handoffs: 'Handoffs', all: 'All' };
 const PAGE = 50;
@@ -346,27 +346,9 @@ function Filters({ filters, setQuery, names }) {
   </div>`;
 }
 
-const CHANNEL_NAMES = {
-  whatsapp: 'WhatsApp',
-  sms: 'SMS',
-  email: 'Email',
-  voice: 'Voice',
-  web: 'Web',
-  messenger: 'Messenger',
-  instagram: 'Instagram',
-  telegram: 'Telegram',
-};
-
-const channelIcon = {
-  whatsapp: 'WA',
-  sms: 'SMS',
-  email: '@',
-  voice: '☎',
-  web: 'Web',
-  messenger: 'FB',
-  instagram: 'IG',
-  telegram: 'TG',
-};
+/** Each channel kind's name and card badge, as the server's channel kinds say them. */
+const CHANNEL_NAMES = Object.fromEntries(Object.entries(channelLabels).map(([k, v]) => [k, v.label]));
+const channelIcon = Object.fromEntries(Object.entries(channelLabels).map(([k, v]) => [k, v.badge]));
 
 /** Priority on a card: shown unless normal. */
 function PriorityBadge({ priority }) {
