@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DateTime } from 'luxon';
 import type { AgentConfig } from '../../src/modules/agents/agents.service.ts';
-import { builtinReply } from '../../src/modules/ai/builtin.ts';
-import type { DialogueState } from '../../src/modules/ai/dialogue.ts';
-import type { Action, EngineResult, Turn } from '../../src/modules/ai/engine.ts';
+import { actionsOf, localTime, talkTo } from '../support/ai-dialogue.ts';
 import { runEval } from '../support/ai-eval.ts';
 import { createWorld, salonAgent, type World } from '../support/ai-world.ts';
 
@@ -17,33 +14,9 @@ import { createWorld, salonAgent, type World } from '../support/ai-world.ts';
 const now = new Date('2026-11-23T03:00:00Z');
 const TZ = 'Asia/Kolkata';
 
-async function talk(world: World, messages: string[]) {
-  const history: Turn[] = [];
-  const results: EngineResult[] = [];
-  let state: DialogueState | null = null;
-  for (const [i, message] of messages.entries()) {
-    const r = await builtinReply(
-      {
-        agent: world.agent,
-        messages: [message],
-        history: [...history],
-        variables: {},
-        now,
-        defaultCountry: 'IN',
-        state,
-      },
-      world.tools,
-    );
-    results.push(r);
-    state = r.state ?? null;
-    history.push({ role: 'customer', text: message }, { role: 'agent', text: `(reply ${i + 1}, reworded)` });
-  }
-  const actions = results.flatMap((r) => r.actions);
-  const transcript = results.map((r, i) => `C: ${messages[i]}\nA: ${r.reply}`).join('\n');
-  return { results, actions, transcript, replies: results.map((r) => r.reply) };
-}
-const of = (actions: Action[], type: string) => actions.filter((a) => a.type === type);
-const local = (iso: unknown) => DateTime.fromISO(String(iso)).setZone(TZ).toFormat('yyyy-MM-dd HH:mm');
+const talk = (world: World, messages: string[]) => talkTo(world, messages, { now });
+const of = actionsOf;
+const local = (iso: unknown) => localTime(iso, TZ);
 
 /** A salon open 07:00-22:00, so a bare "7" could be 07:00 or 19:00. */
 function earlySalon(): AgentConfig {

@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DateTime } from 'luxon';
-import { builtinReply } from '../../src/modules/ai/builtin.ts';
-import type { DialogueState } from '../../src/modules/ai/dialogue.ts';
-import type { Action, EngineResult, Turn } from '../../src/modules/ai/engine.ts';
+import { actionsOf, localTime, talkTo } from '../support/ai-dialogue.ts';
 import { createWorld, salonAgent, type World } from '../support/ai-world.ts';
 
 /**
@@ -16,33 +13,9 @@ import { createWorld, salonAgent, type World } from '../support/ai-world.ts';
 const now = new Date('2026-11-23T03:00:00Z');
 const TZ = 'Asia/Kolkata';
 
-async function talk(world: World, messages: string[]) {
-  const history: Turn[] = [];
-  const results: EngineResult[] = [];
-  let state: DialogueState | null = null;
-  for (const message of messages) {
-    const r = await builtinReply(
-      {
-        agent: world.agent,
-        messages: [message],
-        history: [...history],
-        variables: {},
-        now,
-        defaultCountry: 'IN',
-        state,
-      },
-      world.tools,
-    );
-    results.push(r);
-    state = r.state ?? null;
-    history.push({ role: 'customer', text: message }, { role: 'agent', text: r.reply });
-  }
-  const actions = results.flatMap((r) => r.actions);
-  const transcript = results.map((r, i) => `C: ${messages[i]}\nA: ${r.reply}`).join('\n');
-  return { results, actions, transcript, replies: results.map((r) => r.reply) };
-}
-const of = (actions: Action[], type: string) => actions.filter((a) => a.type === type);
-const local = (iso: unknown) => DateTime.fromISO(String(iso)).setZone(TZ).toFormat('yyyy-MM-dd HH:mm');
+const talk = (world: World, messages: string[]) => talkTo(world, messages, { now, history: 'replies' });
+const of = actionsOf;
+const local = (iso: unknown) => localTime(iso, TZ);
 const tamil = /\p{Script=Tamil}/u;
 const bengali = /\p{Script=Bengali}/u;
 /** A reply in the script, with no English sentence in it (names, numbers and times aside). */
