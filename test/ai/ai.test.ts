@@ -650,6 +650,17 @@ forEachStorage('ai agent', (storage) => {
     });
     assert.equal(byDay.body.rows.length, 1);
     assert.match(byDay.body.rows[0].key, /^\d{4}-\d{2}-\d{2}$/);
+    // By the conversation's channel: the sandbox's WhatsApp conversation, none on email.
+    for (const [channel, replies] of [
+      ['whatsapp', 2],
+      ['email', 0],
+    ] as const) {
+      const r = await t.call('GET', `/v1/reports/ai-usage?conversation_id=${conv}&channel=${channel}`, {
+        key: w.test,
+      });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.totals.replies, replies, channel);
+    }
     const bad = await t.call('GET', '/v1/reports/ai-usage?group_by=weekday', { key: w.test });
     assert.equal(bad.status, 400, bad.text);
   });

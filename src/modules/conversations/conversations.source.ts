@@ -98,7 +98,7 @@ export const sourceObject = describe(
 
 /** A read-only view of this workspace's and mode's conversations' agent and ad (`id`, `agent_id`, `source_id`), to join by id. */
 export function conversationAttribution(db: Db | Trx, scope: Scope) {
-  return tenant(db, scope).selectFrom('conversations').select(['id', 'agent_id', 'source_id']);
+  return tenant(db, scope).selectFrom('conversations').select(['id', 'agent_id', 'source_id', 'channel']);
 }
 
 export interface AdFigures {

@@ -10,6 +10,7 @@ import type { AppContext } from '../../platform/context.ts';
 import { describe, idOf } from '../../platform/http/schemas.ts';
 import type { Scope } from '../agents/index.ts';
 import { aiReplyUsage } from '../ai/index.ts';
+import { conversationAttribution } from '../conversations/index.ts';
 import type { ReportFilters } from './reports.filters.ts';
 
 export const usageGroupings = ['model', 'agent', 'day', 'conversation'] as const;
@@ -74,6 +75,13 @@ export async function aiUsageReport(
     .where('r.created_at', '>=', f.from)
     .where('r.created_at', '<', f.to);
   if (f.agentId) q = q.where('r.agent_id', '=', f.agentId);
+  if (f.channel)
+    q = q.where('r.conversation_id', 'in', (eb) =>
+      eb
+        .selectFrom(conversationAttribution(ctx.db, scope).as('c'))
+        .select('c.id')
+        .where('c.channel', '=', f.channel!),
+    );
   if (conversationId) q = q.where('r.conversation_id', '=', conversationId);
   const key = {
     model: sql<string | null>`r.model`,

@@ -54,11 +54,11 @@ export const costRoutes = [
     path: '/v1/reports/ai-usage',
     summary: 'AI usage report: tokens by model',
     description:
-      "The AI's replies in the range with the tokens their models read and wrote (as each model's server counted them, tool rounds included), grouped by `group_by`: `model` (default), `agent`, `day` or `conversation`; `conversation_id` gives one conversation's. Filters: `from`, `to` (dates in the workspace timezone, or date-times; by when the reply was written), `agent_id`. Multiply by your provider's prices per token for the money. See docs/reports.md, \"AI usage\".",
+      "The AI's replies in the range with the tokens their models read and wrote (as each model's server counted them, tool rounds included), grouped by `group_by`: `model` (default), `agent`, `day` or `conversation`; `conversation_id` gives one conversation's. Filters: `from`, `to` (dates in the workspace timezone, or date-times; by when the reply was written), `agent_id`, `channel` (the conversation's). Multiply by your provider's prices per token for the money. See docs/reports.md, \"AI usage\".",
     tags,
     auth: 'key',
     scope: 'reports:read',
-    query: z.object({ ...rangeQuery, ...aiUsageQuery }),
+    query: z.object({ ...rangeQuery, channel: reportFilterFields.channel, ...aiUsageQuery }),
     responses: { 200: aiUsageReportObject },
     handler: ok(async ({ ctx, auth, query }) =>
       aiUsageReport(
